@@ -1,0 +1,65 @@
+"""The ``conflict-narratives`` command line: one subcommand per stage.
+
+Stage modules are imported inside each command, so ``--help`` stays fast and a stage's
+heavy dependencies (torch, BERTopic) load only when that stage runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    help="Topic and narrative analysis of conflict reporting (Arabic first).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """Print a stage summary as JSON (UTF-8, Arabic unescaped)."""
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+
+
+@app.command()
+def load(
+    source: Annotated[str, typer.Argument(help="A file, a folder of .txt files, or a named corpus.")],
+    name: Annotated[str | None, typer.Option(help="Name to save under data/processed/.")] = None,
+    text_col: Annotated[str | None, typer.Option(help="Column holding the body text.")] = None,
+    title_col: Annotated[str | None, typer.Option()] = None,
+    date_col: Annotated[str | None, typer.Option()] = None,
+    source_col: Annotated[str | None, typer.Option(help="Column naming the outlet.")] = None,
+    id_col: Annotated[str | None, typer.Option()] = None,
+    dayfirst: Annotated[
+        bool | None, typer.Option("--dayfirst/--monthfirst", help="D/M/YYYY or M/D/YYYY dates.")
+    ] = None,
+) -> None:
+    """Load a corpus into one validated table; print the load report."""
+    from conflict_narratives import corpus
+
+    mapping = {
+        k: v
+        for k, v in {
+            "text": text_col,
+            "title": title_col,
+            "date": date_col,
+            "source": source_col,
+            "doc_id": id_col,
+        }.items()
+        if v
+    }
+    result = corpus.load_corpus(source, name=name, mapping=mapping or None, dayfirst=dayfirst)
+    corpus.save(result)
+    emit(result.report)
+
