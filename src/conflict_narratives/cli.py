@@ -63,3 +63,26 @@ def load(
     corpus.save(result)
     emit(result.report)
 
+
+
+@app.command()
+def embed(
+    name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
+    backend: Annotated[
+        str | None,
+        typer.Option(help="use-m | e5-small | tfidf-lsa | sentence-transformers:<name-or-path>."),
+    ] = None,
+    text_view: Annotated[
+        str | None, typer.Option(help="title-lead | first-chars | full | paragraphs.")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Embed a corpus into the cache (data/interim/embeddings); print the run's stats."""
+    from conflict_narratives import config, corpus, embeddings
+
+    settings = config.load_settings(name)
+    df = corpus.get_corpus(name)
+    result = embeddings.embed_corpus(
+        df, backend=backend, text_view=text_view, settings=settings, progress=progress
+    )
+    emit(result.stats)
