@@ -64,7 +64,6 @@ def load(
     emit(result.report)
 
 
-
 @app.command()
 def embed(
     name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
