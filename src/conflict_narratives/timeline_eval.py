@@ -132,13 +132,13 @@ def date_features(df: pd.DataFrame) -> pd.DataFrame:
 
 def select_dates(
     df: pd.DataFrame,
-    l: int,
+    n_dates: int,
     *,
     method: str = DEFAULT_METHOD,
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> list[dt.date]:
-    """The ``l`` most important days (sorted) of ``df``'s dated documents.
+    """The ``n_dates`` most important days (sorted) of ``df``'s dated documents.
 
     Only documents published in ``[start, end]`` are read and only days in that span are
     candidates (default: the publication span). Ties break towards the earlier day.
@@ -159,7 +159,7 @@ def select_dates(
         score = feats["mentioned"] + (feats["published"] if method == "pubmention" else 0)
     score = score[(score.index >= start) & (score.index <= end) & (score > 0)]
     ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
-    return sorted(d for d, _ in ranked[:l])
+    return sorted(d for d, _ in ranked[:n_dates])
 
 
 def date_prf(predicted: Iterable[dt.date], reference: Iterable[dt.date]) -> dict[str, float]:
