@@ -1,0 +1,427 @@
+"""Topics in time: prevalence per period, per-period topic words, bursts and dated events.
+
+Inputs are tables, so every step works on any corpus and any topic assignment:
+
+- the corpus table (``doc_id``, ``date``, ``date_status``, ``source``, ``title``, ``text``);
+- a document → topic table (``doc_id``, ``topic``; ``-1`` = outlier), e.g.
+  ``TopicResult.doc_topics``;
+- optionally an embedding matrix aligned with the corpus rows (for event headlines).
+
+Only documents with ``date_status == 'ok'`` are placed in time; the others are counted
+(``excluded_out_of_range``, ``excluded_undated``) so a handful of stray 2012 dates in a 2018
+corpus neither stretch the axis nor vanish silently. Shares are a topic's documents over
+*all* documents of the period (outliers included), so a topic rises only when it takes
+more of the news, not when the news volume does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from conflict_narratives import bursts as burst_mod
+
+FREQS = {"day": "D", "week": "W", "month": "M"}
+DEFAULTS: dict[str, Any] = {
+    "freq": None,  # day | week | month; None: chosen from the corpus span
+    "smooth": None,  # centred rolling mean of the share over this many periods
+    "burst_method": burst_mod.DEFAULT_METHOD,
+    "burst_params": {"kleinberg": {"s": 2.0, "gamma": 1.0}, "zscore": {"window": 8}},
+    "min_burst_docs": 3,  # a burst needs at least this many documents
+    "n_headlines": 3,
+    "top_words": 10,
+}
+_TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
+
+
+def timeline_settings(settings: dict | None = None) -> dict[str, Any]:
+    """The module defaults overridden by the ``timelines`` section of the settings."""
+    return {**DEFAULTS, **((settings or {}).get("timelines") or {})}
+
+
+def choose_freq(dates: pd.Series) -> str:
+    """``day`` for spans up to 45 days, ``week`` up to two years, else ``month``."""
+    dates = dates.dropna()
+    if dates.empty:
+        raise ValueError("no dated documents to place in time")
+    span = (dates.max() - dates.min()).days
+    return "day" if span <= 45 else "week" if span <= 730 else "month"
+
+
+def period_start(dates: pd.Series, freq: str) -> pd.Series:
+    """The start of each date's period (naive UTC): the day, the Monday, the 1st."""
+    if freq not in FREQS:
+        raise ValueError(f"unknown freq {freq!r}; choose one of {list(FREQS)}")
+    naive = dates.dt.tz_convert("UTC").dt.tz_localize(None) if dates.dt.tz else dates
+    day = naive.dt.floor("D")
+    if freq == "day":
+        return day
+    if freq == "week":
+        return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+    return day - pd.to_timedelta(day.dt.day - 1, unit="D")
+
+
+def period_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """Every period start from ``first`` to ``last`` (empty periods included)."""
+    alias = {"day": "D", "week": "W-MON", "month": "MS"}[freq]
+    return pd.date_range(first, last, freq=alias, name="period")
+
+
+def dated_documents(
+    corpus: pd.DataFrame, doc_topics: pd.DataFrame, freq: str | None = None
+) -> tuple[pd.DataFrame, str, dict[str, int]]:
+    """Corpus rows with a usable date and a topic, with ``topic``, ``period`` and ``row``
+    (position in ``corpus``, for embeddings). Returns ``(docs, freq, excluded counts)``."""
+    missing = {"doc_id", "date"} - set(corpus.columns)
+    if missing or not {"doc_id", "topic"} <= set(doc_topics.columns):
+        raise ValueError(
+            f"corpus needs doc_id and date (missing {missing}); doc_topics needs "
+            f"doc_id and topic (has {list(doc_topics.columns)})"
+        )
+    status = corpus["date_status"] if "date_status" in corpus else pd.Series("ok", corpus.index)
+    status = status.where(corpus["date"].notna(), "missing")
+    docs = corpus.assign(row=np.arange(len(corpus)))
+    topics = doc_topics.drop_duplicates("doc_id").set_index("doc_id")["topic"]
+    docs["topic"] = docs["doc_id"].map(topics)
+    ok = (status == "ok").to_numpy() & docs["topic"].notna().to_numpy()
+    excluded = {
+        "excluded_out_of_range": int((status == "out_of_range").sum()),
+        "excluded_undated": int(status.isin(["missing", "unparseable"]).sum()),
+        "excluded_no_topic": int(((status == "ok") & docs["topic"].isna()).sum()),
+    }
+    docs = docs[ok].copy()
+    docs["topic"] = docs["topic"].astype(int)
+    freq = freq or choose_freq(docs["date"])
+    docs["period"] = period_start(docs["date"], freq) if len(docs) else pd.Series(dtype="M8[ns]")
+    return docs, freq, excluded
+
+
+def prevalence(
+    docs: pd.DataFrame, freq: str, *, by: str | None = None, smooth: int | None = None
+) -> pd.DataFrame:
+    """Long table ``period, [by], topic, count, total, share[, share_smoothed]`` with every
+    period from first to last (zeros included) for every topic; ``total`` is all documents
+    of the period (of that ``by`` group, e.g. outlet)."""
+    keys = [by] if by else []
+    if docs.empty:
+        cols = ["period", *keys, "topic", "count", "total", "share"]
+        return pd.DataFrame(columns=cols)
+    periods = period_range(docs["period"].min(), docs["period"].max(), freq)
+    groups = [sorted(docs[by].fillna("").unique())] if by else []
+    grid = pd.MultiIndex.from_product(
+        [periods, *groups, sorted(docs["topic"].unique())], names=["period", *keys, "topic"]
+    )
+    frame = docs.assign(**{by: docs[by].fillna("")}) if by else docs
+    counts = frame.groupby(["period", *keys, "topic"]).size().reindex(grid, fill_value=0)
+    out = counts.rename("count").reset_index()
+    out["total"] = out.groupby(["period", *keys])["count"].transform("sum")
+    out["share"] = np.divide(
+        out["count"], out["total"], out=np.zeros(len(out)), where=out["total"].to_numpy() > 0
+    )
+    if smooth and smooth > 1:
+        out["share_smoothed"] = out.groupby([*keys, "topic"])["share"].transform(
+            lambda s: s.rolling(smooth, center=True, min_periods=1).mean()
+        )
+    return out
+
+
+def topic_words_over_time(
+    docs: pd.DataFrame, *, vectorizer=None, top_n: int = 10, global_tuning: bool = True
+) -> pd.DataFrame:
+    """Top c-TF-IDF words of each (topic, period): BERTopic's ``ClassTfidfTransformer`` on
+    the period's documents of the topic, averaged with the topic's overall c-TF-IDF
+    (``global_tuning``, as in ``BERTopic.topics_over_time``) so words stay on topic.
+
+    The vectorizer defaults to the topics stage's Arabic-aware one (analysis normalisation,
+    Arabic + English stop words), so Arabic words survive — BERTopic's English
+    preprocessing is never applied.
+    """
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    from conflict_narratives import topics as topics_mod
+
+    docs = docs[docs["topic"] != -1]
+    if docs.empty:
+        return pd.DataFrame(columns=["topic", "period", "count", "words", "weights"])
+    vectorizer = vectorizer or topics_mod.make_vectorizer(len(docs))
+    X = vectorizer.fit_transform(topics_mod.documents(docs))
+    words = vectorizer.get_feature_names_out()
+    classes = docs.groupby(["topic", "period"]).ngroup().to_numpy()
+    keys = docs.groupby(["topic", "period"]).size()
+    onehot = sparse.csr_matrix((np.ones(len(docs)), (classes, np.arange(len(docs)))))
+    per_class = onehot @ X
+    ctfidf = ClassTfidfTransformer().fit_transform(per_class).toarray()
+    if global_tuning:
+        t_codes, t_index = pd.factorize(docs["topic"])
+        t_onehot = sparse.csr_matrix((np.ones(len(docs)), (t_codes, np.arange(len(docs)))))
+        overall = ClassTfidfTransformer().fit_transform(t_onehot @ X).toarray()
+        pos = {t: i for i, t in enumerate(t_index)}
+        ctfidf = (ctfidf + overall[[pos[t] for t, _ in keys.index]]) / 2
+    rows = []
+    for i, ((topic, period), count) in enumerate(keys.items()):
+        order = np.argsort(-ctfidf[i])[:top_n]
+        order = order[ctfidf[i, order] > 0]
+        rows.append(
+            {
+                "topic": int(topic),
+                "period": period,
+                "count": int(count),
+                "words": [str(w) for w in words[order]],
+                "weights": [float(x) for x in ctfidf[i, order]],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def detect_bursts(
+    prev: pd.DataFrame,
+    *,
+    method: str = burst_mod.DEFAULT_METHOD,
+    min_docs: int = 3,
+    **params: float,
+) -> pd.DataFrame:
+    """Burst intervals of each topic's series in a prevalence table (one row per burst):
+    ``topic, start, end, peak, n_periods, docs, peak_share, base_share, intensity, score``.
+    ``intensity`` is the burst's share over the topic's overall share; ``score`` the
+    detector's evidence (Kleinberg: log-likelihood gain; z-score: peak z)."""
+    cols = [
+        "topic",
+        "start",
+        "end",
+        "peak",
+        "n_periods",
+        "docs",
+        "peak_share",
+        "base_share",
+        "intensity",
+        "score",
+    ]
+    rows = []
+    for topic, series in prev[prev["topic"] != -1].groupby("topic"):
+        series = series.sort_values("period")
+        counts, totals = series["count"].to_numpy(float), series["total"].to_numpy(float)
+        flags, score = burst_mod.detect(counts, totals, method=method, **params)
+        base = counts.sum() / totals.sum() if totals.sum() else 0.0
+        for a, b in burst_mod.intervals(flags):
+            part = series.iloc[a : b + 1]
+            if part["count"].sum() < min_docs:
+                continue
+            peak = part["share"].to_numpy().argmax()
+            burst_share = part["count"].sum() / max(part["total"].sum(), 1)
+            agg = score[a : b + 1].sum() if method == "kleinberg" else score[a : b + 1].max()
+            rows.append(
+                {
+                    "topic": int(topic),
+                    "start": part["period"].iloc[0],
+                    "end": part["period"].iloc[-1],
+                    "peak": part["period"].iloc[peak],
+                    "n_periods": b - a + 1,
+                    "docs": int(part["count"].sum()),
+                    "peak_share": float(part["share"].iloc[peak]),
+                    "base_share": base,
+                    "intensity": burst_share / base if base else np.inf,
+                    "score": float(agg),
+                }
+            )
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["start", "topic"], ignore_index=True)
+
+
+def _headline(row: pd.Series) -> str:
+    title = str(row.get("title") or "").strip()
+    if title:
+        return title
+    text = " ".join(str(row.get("text") or "").split())
+    for stop in (". ", "。", "؟ ", "! "):
+        if stop in text[:300]:
+            return text[: text.index(stop) + 1]
+    return text[:200]
+
+
+def _nearest_to_centroid(vectors: np.ndarray, k: int) -> np.ndarray:
+    centroid = vectors.mean(axis=0)
+    norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(centroid) or 1.0)
+    sims = vectors @ centroid / np.where(norms > 0, norms, 1.0)
+    return np.argsort(-sims, kind="stable")[:k]
+
+
+def _tfidf_vectors(docs: pd.DataFrame) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from conflict_narratives.textnorm import normalize_for_analysis
+
+    text = (
+        (docs["title"].fillna("") + " " + docs["text"].fillna(""))
+        if "title" in docs
+        else docs["text"].fillna("")
+    )
+    try:
+        return TfidfVectorizer(preprocessor=normalize_for_analysis).fit_transform(text).toarray()
+    except ValueError:  # empty vocabulary: every document is equally central
+        return np.ones((len(docs), 1))
+
+
+def event_table(
+    docs: pd.DataFrame,
+    bursts_table: pd.DataFrame,
+    freq: str,
+    *,
+    embeddings: np.ndarray | None = None,
+    topic_info: pd.DataFrame | None = None,
+    topic_words: pd.DataFrame | None = None,
+    n_headlines: int = 3,
+) -> pd.DataFrame:
+    """One dated event per burst: ``date`` (the burst's busiest day), ``start``, ``end``,
+    ``topic``, ``label``, ``words`` (the topic's words in the peak period), ``intensity``,
+    ``n_docs``, ``outlets`` (most covering first), ``headlines`` and ``doc_ids`` (the
+    ``n_headlines`` documents nearest the event's centroid: embeddings when given, else
+    TF-IDF)."""
+    labels = (
+        dict(zip(topic_info["topic"], topic_info["label"], strict=True))
+        if topic_info is not None
+        else {}
+    )
+    words = (
+        {}
+        if topic_words is None
+        else {(r.topic, r.period): list(r.words) for r in topic_words.itertuples()}
+    )
+    step = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7)}
+    rows = []
+    for b in bursts_table.itertuples():
+        end = b.end + step[freq] if freq in step else b.end + pd.offsets.MonthBegin(1)
+        ev = docs[(docs["topic"] == b.topic) & (docs["period"] >= b.start) & (docs["period"] < end)]
+        if ev.empty:
+            continue
+        vectors = embeddings[ev["row"].to_numpy()] if embeddings is not None else _tfidf_vectors(ev)
+        near = ev.iloc[_nearest_to_centroid(np.asarray(vectors, float), n_headlines)]
+        days = (
+            ev["date"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
+            if ev["date"].dt.tz
+            else ev["date"].dt.floor("D")
+        )
+        outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
+        rows.append(
+            {
+                "date": days.value_counts().sort_index().idxmax(),
+                "start": b.start,
+                "end": end - pd.Timedelta(days=1),
+                "topic": int(b.topic),
+                "label": str(labels.get(b.topic, f"topic {b.topic}")),
+                "words": words.get((b.topic, b.peak), []),
+                "intensity": float(b.intensity),
+                "score": float(b.score),
+                "n_docs": len(ev),
+                "outlets": [str(o) for o in outlets.index if o],
+                "headlines": [_headline(r) for _, r in near.iterrows()],
+                "doc_ids": near["doc_id"].astype(str).tolist(),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "date",
+            "start",
+            "end",
+            "topic",
+            "label",
+            "words",
+            "intensity",
+            "score",
+            "n_docs",
+            "outlets",
+            "headlines",
+            "doc_ids",
+        ],
+    )
+
+
+@dataclass
+class TimelineResult:
+    """Timelines as data: tables for figures and notebooks, and a JSON-able summary."""
+
+    prevalence: pd.DataFrame
+    prevalence_by_source: pd.DataFrame
+    topic_words: pd.DataFrame
+    bursts: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        """Write each table as Parquet and ``summary.json`` to ``path``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for table in _TABLES:
+            getattr(self, table).to_parquet(path / f"{table}.parquet", index=False)
+        (path / "summary.json").write_text(
+            json.dumps(self.summary, ensure_ascii=False, indent=1, default=str), "utf-8"
+        )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TimelineResult:
+        path = Path(path)
+        if not (path / "summary.json").is_file():
+            raise FileNotFoundError(
+                f"no saved timelines in {path} (run `conflict-narratives timeline`)"
+            )
+        tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in _TABLES}
+        summary = json.loads((path / "summary.json").read_text("utf-8"))
+        return cls(**tables, summary=summary)
+
+
+def build_timeline(
+    corpus: pd.DataFrame,
+    doc_topics: pd.DataFrame,
+    *,
+    embeddings: np.ndarray | None = None,
+    topic_info: pd.DataFrame | None = None,
+    settings: dict | None = None,
+    vectorizer=None,
+    **overrides: Any,
+) -> TimelineResult:
+    """Prevalence (overall and per outlet), per-period words, bursts and events in one go.
+    ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``)."""
+    cfg = {**timeline_settings(settings), **overrides}
+    if embeddings is not None and len(embeddings) != len(corpus):
+        raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
+    docs, freq, excluded = dated_documents(corpus, doc_topics, cfg["freq"])
+    prev = prevalence(docs, freq, smooth=cfg["smooth"])
+    by_source = (
+        prevalence(docs, freq, by="source", smooth=cfg["smooth"])
+        if "source" in docs
+        else prev.iloc[:0]
+    )
+    words = topic_words_over_time(docs, vectorizer=vectorizer, top_n=cfg["top_words"])
+    method = cfg["burst_method"]
+    found = detect_bursts(
+        prev, method=method, min_docs=cfg["min_burst_docs"], **cfg["burst_params"].get(method, {})
+    )
+    events = event_table(
+        docs,
+        found,
+        freq,
+        embeddings=embeddings,
+        topic_info=topic_info,
+        topic_words=words,
+        n_headlines=cfg["n_headlines"],
+    )
+    summary = {
+        "freq": freq,
+        "n_docs": len(docs),
+        "n_periods": int(prev["period"].nunique()),
+        "n_topics": int(docs.loc[docs["topic"] != -1, "topic"].nunique()),
+        "n_bursts": len(found),
+        "n_events": len(events),
+        "burst_method": method,
+        "date_min": docs["date"].min() if len(docs) else None,
+        "date_max": docs["date"].max() if len(docs) else None,
+        **excluded,
+    }
+    return TimelineResult(prev, by_source, words, found, events, summary)
