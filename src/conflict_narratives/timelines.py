@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import sparse
 
 from conflict_narratives import bursts as burst_mod
+from conflict_narratives.timeline_events import event_table
 
 FREQS = {"day": "D", "week": "W", "month": "M"}
 DEFAULTS: dict[str, Any] = {
@@ -233,115 +234,6 @@ def detect_bursts(
     return out.sort_values(["start", "topic"], ignore_index=True)
 
 
-def _headline(row: pd.Series) -> str:
-    title = str(row.get("title") or "").strip()
-    if title:
-        return title
-    text = " ".join(str(row.get("text") or "").split())
-    for stop in (". ", "。", "؟ ", "! "):
-        if stop in text[:300]:
-            return text[: text.index(stop) + 1]
-    return text[:200]
-
-
-def _nearest_to_centroid(vectors: np.ndarray, k: int) -> np.ndarray:
-    centroid = vectors.mean(axis=0)
-    norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(centroid) or 1.0)
-    sims = vectors @ centroid / np.where(norms > 0, norms, 1.0)
-    return np.argsort(-sims, kind="stable")[:k]
-
-
-def _tfidf_vectors(docs: pd.DataFrame) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from conflict_narratives.textnorm import normalize_for_analysis
-
-    text = (
-        (docs["title"].fillna("") + " " + docs["text"].fillna(""))
-        if "title" in docs
-        else docs["text"].fillna("")
-    )
-    try:
-        return TfidfVectorizer(preprocessor=normalize_for_analysis).fit_transform(text).toarray()
-    except ValueError:  # empty vocabulary: every document is equally central
-        return np.ones((len(docs), 1))
-
-
-def event_table(
-    docs: pd.DataFrame,
-    bursts_table: pd.DataFrame,
-    freq: str,
-    *,
-    embeddings: np.ndarray | None = None,
-    topic_info: pd.DataFrame | None = None,
-    topic_words: pd.DataFrame | None = None,
-    n_headlines: int = 3,
-) -> pd.DataFrame:
-    """One dated event per burst: ``date`` (the burst's busiest day), ``start``, ``end``,
-    ``topic``, ``label``, ``words`` (the topic's words in the peak period), ``intensity``,
-    ``n_docs``, ``outlets`` (most covering first), ``headlines`` and ``doc_ids`` (the
-    ``n_headlines`` documents nearest the event's centroid: embeddings when given, else
-    TF-IDF)."""
-    labels = (
-        dict(zip(topic_info["topic"], topic_info["label"], strict=True))
-        if topic_info is not None
-        else {}
-    )
-    words = (
-        {}
-        if topic_words is None
-        else {(r.topic, r.period): list(r.words) for r in topic_words.itertuples()}
-    )
-    step = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7)}
-    rows = []
-    for b in bursts_table.itertuples():
-        end = b.end + step[freq] if freq in step else b.end + pd.offsets.MonthBegin(1)
-        ev = docs[(docs["topic"] == b.topic) & (docs["period"] >= b.start) & (docs["period"] < end)]
-        if ev.empty:
-            continue
-        vectors = embeddings[ev["row"].to_numpy()] if embeddings is not None else _tfidf_vectors(ev)
-        near = ev.iloc[_nearest_to_centroid(np.asarray(vectors, float), n_headlines)]
-        days = (
-            ev["date"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
-            if ev["date"].dt.tz
-            else ev["date"].dt.floor("D")
-        )
-        outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
-        rows.append(
-            {
-                "date": days.value_counts().sort_index().idxmax(),
-                "start": b.start,
-                "end": end - pd.Timedelta(days=1),
-                "topic": int(b.topic),
-                "label": str(labels.get(b.topic, f"topic {b.topic}")),
-                "words": words.get((b.topic, b.peak), []),
-                "intensity": float(b.intensity),
-                "score": float(b.score),
-                "n_docs": len(ev),
-                "outlets": [str(o) for o in outlets.index if o],
-                "headlines": [_headline(r) for _, r in near.iterrows()],
-                "doc_ids": near["doc_id"].astype(str).tolist(),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "start",
-            "end",
-            "topic",
-            "label",
-            "words",
-            "intensity",
-            "score",
-            "n_docs",
-            "outlets",
-            "headlines",
-            "doc_ids",
-        ],
-    )
-
-
 @dataclass
 class TimelineResult:
     """Timelines as data: tables for figures and notebooks, and a JSON-able summary."""
@@ -425,3 +317,57 @@ def build_timeline(
         **excluded,
     }
     return TimelineResult(prev, by_source, words, found, events, summary)
+
+
+def timelines_dir(name: str) -> Path:
+    """Where a corpus's timeline tables are saved: ``data/processed/<name>/timelines/``."""
+    from conflict_narratives import config
+
+    return config.processed_dir() / name / "timelines"
+
+
+def _topic_result(name: str, df: pd.DataFrame, matrix: np.ndarray, settings: dict):
+    """The topics stage's saved result for ``name``, else a fresh fit (saved for reuse)."""
+    from conflict_narratives import topics as topics_mod
+
+    path = topics_mod.topics_dir(name)
+    try:
+        return topics_mod.TopicResult.load(path)
+    except FileNotFoundError:
+        _, result = topics_mod.fit_topics(df, matrix, settings=settings, name=name)
+        result.save(path)
+        return result
+
+
+def run(
+    name: str, *, freq: str | None = None, evaluate: bool = False, settings: dict | None = None
+) -> TimelineResult:
+    """The stage for a named corpus: corpus → embeddings (cached) → topics (saved result
+    or a fit) → timelines, saved under :func:`timelines_dir`. With ``evaluate`` on a
+    ``t17:`` corpus the summary gains date precision/recall/F1 of the date selection and
+    of PUBCOUNT against the journalists' timelines."""
+    from conflict_narratives import config, embeddings, timeline_eval
+    from conflict_narratives import corpus as corpus_mod
+
+    if evaluate and not name.startswith("t17:"):
+        raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), not {name}")
+    settings = settings or config.load_settings(name)
+    df = corpus_mod.get_corpus(name)
+    matrix = embeddings.embed_corpus(df, settings=settings, progress=False).matrix
+    topic_result = _topic_result(name, df, matrix, settings)
+    result = build_timeline(
+        df,
+        topic_result.doc_topics,
+        embeddings=matrix,
+        topic_info=topic_result.topic_info,
+        settings=settings,
+        **({"freq": freq} if freq else {}),
+    )
+    result.summary["name"] = name
+    if evaluate:
+        refs = timeline_eval.read_reference_timelines(timeline_eval.t17_timelines_path(name))
+        scores = timeline_eval.evaluate_dates(df, refs)
+        result.summary |= {"n_reference_timelines": len(refs)}
+        result.summary |= timeline_eval.summarize_evaluation(scores)
+    result.save(timelines_dir(name))
+    return result
