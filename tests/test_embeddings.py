@@ -82,6 +82,11 @@ def test_network_is_blocked():
         socket.create_connection(("huggingface.co", 443), timeout=1)
 
 
+class NoModel(emb.UseMBackend):
+    def _load(self):
+        raise AssertionError("the model was loaded although every text is cached")
+
+
 def test_miss_then_hit(corpus, use_m, settings, tmp_path):
     first = run(corpus, use_m, settings, tmp_path)
     assert first.stats["n_docs"] == 11 and first.stats["n_texts"] == 10
@@ -90,7 +95,7 @@ def test_miss_then_hit(corpus, use_m, settings, tmp_path):
     np.testing.assert_allclose(np.linalg.norm(first.matrix, axis=1), 1.0, atol=1e-5)
     np.testing.assert_array_equal(first.matrix[5], first.matrix[10])  # e0 == dup
     assert len(shards(tmp_path)) == 4  # 10 texts in shards of 3
-    second = run(corpus, use_m, settings, tmp_path)
+    second = run(corpus, NoModel(), settings, tmp_path)  # served without loading a model
     assert (second.stats["n_cached"], second.stats["n_computed"]) == (10, 0)
     assert second.matrix.tobytes() == first.matrix.tobytes()
     # one new document: only it is embedded

