@@ -53,20 +53,16 @@ def event_table(
     freq: str,
     *,
     embeddings: np.ndarray | None = None,
-    topic_info: pd.DataFrame | None = None,
+    labels: dict[int, str] | None = None,
     topic_words: pd.DataFrame | None = None,
     n_headlines: int = 3,
 ) -> pd.DataFrame:
     """One dated event per burst: ``date`` (the burst's busiest day), ``start``, ``end``,
-    ``topic``, ``label``, ``words`` (the topic's words in the peak period), ``intensity``,
-    ``n_docs``, ``outlets`` (most covering first), ``headlines`` and ``doc_ids`` (the
-    ``n_headlines`` documents nearest the event's centroid: embeddings when given, else
-    TF-IDF)."""
-    labels = (
-        dict(zip(topic_info["topic"], topic_info["label"], strict=True))
-        if topic_info is not None
-        else {}
-    )
+    ``topic``, ``label`` (from ``labels``: topic → label), ``words`` (the topic's words in
+    the peak period), ``intensity``, ``n_docs``, ``outlets`` (most covering first),
+    ``headlines`` and ``doc_ids`` (the ``n_headlines`` documents nearest the event's
+    centroid: embeddings when given, else TF-IDF)."""
+    labels = labels or {}
     words = (
         {}
         if topic_words is None

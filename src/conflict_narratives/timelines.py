@@ -234,6 +234,20 @@ def detect_bursts(
     return out.sort_values(["start", "topic"], ignore_index=True)
 
 
+def in_bursts(prev: pd.DataFrame, bursts_table: pd.DataFrame) -> pd.Series:
+    """Per prevalence row, whether its (topic, period) lies inside a detected burst."""
+    flags = pd.Series(False, index=prev.index)
+    for b in bursts_table.itertuples():
+        flags |= (prev["topic"] == b.topic) & prev["period"].between(b.start, b.end)
+    return flags
+
+
+def topic_labels(topic_info: pd.DataFrame | None) -> dict[int, str]:
+    """Topic id → label from a topic table (``topic``, ``label``); outliers are "outliers"."""
+    labels = {} if topic_info is None else topic_info.set_index("topic")["label"].to_dict()
+    return {int(t): str(v) for t, v in labels.items()} | {-1: "outliers"}
+
+
 @dataclass
 class TimelineResult:
     """Timelines as data: tables for figures and notebooks, and a JSON-able summary."""
@@ -295,12 +309,16 @@ def build_timeline(
     found = detect_bursts(
         prev, method=method, min_docs=cfg["min_burst_docs"], **cfg["burst_params"].get(method, {})
     )
+    prev["burst"] = in_bursts(prev, found)
+    labels = topic_labels(topic_info)
+    for table in (prev, by_source):
+        table["label"] = table["topic"].map(lambda t: labels.get(t, f"topic {t}"))
     events = event_table(
         docs,
         found,
         freq,
         embeddings=embeddings,
-        topic_info=topic_info,
+        labels=labels,
         topic_words=words,
         n_headlines=cfg["n_headlines"],
     )
