@@ -1,0 +1,1 @@
+"""Benchmarks: speed, memory and quality, written to reports/benchmarks/."""
