@@ -1,0 +1,271 @@
+"""Narratives: how outlets tell the same war — outlets, frames, actors, storylines, trace.
+
+The stage joins its parts into one result of tables (:class:`NarrativeResult`):
+
+- outlets (:mod:`outlets`): topic distribution per outlet, Jensen–Shannon divergence between
+  outlets overall and per period, distinctive words per outlet within a topic, who covered a
+  story first and most;
+- frames (:mod:`frames`): zero-shot frame scores per document, frame shares per outlet and
+  period with the counts behind them, and the scorer's agreement with keyword-obvious docs;
+- actors (:mod:`actors`): gazetteer mentions, prominence per outlet and period,
+  co-occurrence edges per topic and period;
+- storylines (:mod:`storylines`): each article's nearest earlier article on the same story
+  and the resulting chains.
+
+:func:`build_narratives` works on tables and an embedding matrix (testable alone);
+:func:`run` does a named corpus end to end (corpus → cached embeddings → saved or fitted
+topics → tables under ``data/processed/<name>/narratives/``); :func:`trace_file` traces a
+text file through the corpus cleaning into the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from conflict_narratives import actors, frames, outlets, storylines
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    "freq": "month",  # day | week | month: periods for divergence, frame and actor trends
+    "min_docs": 20,  # an outlet needs this many docs (in a period) to enter a divergence
+    "frames": {},  # path: own frames.yaml; extra: [{name, descriptions, keywords}]
+    "frame_calibration": "corpus",  # corpus | none (see frames.FrameScorer)
+    "frame_temperature": 0.5,
+    "frame_min_z": 0.5,
+    "validation": {"min_hits": 2, "dominance": 2.0},
+    "actors": {},  # path: own actors.yaml; extra: [{name, type, aliases, case_sensitive}]
+    "distinctive": {"top_n": 10, "min_docs": 5, "min_lift": 2.0},
+    "storylines": {"window_days": 3, "threshold": 0.7},
+    "trace": {"threshold": 0.5, "top_k": 50},
+}
+TABLES = (
+    "topic_distribution", "outlet_divergence", "outlet_divergence_time", "distinctive_words",
+    "doc_frames", "frame_shares", "frame_shares_time", "frame_validation_docs",
+    "actor_mentions", "actor_prominence", "actor_network", "storylines", "story_chains",
+    "story_firsts", "outlet_firsts",
+)
+
+
+def narrative_settings(settings: dict | None = None) -> dict[str, Any]:
+    """Module defaults overridden by the ``narratives`` section (nested dicts merged)."""
+    user = (settings or {}).get("narratives") or {}
+    return {k: {**v, **(user.get(k) or {})} if isinstance(v, dict) else user.get(k, v)
+            for k, v in DEFAULTS.items()}
+
+
+@dataclass
+class NarrativeResult:
+    """Narrative tables (see :data:`TABLES`) and a JSON-able summary."""
+
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for name, table in self.tables.items():
+            table.to_parquet(path / f"{name}.parquet", index=False)
+        (path / "summary.json").write_text(
+            json.dumps(self.summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> NarrativeResult:
+        path = Path(path)
+        if not (path / "summary.json").is_file():
+            raise FileNotFoundError(
+                f"no saved narratives in {path} (run `conflict-narratives narratives NAME`)")
+        tables = {p.stem: pd.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
+        return cls(tables, json.loads((path / "summary.json").read_text(encoding="utf-8")))
+
+
+def _view_texts(corpus: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """The embedded text of each document (so keyword validation sees what the scorer saw)."""
+    from conflict_narratives.embedding_views import doc_units
+
+    cfg = settings.get("embeddings") or {}
+    units = doc_units(corpus, cfg.get("text_view", "title-lead"), int(cfg.get("max_chars", 600)))
+    return pd.DataFrame({"doc_id": corpus["doc_id"].astype(str).to_numpy(),
+                         "text": ["\n".join(u) for u in units]})
+
+
+def frame_scorer(backend, matrix: np.ndarray, settings: dict | None = None):
+    """A :class:`frames.FrameScorer` for the configured frames, fitted on ``matrix``."""
+    cfg = narrative_settings(settings)
+    scorer = frames.FrameScorer(
+        frames.load_frames(settings), backend, calibration=cfg["frame_calibration"],
+        temperature=float(cfg["frame_temperature"]), min_z=float(cfg["frame_min_z"]))
+    return scorer.fit(matrix)
+
+
+def build_narratives(
+    corpus: pd.DataFrame,
+    matrix: np.ndarray,
+    backend,
+    doc_topics: pd.DataFrame | None = None,
+    *,
+    settings: dict | None = None,
+) -> NarrativeResult:
+    """Every narrative table for a corpus table, its embeddings (row i == corpus row i,
+    from ``backend``) and optionally its document → topic table. Without ``doc_topics`` the
+    topic-based tables (distribution, divergence, distinctive words) are empty and actor
+    networks pool all documents under topic -1."""
+    settings = settings or {}
+    cfg = narrative_settings(settings)
+    if len(matrix) != len(corpus):
+        raise ValueError(f"{len(matrix)} embedding rows for {len(corpus)} documents")
+    corpus = corpus.assign(doc_id=corpus["doc_id"].astype(str))
+    if doc_topics is not None:
+        doc_topics = doc_topics.assign(doc_id=doc_topics["doc_id"].astype(str))
+    freq, t = cfg["freq"], {}
+    timings: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    if doc_topics is not None:
+        t["topic_distribution"] = outlets.topic_distribution(corpus, doc_topics)
+        t["outlet_divergence"] = outlets.outlet_divergence(
+            corpus, doc_topics, min_docs=cfg["min_docs"])
+        t["outlet_divergence_time"] = outlets.outlet_divergence(
+            corpus, doc_topics, freq=freq, min_docs=cfg["min_docs"])
+        t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics,
+                                                           **cfg["distinctive"])
+    timings["outlets"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    scorer = frame_scorer(backend, matrix, settings)
+    t["doc_frames"] = scorer.transform(matrix, corpus["doc_id"])
+    t["frame_shares"] = frames.frame_shares(corpus, t["doc_frames"])
+    t["frame_shares_time"] = frames.frame_shares(corpus, t["doc_frames"], freq=freq)
+    t["frame_validation_docs"] = frames.keyword_labels(
+        _view_texts(corpus, settings), scorer.frames, **cfg["validation"])
+    validation = frames.keyword_validation(t["frame_validation_docs"], t["doc_frames"])
+    timings["frames"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    gazetteer = actors.Gazetteer.from_config(settings)
+    t["actor_mentions"] = gazetteer.mentions(corpus)
+    t["actor_prominence"] = actors.prominence(t["actor_mentions"], corpus, freq=freq)
+    t["actor_network"] = actors.cooccurrence(t["actor_mentions"], corpus, doc_topics, freq=freq)
+    timings["actors"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    t["storylines"] = storylines.link_storylines(corpus, matrix, **cfg["storylines"])
+    t["story_chains"] = storylines.chains(t["storylines"])
+    t["story_firsts"], t["outlet_firsts"] = outlets.first_and_most(t["storylines"])
+    timings["storylines"] = time.perf_counter() - t0
+
+    summary = {
+        "n_docs": len(corpus),
+        "n_outlets": int(corpus["source"].nunique()),
+        "topics": doc_topics is not None,
+        "freq": freq,
+        "frames": {"names": scorer.names, "calibration": scorer.calibration,
+                   "share": t["doc_frames"]["frame"].value_counts(normalize=True)
+                   .round(4).to_dict(),
+                   "validation": validation},
+        "actors": {"n_actors_found": int(t["actor_mentions"]["actor"].nunique()),
+                   "n_docs_with_actor": int(t["actor_mentions"]["doc_id"].nunique()),
+                   "top": t["actor_mentions"].groupby("actor")["doc_id"].nunique()
+                   .nlargest(10).to_dict()},
+        "storylines": {**cfg["storylines"],
+                       "n_linked": int(t["storylines"]["parent_id"].notna().sum()),
+                       "n_chains": int(len(t["story_chains"])),
+                       "n_multi_outlet_chains": int((t["story_chains"]["n_outlets"] > 1).sum()),
+                       "largest_chain": int(t["story_chains"]["n_docs"].max())
+                       if len(t["story_chains"]) else 0},
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+    }
+    if doc_topics is not None and len(t["outlet_divergence"]):
+        rest = t["outlet_divergence"].query("source_b == '(others)'")
+        summary["outlet_divergence_from_others"] = (
+            rest.set_index("source_a")["js_divergence"].round(4).to_dict())
+    return NarrativeResult(t, summary)
+
+
+def narratives_dir(name: str) -> Path:
+    """Where a corpus's narrative tables are saved: ``data/processed/<name>/narratives/``."""
+    from conflict_narratives import config
+
+    return config.processed_dir() / name / "narratives"
+
+
+def _inputs(name: str, settings: dict):
+    """Corpus table, its cached embeddings and the embedding backend."""
+    from conflict_narratives import corpus as corpus_mod
+    from conflict_narratives import embeddings
+
+    df = corpus_mod.get_corpus(name)
+    backend = embeddings.get_backend(None, settings)
+    matrix = embeddings.embed_corpus(df, backend=backend, settings=settings,
+                                     progress=False).matrix
+    return df, matrix, backend
+
+
+def run(name: str, *, settings: dict | None = None) -> NarrativeResult:
+    """The stage for a named corpus, saved under :func:`narratives_dir`. Topics are the
+    topics stage's saved result, else a fresh fit (saved for the other stages)."""
+    from conflict_narratives import config
+    from conflict_narratives import topics as topics_mod
+
+    settings = settings or config.load_settings(name)
+    df, matrix, backend = _inputs(name, settings)
+    try:
+        topic_result = topics_mod.TopicResult.load(topics_mod.topics_dir(name))
+    except FileNotFoundError:
+        _, topic_result = topics_mod.fit_topics(df, matrix, backend=backend, settings=settings,
+                                                name=name)
+        topic_result.save(topics_mod.topics_dir(name))
+    result = build_narratives(df, matrix, backend, topic_result.doc_topics, settings=settings)
+    result.summary["name"] = name
+    result.save(narratives_dir(name))
+    return result
+
+
+def trace_file(name: str, path: str | Path, *, threshold: float | None = None,
+               settings: dict | None = None) -> dict[str, Any]:
+    """Trace the story of a text file (read through the corpus cleaning: header line and
+    "read also" block removed) in the named corpus: matching articles, their outlets, dates,
+    story chains and frames — or ``status: no_match`` when nothing reaches the threshold."""
+    from conflict_narratives import config, embeddings
+    from conflict_narratives import corpus as corpus_mod
+
+    settings = settings or config.load_settings(name)
+    cfg = narrative_settings(settings)["trace"]
+    query = corpus_mod.load_corpus(str(path), settings=settings).corpus
+    if query.empty or not query["text"].fillna("").str.strip().any():
+        raise ValueError(f"{path}: no text to trace after cleaning")
+    df, matrix, backend = _inputs(name, settings)
+    try:
+        saved = NarrativeResult.load(narratives_dir(name))
+    except FileNotFoundError:
+        saved = run(name, settings=settings)
+    qvec = embeddings.embed_corpus(query.head(1), backend=backend, settings=settings,
+                                   progress=False).matrix
+    scorer = frame_scorer(backend, matrix, settings)
+    result = storylines.trace(
+        qvec[0], df, matrix, stories=saved["storylines"], doc_frames=saved["doc_frames"],
+        threshold=float(threshold if threshold is not None else cfg["threshold"]),
+        top_k=int(cfg["top_k"]))
+    first = query.iloc[0]
+    frame = scorer.transform(qvec, [first["doc_id"]]).iloc[0]
+    result["query"] = {
+        "path": str(path), "source": first.get("source"), "lang": first.get("lang"),
+        "n_chars": len(first["text"] or ""), "frame": frame["frame"],
+        "top_frame": frame["top_frame"],
+        "actors": sorted({a for a, _ in actors.Gazetteer.from_config(settings)
+                          .find(first["text"])}),
+    }
+    result["corpus"] = name
+    return result
