@@ -24,11 +24,21 @@ def _headline(row: pd.Series) -> str:
     return text[:200]
 
 
-def _nearest_to_centroid(vectors: np.ndarray, k: int) -> np.ndarray:
+def _central(ev: pd.DataFrame, vectors: np.ndarray, k: int) -> pd.DataFrame:
+    """The ``k`` rows nearest (cosine) the centroid of ``vectors``, one per distinct headline
+    (the same wire story republished by two outlets is shown once)."""
     centroid = vectors.mean(axis=0)
     norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(centroid) or 1.0)
     sims = vectors @ centroid / np.where(norms > 0, norms, 1.0)
-    return np.argsort(-sims, kind="stable")[:k]
+    picked, seen = [], set()
+    for i in np.argsort(-sims, kind="stable"):
+        key = " ".join(_headline(ev.iloc[i]).split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            picked.append(i)
+            if len(picked) == k:
+                break
+    return ev.iloc[picked]
 
 
 def _tfidf_vectors(docs: pd.DataFrame) -> np.ndarray:
@@ -76,7 +86,7 @@ def event_table(
         if ev.empty:
             continue
         vectors = embeddings[ev["row"].to_numpy()] if embeddings is not None else _tfidf_vectors(ev)
-        near = ev.iloc[_nearest_to_centroid(np.asarray(vectors, float), n_headlines)]
+        near = _central(ev, np.asarray(vectors, float), n_headlines)
         days = (
             ev["date"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
             if ev["date"].dt.tz
