@@ -85,3 +85,20 @@ def embed(
         df, backend=backend, text_view=text_view, settings=settings, progress=progress
     )
     emit(result.stats)
+
+
+@app.command()
+def timeline(
+    name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
+    freq: Annotated[
+        str | None, typer.Option(help="day | week | month (default: from the corpus span).")
+    ] = None,
+    evaluate: Annotated[
+        bool, typer.Option("--evaluate", help="Score date selection (t17:<Topic> corpora).")
+    ] = False,
+) -> None:
+    """Topic prevalence, bursts and dated events (data/processed/<name>/timelines/)."""
+    from conflict_narratives import timelines
+
+    result = timelines.run(name, freq=freq, evaluate=evaluate)
+    emit(result.summary | {"path": str(timelines.timelines_dir(name))})

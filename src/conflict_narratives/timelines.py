@@ -378,6 +378,8 @@ def run(
     from conflict_narratives import config, embeddings, timeline_eval
     from conflict_narratives import corpus as corpus_mod
 
+    if freq is not None and freq not in FREQS:
+        raise ValueError(f"unknown freq {freq!r}; choose one of {list(FREQS)}")
     if evaluate and not name.startswith("t17:"):
         raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), not {name}")
     settings = settings or config.load_settings(name)
