@@ -1,0 +1,392 @@
+"""The corpus stage: any corpus becomes one validated table, and every input row is accounted.
+
+``load_corpus`` reads a file, a folder of .txt files or a named corpus (:data:`REGISTRY`),
+recognises its columns, cleans the text for display (keeping ``raw_text``), parses dates to
+UTC, identifies languages, removes exact and near duplicates, and rejects — never silently
+drops — what cannot be used: ``rows_in == kept + rejected``. ``save`` writes
+``data/processed/<name>.parquet``, ``<name>.rejects.parquet`` and ``<name>.load.json``;
+``get_corpus`` reuses them while they are current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from conflict_narratives import config, readers
+from conflict_narratives.dates import flag_out_of_range, parse_dates
+from conflict_narratives.dedup import find_duplicates
+from conflict_narratives.language import detect_languages
+from conflict_narratives.registry import REGISTRY, default_name, recognise_columns, resolve
+from conflict_narratives.textnorm import clean_text, looks_ptb, normalize_for_analysis, parse_header
+
+__all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "save"]
+log = logging.getLogger(__name__)
+
+LOADER_VERSION = 1
+TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
+SCHEMA = (
+    "doc_id",
+    "text",
+    "title",
+    "date",
+    "source",
+    "lang",
+    "url",
+    "author",
+    "place",
+    "raw_text",
+    "date_status",
+)
+REJECT_COLUMNS = ("row", "doc_id", "reason", "detail", "duplicate_of")
+_PLAIN_NUMBER = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
+
+
+@dataclass
+class LoadResult:
+    """A loaded corpus: the table, the rejected rows (with reasons) and the load report."""
+
+    name: str
+    corpus: pd.DataFrame
+    rejects: pd.DataFrame
+    report: dict
+
+    @property
+    def rows_in(self) -> int:
+        return self.report["rows_in"]
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Strings with None for missing/blank values (numbers become their plain text)."""
+    s = values.astype("string").str.strip()
+    return s.where(s != "")
+
+
+def _settings_hash(cs: dict) -> str:
+    return hashlib.sha1(json.dumps(cs, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def fingerprint(path: Path) -> dict:
+    """Size/mtime summary of a source file or folder, to tell when a saved load is stale."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    stats = [f.stat() for f in files]
+    return {
+        "path": str(path.resolve()),
+        "files": len(files),
+        "bytes": sum(s.st_size for s in stats),
+        "mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
+    }
+
+
+class _Rejects:
+    """Collects rejected rows; each keeps its input row number and a reason."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, rows, doc_ids, reason: str, detail, duplicate_of=None) -> None:
+        n = len(rows)
+        details = detail if isinstance(detail, list) else [detail] * n
+        dups = duplicate_of if isinstance(duplicate_of, list) else [duplicate_of] * n
+        self.rows += [
+            {"row": int(r), "doc_id": d, "reason": reason, "detail": t, "duplicate_of": u}
+            for r, d, t, u in zip(rows, doc_ids, details, dups, strict=True)
+        ]
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows, columns=list(REJECT_COLUMNS))
+        df["row"] = df["row"].astype("int64")
+        for col in REJECT_COLUMNS[1:]:
+            df[col] = df[col].astype("string")
+        return df.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None) -> LoadResult:
+    """Load ``source`` (a path or a named corpus) into the corpus table.
+
+    ``mapping`` names input columns for schema fields (``{"text": "body", ...}``) and
+    overrides recognition; ``dayfirst`` forces D/M/Y (True) or M/D/Y (False) for numeric
+    dates, otherwise the registry's or the settings' choice, otherwise detection.
+    """
+    t0 = time.perf_counter()
+    path, spec = resolve(source)
+    name = name or default_name(source)
+    settings = settings or config.load_settings(name)
+    cs = settings.get("corpus", {}) or {}
+    raw = readers.read_source(path, encoding=cs.get("encoding"))
+    frame = raw.frame
+    frame.columns = [str(c) for c in frame.columns]
+    cols = recognise_columns(
+        list(frame.columns), {**(spec.mapping if spec else {}), **(mapping or {})}
+    )
+    rej = _Rejects()
+    for r in raw.rejects:  # rows the reader could not parse at all
+        rej.add([r["row"]], [None], r["reason"], r["detail"])
+
+    if "undecodable" in str(raw.info.get("encoding", "")):
+        # Reject rows whose text holds undecodable bytes; replace them anywhere else.
+        bad = readers.has_undecodable(frame[cols["text"]])
+        rej.add(
+            frame.index[bad],
+            [None] * int(bad.sum()),
+            "undecodable_bytes",
+            "bytes neither UTF-8 nor Windows-1256 Arabic; if you know the file's encoding, "
+            "set corpus.encoding in config.yaml",
+        )
+        frame = readers.replace_undecodable(frame[~bad])
+    df = _map_columns(frame, cols, name, spec.defaults if spec else {})
+    df["raw_text"] = df["text"]
+    n_headers = _apply_headers(df)
+    ptb = spec.ptb if spec else _corpus_looks_ptb(df["text"])
+    df["text"] = pd.Series(
+        [clean_text(t, ptb=ptb) for t in df["text"].fillna("")], index=df.index, dtype="string"
+    )
+    for col in ("title", "source", "author", "place"):
+        df[col] = _as_text(df[col].map(lambda v: clean_text(v, ptb=ptb), na_action="ignore"))
+
+    empty = df["text"] == ""
+    if empty.any():
+        details = np.where(
+            df.loc[empty, "raw_text"].fillna("").str.strip() == "",
+            "no text",
+            "nothing left after cleaning",
+        )
+        rej.add(df.index[empty], df.loc[empty, "doc_id"].tolist(), "empty_text", list(details))
+        df = df[~empty]
+    dup_id = df["doc_id"].duplicated(keep="first")
+    if dup_id.any():
+        first_row = df.reset_index().drop_duplicates("doc_id").set_index("doc_id")["index"]
+        ids = df.loc[dup_id, "doc_id"].tolist()
+        rej.add(
+            df.index[dup_id],
+            ids,
+            "duplicate_id",
+            [f"id first used on row {first_row[i]}" for i in ids],
+            ids,
+        )
+        df = df[~dup_id]
+
+    if dayfirst is None:
+        dayfirst = spec.dayfirst if spec and spec.dayfirst is not None else cs.get("dayfirst")
+    if "date" in cols:
+        parsed = parse_dates(frame.loc[df.index, cols["date"]], dayfirst=dayfirst)
+        df["date"], df["date_status"], date_info = parsed.dates, parsed.status, parsed.info
+    else:
+        df["date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
+        df["date_status"], date_info = "missing", {"dayfirst": dayfirst, "dayfirst_evidence": None}
+
+    df, dups = _drop_duplicates(df, rej, float(cs.get("near_duplicate_threshold", 0.9)))
+    df["lang"] = pd.Series(
+        detect_languages(df["text"].tolist(), cs.get("languages")), index=df.index, dtype="string"
+    )
+    q = tuple(cs.get("out_of_range_quantiles", (0.005, 0.995)))
+    oor = flag_out_of_range(
+        df["date"],
+        quantiles=q,
+        window=float(cs.get("out_of_range_window", 0.05)),
+        density=float(cs.get("out_of_range_density", 0.005)),
+    )
+    df.loc[oor, "date_status"] = "out_of_range"
+
+    corpus = _finish(df)
+    rejects = rej.frame()
+    report = _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs)
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    assert report["rows_in"] == report["kept"] + report["rejected_total"], report
+    return LoadResult(name, corpus, rejects, report)
+
+
+def _map_columns(frame: pd.DataFrame, cols: dict, name: str, defaults: dict) -> pd.DataFrame:
+    """Schema columns from the recognised input columns, other input columns kept (renamed
+    ``<col>_input`` when they clash with a schema name)."""
+    df = pd.DataFrame(index=frame.index)
+    for fld in ("doc_id", "text", "title", "source", "url", "author", "place"):
+        df[fld] = (
+            _as_text(frame[cols[fld]])
+            if fld in cols
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+        if fld in defaults:
+            df[fld] = df[fld].fillna(defaults[fld])
+    df["text"] = frame[cols["text"]].astype("string")  # unstripped: raw_text is untouched
+    missing_id = df["doc_id"].isna()
+    if missing_id.any():
+        df.loc[missing_id, "doc_id"] = [f"{name}-{i}" for i in df.index[missing_id]]
+    used = set(cols.values())
+    for col in frame.columns:
+        if col in used:
+            continue
+        out = f"{col}_input" if col in SCHEMA else col
+        df[out] = _extra_column(frame[col])
+    return df
+
+
+def _extra_column(s: pd.Series) -> pd.Series:
+    """Keep an extra input column; plain-number text columns become numbers."""
+    if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
+        return s
+    text = s.astype("string")
+    present = text.dropna()
+    if len(present) and present.str.fullmatch(_PLAIN_NUMBER.pattern).all():
+        return pd.to_numeric(text)
+    return text
+
+
+def _apply_headers(df: pd.DataFrame) -> int:
+    """Parse seed-style header lines off the text; fill source/place/author where empty."""
+    candidates = df.index[df["text"].str[:300].str.contains("|", regex=False, na=False)]
+    parsed = 0
+    for i in candidates:
+        header, body = parse_header(df.at[i, "text"])
+        if header is None:
+            continue
+        parsed += 1
+        df.at[i, "text"] = body
+        for fld in ("source", "place", "author"):
+            value = getattr(header, fld)
+            if value and pd.isna(df.at[i, fld]):
+                df.at[i, fld] = value
+    return parsed
+
+
+def _corpus_looks_ptb(texts: pd.Series) -> bool:
+    """True when most documents carry PTB tokenisation markers."""
+    sample = texts.dropna().head(500)
+    return bool(len(sample)) and sum(map(looks_ptb, sample)) >= 0.5 * len(sample)
+
+
+def _drop_duplicates(df: pd.DataFrame, rej: _Rejects, threshold: float):
+    """Reject exact (after analysis normalisation) and near duplicates; the kept copy is the
+    dated one, then the longest, then the first."""
+    norm = [normalize_for_analysis(t) for t in df["text"]]
+    key = pd.DataFrame(
+        {
+            "undated": df["date"].isna().to_numpy(),
+            "len": [-len(t) for t in norm],
+            "pos": np.arange(len(df)),
+        }
+    )
+    order = key.sort_values(["undated", "len", "pos"]).index.tolist()
+    dups = find_duplicates(norm, order=order, threshold=threshold)
+    counts = {"exact": 0, "near": 0}
+    for kind, reason in (("exact", "duplicate_text"), ("near", "near_duplicate")):
+        part = dups[dups["kind"] == kind]
+        counts[kind] = len(part)
+        if part.empty:
+            continue
+        ids = df["doc_id"].to_numpy()
+        kept = ids[part["duplicate_of"]].tolist()
+        details = (
+            [f"same text as {k} after normalisation" for k in kept]
+            if kind == "exact"
+            else [f"Jaccard {j:.3f} with {k}" for j, k in zip(part["jaccard"], kept, strict=True)]
+        )
+        rej.add(df.index[part["index"]], ids[part["index"]].tolist(), reason, details, kept)
+    drop = df.index[dups["index"].to_numpy()] if len(dups) else df.index[:0]
+    return df.drop(index=drop), counts
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    """Schema columns first (typed), extras after, rows in input order."""
+    for col in TEXT_FIELDS:
+        df[col] = df[col].astype("string")
+    df["date"] = df["date"].astype("datetime64[ns, UTC]")
+    df["date_status"] = df["date_status"].astype("string")
+    extras = [c for c in df.columns if c not in SCHEMA]
+    return df[list(SCHEMA) + extras].sort_index().reset_index(drop=True)
+
+
+def _iso(ts) -> str | None:
+    return None if pd.isna(ts) else ts.isoformat()
+
+
+def _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs) -> dict:
+    status = corpus["date_status"].value_counts().to_dict()
+    dated = int(status.get("ok", 0) + status.get("out_of_range", 0))
+    bulk = corpus.loc[corpus["date_status"] == "ok", "date"]
+    kept = len(corpus)
+    return {
+        "name": name,
+        "source": str(path),
+        "format": raw.info.get("format"),
+        "encoding": raw.info.get("encoding"),
+        "columns": cols,
+        "rows_in": raw.rows_in,
+        "kept": kept,
+        "rejected": {str(k): int(v) for k, v in rejects["reason"].value_counts().items()},
+        "rejected_total": len(rejects),
+        "dated": dated,
+        "undated": kept - dated,
+        "dated_share": round(dated / kept, 4) if kept else 0.0,
+        "missing_dates": int(status.get("missing", 0)),
+        "unparseable_dates": int(status.get("unparseable", 0)),
+        "unparseable_examples": date_info.get("unparseable_examples", []),
+        "dayfirst": date_info.get("dayfirst"),
+        "dayfirst_evidence": date_info.get("dayfirst_evidence"),
+        "ambiguous_day_month": date_info.get("ambiguous_day_month", 0),
+        "date_min": _iso(corpus["date"].min()),
+        "date_max": _iso(corpus["date"].max()),
+        "bulk_date_min": _iso(bulk.min()),
+        "bulk_date_max": _iso(bulk.max()),
+        "out_of_range_dates": int(status.get("out_of_range", 0)),
+        "languages": {str(k): int(v) for k, v in corpus["lang"].value_counts().items()},
+        "duplicates": dups,
+        "sources": {str(k): int(v) for k, v in corpus["source"].value_counts().items()},
+        "header_lines_parsed": n_headers,
+        "ptb_detokenised": bool(ptb),
+        "loader_version": LOADER_VERSION,
+        "settings_hash": _settings_hash(cs),
+        "fingerprint": fingerprint(path),
+    }
+
+
+def _paths(name: str) -> dict[str, Path]:
+    out = config.processed_dir()
+    return {
+        "corpus": out / f"{name}.parquet",
+        "rejects": out / f"{name}.rejects.parquet",
+        "report": out / f"{name}.load.json",
+    }
+
+
+def save(result: LoadResult) -> dict[str, Path]:
+    """Write the corpus, its rejects and the load report under ``data/processed/``."""
+    paths = _paths(result.name)
+    paths["corpus"].parent.mkdir(parents=True, exist_ok=True)
+    result.corpus.to_parquet(paths["corpus"], index=False)
+    result.rejects.to_parquet(paths["rejects"], index=False)
+    paths["report"].write_text(
+        json.dumps(result.report, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    return paths
+
+
+def get_corpus(name_or_source, *, settings=None) -> pd.DataFrame:
+    """The corpus table: the saved parquet while it is current (same source files, loader
+    version and corpus settings), else a fresh load that is saved first."""
+    name = default_name(name_or_source)
+    paths = _paths(name)
+    settings = settings or config.load_settings(name)
+    if paths["corpus"].is_file() and paths["report"].is_file():
+        report = json.loads(paths["report"].read_text(encoding="utf-8"))
+        try:
+            current = fingerprint(resolve(name_or_source)[0]) == report.get("fingerprint")
+        except FileNotFoundError:  # the source is gone: the saved table is all there is
+            current = True
+        if (
+            current
+            and report.get("loader_version") == LOADER_VERSION
+            and report.get("settings_hash") == _settings_hash(settings.get("corpus", {}) or {})
+        ):
+            return pd.read_parquet(paths["corpus"])
+    result = load_corpus(name_or_source, name=name, settings=settings)
+    save(result)
+    return result.corpus

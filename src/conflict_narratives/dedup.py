@@ -1,0 +1,91 @@
+"""Exact and near-duplicate detection (MinHash LSH over word shingles, datasketch).
+
+Documents are compared on their analysis normalisation (:func:`textnorm.normalize_for_analysis`),
+so wire copies that differ only in diacritics, alef forms or case count as exact
+duplicates. Near-duplicates are candidate pairs from MinHash LSH confirmed by the exact
+Jaccard similarity of their shingle sets, so the threshold means what it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+from datasketch import MinHash, MinHashLSH
+
+SHINGLE = 3  # words per shingle
+NUM_PERM = 128
+_MASK = np.uint64(0xFFFFFFFF)
+_MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
+_SHIFT = np.uint64(32)
+
+
+def _word_ids(texts: Sequence[str]) -> list[np.ndarray]:
+    """Each text as an array of word ids (ids shared across the texts; pandas factorize)."""
+    words = [t.split() for t in texts]
+    codes = pd.factorize(pd.Series(list(chain.from_iterable(words)), dtype=object))[0]
+    bounds = np.cumsum([0] + [len(w) for w in words])
+    codes = codes.astype(np.uint64)
+    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _shingles(ids: np.ndarray) -> np.ndarray:
+    """Distinct 32-bit hashes of the word ``SHINGLE``-grams (whole text if shorter)."""
+    if len(ids) < SHINGLE:
+        return np.unique(ids) if len(ids) else np.zeros(1, dtype=np.uint64)
+    h = np.zeros(len(ids) - SHINGLE + 1, dtype=np.uint64)
+    for k in range(SHINGLE):
+        h = (h * _MIX[k] + ids[k : len(ids) - SHINGLE + 1 + k]) & _MASK
+    return np.unique(h)
+
+
+def find_duplicates(
+    texts: Sequence[str],
+    order: Sequence[int] | None = None,
+    threshold: float = 0.9,
+    num_perm: int = NUM_PERM,
+) -> pd.DataFrame:
+    """Find duplicates among normalised ``texts``.
+
+    ``order`` gives the preference: documents earlier in it are kept and later ones are
+    marked (default: input order). Returns one row per duplicate with columns ``index``
+    (position in ``texts``), ``duplicate_of`` (position of the kept document), ``kind``
+    (``exact`` | ``near``) and ``jaccard``.
+    """
+    order = list(range(len(texts))) if order is None else list(order)
+    rows: list[tuple[int, int, str, float]] = []
+    first_seen: dict[str, int] = {}
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm) if threshold < 1 else None
+    kept_shingles: dict[int, np.ndarray] = {}
+    ids = _word_ids(texts) if lsh is not None else []
+    rng = np.random.default_rng(1)
+    perm_a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
+    perm_b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
+    for i in order:
+        text = texts[i]
+        if text in first_seen:
+            rows.append((i, first_seen[text], "exact", 1.0))
+            continue
+        first_seen[text] = i
+        if lsh is None:
+            continue
+        sh = _shingles(ids[i])
+        sig = ((sh[:, None] * perm_a + perm_b) >> _SHIFT).min(axis=0)  # multiply-shift hashing
+        mh = MinHash(
+            num_perm=num_perm, hashvalues=sig, permutations=(perm_a, perm_b), scheme="legacy"
+        )
+        best, best_j = -1, 0.0
+        for j in lsh.query(mh):
+            other = kept_shingles[j]
+            inter = len(np.intersect1d(sh, other, assume_unique=True))
+            jac = inter / (len(sh) + len(other) - inter)
+            if jac >= threshold and jac > best_j:
+                best, best_j = j, jac
+        if best >= 0:
+            rows.append((i, best, "near", round(best_j, 4)))
+        else:
+            lsh.insert(i, mh)
+            kept_shingles[i] = sh
+    return pd.DataFrame(rows, columns=["index", "duplicate_of", "kind", "jaccard"])
