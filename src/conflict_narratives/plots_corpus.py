@@ -31,6 +31,11 @@ LANGUAGE_NAMES = {
 }
 _FREQS = {"W": ("week", "W-SUN"), "M": ("month", "M"), "Q": ("quarter", "Q"), "Y": ("year", "Y")}
 OTHER = "other"
+_BY_NAMES = {"lang": "language", "source": "outlet"}
+
+
+def _by_name(by: str | None) -> str:
+    return _BY_NAMES.get(by or "", by or "")
 
 
 def _require(df: pd.DataFrame, *columns: str) -> None:
@@ -126,9 +131,9 @@ def documents_over_time(corpus: pd.DataFrame, *, by: str = "source", freq: str =
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis="y")
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], title=by, loc="upper left", bbox_to_anchor=(1.0, 1.0),
-              handlelength=1)
-    ax.set_title(title or f"Documents per {unit} per {by}")
+    ax.legend(handles[::-1], labels[::-1], title=_by_name(by), loc="upper left",
+              bbox_to_anchor=(1.0, 1.0), handlelength=1)
+    ax.set_title(title or f"Documents per {unit} per {_by_name(by)}")
     add_note(fig, f"{fmt_count(len(dated))} dated documents; {unit}s start "
                   f"{'Monday' if freq == 'W' else 'on the 1st'} (UTC). {left_out_note(left_out)}")
     return fig
@@ -181,7 +186,7 @@ def length_distribution(corpus: pd.DataFrame, *, by: str = "source", unit: str =
                     (1.0, i), xycoords=("axes fraction", "data"), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize="small", color="#444444")
     ax.set_xlabel(f"{unit} per document (log scale)")
-    ax.set_title(title or f"Text length per {by}")
+    ax.set_title(title or f"Text length per {_by_name(by)}")
     if n_empty:
         add_note(fig, f"Empty texts ({fmt_count(n_empty)}) are drawn at 1 {unit[:-1]}.")
     return fig
@@ -200,10 +205,10 @@ def language_mix(corpus: pd.DataFrame, *, by: str | None = "source", lang: str =
     rows = {"all documents": totals}
     if by is not None:
         groups = top_groups(corpus[by], top)
-        for g in reversed(_group_order(groups)):
+        for g in _group_order(groups):
             rows[g] = langs[groups == g].value_counts()
     table = pd.DataFrame(rows).T.reindex(columns=lang_order).fillna(0)
-    table = table.iloc[::-1]  # "all documents" on top
+    table = table.iloc[::-1]  # top to bottom: all documents, largest group … "other"
     shares = table.div(table.sum(axis=1), axis=0)
 
     fig, ax = new_figure(width if by else HALF_WIDTH * 1.6, 1.1 + 0.3 * len(table))
@@ -227,5 +232,5 @@ def language_mix(corpus: pd.DataFrame, *, by: str | None = "source", lang: str =
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
     fig.legend(title="language (documents)", loc="outside lower center",
                ncols=min(len(lang_order), 4), handlelength=1)
-    ax.set_title(title or "Language mix" + (f" per {by}" if by else ""))
+    ax.set_title(title or "Language mix" + (f" per {_by_name(by)}" if by else ""))
     return fig
