@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 TEXT_VIEWS = ("title-lead", "first-chars", "full", "paragraphs")
@@ -29,7 +28,7 @@ def _cut(text: str, n: int) -> str:
 
 
 def _clean(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if not isinstance(value, str) and pd.isna(value):  # None, NaN, pd.NA
         return ""
     return str(value).strip()
 

@@ -232,25 +232,28 @@ class TfidfLsaBackend(Backend):
             raise RuntimeError("tfidf-lsa is fitted on a corpus: call bind_corpus/embed first")
         import sklearn
 
-        return f"tfidf-lsa(dim={self.dim},seed={self.seed},sklearn={sklearn.__version__}," \
-               f"corpus={self.fingerprint})"
+        return (f"tfidf-lsa(dim={self.dim},seed={self.seed},sklearn={sklearn.__version__},"
+                f"norm={_norm_fingerprint()},corpus={self.fingerprint})")
 
     def _fit(self) -> None:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import make_pipeline
 
+        from conflict_narratives.textnorm import normalize_for_analysis
+
         texts = self._corpus
         big = len(texts) >= 20
-        vec = TfidfVectorizer(sublinear_tf=True, min_df=2 if big else 1,
-                              max_df=0.5 if big else 1.0, dtype=np.float32)
-        n_terms = len(vec.fit(texts).vocabulary_)
-        k = min(self.dim, n_terms - 1, len(texts) - 1)
+        vec = TfidfVectorizer(preprocessor=normalize_for_analysis, sublinear_tf=True,
+                              min_df=2 if big else 1, max_df=0.5 if big else 1.0,
+                              dtype=np.float32)
+        x = vec.fit_transform(texts)
+        k = min(self.dim, x.shape[1] - 1, len(texts) - 1)
         if k < 1:
             raise ValueError(f"tfidf-lsa needs at least 2 distinct texts and terms "
-                             f"(got {len(texts)} texts, {n_terms} terms)")
+                             f"(got {len(texts)} texts, {x.shape[1]} terms)")
         svd = TruncatedSVD(n_components=k, algorithm="randomized", random_state=self.seed)
-        self._model = make_pipeline(vec, svd).fit(texts)
+        self._model = make_pipeline(vec, svd.fit(x))
         self._corpus = None  # free the texts; the fingerprint stays
 
     def _encode(self, texts):
@@ -258,6 +261,15 @@ class TfidfLsaBackend(Backend):
             self.bind_corpus(texts)
             self._fit()
         return self._model.transform(texts)
+
+
+def _norm_fingerprint() -> str:
+    """Short hash of what the analysis normaliser does to a probe, so a change to it
+    changes tfidf-lsa's id (its vocabulary depends on it)."""
+    from conflict_narratives.textnorm import normalize_for_analysis
+
+    probe = "أإآٱ ى ة ـ َ ABC ١٢٣ ﻻ"
+    return hashlib.sha256(normalize_for_analysis(probe).encode("utf-8")).hexdigest()[:8]
 
 
 def _folder_fingerprint(path: Path) -> str:
