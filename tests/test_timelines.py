@@ -127,7 +127,9 @@ def test_bursts_and_events_find_the_planted_story():
 
 def test_events_without_embeddings_use_tfidf():
     corpus, doc_topics = make_corpus(seed=2)
-    corpus["title"] = ""  # headlines fall back to the lead sentence
+    # headlines fall back to the lead sentence; Arrow-backed strings as the corpus stage writes
+    corpus["title"] = pd.Series([None] * len(corpus), dtype="string[pyarrow]")
+    corpus["text"] = corpus["text"].astype("string[pyarrow]")
     result = tl.build_timeline(corpus, doc_topics, vectorizer=CountVectorizer(),
                                burst_method="zscore")  # fmt: skip
     assert result.summary["burst_method"] == "zscore"

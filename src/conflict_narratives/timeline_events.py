@@ -13,11 +13,15 @@ EVENT_COLUMNS = [
 ]  # fmt: skip
 
 
+def _str(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _headline(row: pd.Series) -> str:
-    title = str(row.get("title") or "").strip()
+    title = _str(row.get("title")).strip()
     if title:
         return title
-    text = " ".join(str(row.get("text") or "").split())
+    text = " ".join(_str(row.get("text")).split())
     for stop in (". ", "。", "؟ ", "! "):
         if stop in text[:300]:
             return text[: text.index(stop) + 1]
