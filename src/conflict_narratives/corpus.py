@@ -134,9 +134,10 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     if "undecodable" in str(raw.info.get("encoding", "")):
         # Reject rows whose text holds undecodable bytes; replace them anywhere else.
         bad = readers.has_undecodable(frame[cols["text"]])
+        ids = frame.loc[bad, cols["doc_id"]] if "doc_id" in cols else pd.Series(None, bad.index)
         rej.add(
             frame.index[bad],
-            [None] * int(bad.sum()),
+            [readers.scrub(i) for i in ids[bad]],
             "undecodable_bytes",
             "bytes neither UTF-8 nor Windows-1256 Arabic; if you know the file's encoding, "
             "set corpus.encoding in config.yaml",
@@ -163,15 +164,15 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
         df = df[~empty]
     dup_id = df["doc_id"].duplicated(keep="first")
     if dup_id.any():
-        first_row = df.reset_index().drop_duplicates("doc_id").set_index("doc_id")["index"]
-        ids = df.loc[dup_id, "doc_id"].tolist()
-        rej.add(
-            df.index[dup_id],
-            ids,
-            "duplicate_id",
-            [f"id first used on row {first_row[i]}" for i in ids],
-            ids,
-        )
+        first = df[~dup_id].reset_index().set_index("doc_id")
+        dup = df[dup_id]
+        details = [
+            f"id first used on row {first.at[i, 'index']} "
+            f"({'same' if text == first.at[i, 'text'] else 'different'} text)"
+            for i, text in zip(dup["doc_id"], dup["text"], strict=True)
+        ]
+        ids = dup["doc_id"].tolist()
+        rej.add(dup.index, ids, "duplicate_id", details, ids)
         df = df[~dup_id]
 
     if dayfirst is None:

@@ -32,12 +32,12 @@ def _word_ids(texts: Sequence[str]) -> list[np.ndarray]:
 
 
 def _shingles(ids: np.ndarray) -> np.ndarray:
-    """Distinct 32-bit hashes of the word ``SHINGLE``-grams (whole text if shorter)."""
-    if len(ids) < SHINGLE:
-        return np.unique(ids) if len(ids) else np.zeros(1, dtype=np.uint64)
-    h = np.zeros(len(ids) - SHINGLE + 1, dtype=np.uint64)
-    for k in range(SHINGLE):
-        h = (h * _MIX[k] + ids[k : len(ids) - SHINGLE + 1 + k]) & _MASK
+    """Distinct 32-bit hashes of the word ``SHINGLE``-grams (one shingle of the whole text
+    when shorter; none for an empty text)."""
+    width = min(SHINGLE, len(ids))
+    h = np.zeros(len(ids) - width + 1 if width else 0, dtype=np.uint64)
+    for k in range(width):
+        h = (h * _MIX[k] + ids[k : len(ids) - width + 1 + k] + np.uint64(1)) & _MASK
     return np.unique(h)
 
 
@@ -72,6 +72,8 @@ def find_duplicates(
         if lsh is None:
             continue
         sh = _shingles(ids[i])
+        if not len(sh):
+            continue
         sig = ((sh[:, None] * perm_a + perm_b) >> _SHIFT).min(axis=0)  # multiply-shift hashing
         mh = MinHash(
             num_perm=num_perm, hashvalues=sig, permutations=(perm_a, perm_b), scheme="legacy"

@@ -49,11 +49,16 @@ def has_undecodable(values: pd.Series) -> pd.Series:
     )
 
 
+def scrub(value: object) -> object:
+    """A string with undecodable bytes (surrogate escapes) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def replace_undecodable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Undecodable bytes (surrogate escapes) replaced by U+FFFD in every text column."""
+    """:func:`scrub` applied to every text column."""
     out = frame.copy()
     for col in out.select_dtypes(include=[object]).columns:
-        out[col] = out[col].map(lambda v: _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v)
+        out[col] = out[col].map(scrub)
     return out
 
 
@@ -175,7 +180,7 @@ def read_delimited_text(
                 }
             )
     index = _interleave(len(good_rows), [r["row"] for r in rejects])
-    frame = pd.DataFrame(good_rows, columns=header, index=index).replace("", None)
+    frame = pd.DataFrame(good_rows, columns=header, index=index, dtype=object).replace("", None)
     return RawTable(frame, rejects, {"format": "csv", "sep": sep})
 
 
@@ -232,11 +237,8 @@ def _record(obj: object) -> dict:
 
 
 def _frame(records: list[dict], index: list[int]) -> pd.DataFrame:
-    return (
-        pd.DataFrame.from_records(records, index=pd.Index(index))
-        if records
-        else pd.DataFrame(index=pd.Index(index, dtype=int))
-    )
+    # dtype=object: undecodable bytes (surrogates) cannot live in Arrow-backed strings
+    return pd.DataFrame(records, index=pd.Index(index, dtype="int64"), dtype=object)
 
 
 def read_txt_folder(path: Path, encoding: str | None = None) -> RawTable:
@@ -257,4 +259,4 @@ def read_txt_folder(path: Path, encoding: str | None = None) -> RawTable:
         "format": "txt-folder",
         "encoding": ", ".join(f"{k}: {v}" for k, v in encodings.items()),
     }
-    return RawTable(pd.DataFrame.from_records(records), [], info)
+    return RawTable(pd.DataFrame(records, dtype=object), [], info)

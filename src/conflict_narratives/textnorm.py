@@ -80,7 +80,7 @@ def parse_header(text: str) -> tuple[Header | None, str]:
     if not m:
         return None, text
     outlet = m.group("outlet").strip()
-    if len(outlet.split()) > 6 or not any(ch.isalpha() for ch in outlet):
+    if len(outlet) < 2 or len(outlet.split()) > 6 or not any(c.isalpha() for c in outlet):
         return None, text
     rest = m.group("rest").strip()
     author = None
