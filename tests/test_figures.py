@@ -184,6 +184,26 @@ def test_labels_compose_safely():
     assert figures.fmt_count(1234) == "1,234" and figures.fmt_count(1011.5) == "1,012"
 
 
+def _visual(text: str) -> str:
+    """The characters of ``text`` left to right as matplotlib lays them out (libraqm bidi;
+    ``_text_helpers.layout`` is private but is what every backend draws from)."""
+    from matplotlib import _text_helpers
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(family=figures.font_families()[0])))
+    font.set_size(12, 72)
+    items = sorted(_text_helpers.layout(text, font), key=lambda item: item.x)
+    return "".join(item.char for item in items if item.char not in "\u2066\u2067\u2068\u2069")
+
+
+def test_composed_numbers_read_right_in_arabic_and_latin():
+    assert _visual("-1 · خارج").endswith("1-")  # what happens without the helper
+    arabic = _visual(figures.compose_label("خارج", -1))
+    assert arabic.endswith("· -1")  # number where Arabic reading starts, sign kept
+    assert _visual(figures.compose_label("outliers", -1)).startswith("-1 ·")
+    assert _visual(figures.compose_label("الموصل", "12/06/2018")).endswith("12/06/2018")
+
+
 def test_dated_documents_account_for_every_row():
     corpus = _corpus()
     dated, left_out = figures.dated_documents(corpus)

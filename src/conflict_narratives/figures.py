@@ -8,6 +8,9 @@ Unicode bidi algorithm itself, so labels are passed as plain strings (never thro
 arabic_reshaper/python-bidi). Numbers that go with Arabic text are drawn as separate text
 elements, or composed with :func:`compose_label`, which isolates them so they read right.
 
+Figures are not registered with pyplot: in a notebook, run ``%matplotlib inline`` (or import
+pyplot) once, then a returned figure displays exactly once; nothing needs closing.
+
 >>> from conflict_narratives import figures
 >>> fig = figures.documents_over_time(corpus)
 >>> figures.save(fig, "ant-multisource", "documents per week")  # PNG, SVG, PDF

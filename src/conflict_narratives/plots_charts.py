@@ -95,7 +95,8 @@ def heatmap(table: pd.DataFrame, *, title: str | None = None, fmt: str | None = 
             annotate: bool = True, width: float = TEXT_WIDTH) -> Figure:
     """An annotated heatmap of a rows × columns table (e.g. topic × outlet shares).
     ``fmt`` is a format spec for the cells (default: ``.0%`` when all values are within
-    0–1, else thousands-separated counts)."""
+    0–1, else thousands-separated counts); axis labels default to the table's index and
+    column names."""
     data = table.astype(float).to_numpy()
     finite = data[np.isfinite(data)]
     if fmt is None:
@@ -125,8 +126,8 @@ def heatmap(table: pd.DataFrame, *, title: str | None = None, fmt: str | None = 
         bar.set_label(colorbar_label)
     if fmt.endswith("%"):
         bar.formatter = FuncFormatter(lambda v, _: f"{v:.0%}")
-    ax.set_xlabel(xlabel or "")
-    ax.set_ylabel(ylabel or "")
+    ax.set_xlabel(xlabel if xlabel is not None else (table.columns.name or ""))
+    ax.set_ylabel(ylabel if ylabel is not None else (table.index.name or ""))
     if title:
         ax.set_title(title)
     return fig
