@@ -17,16 +17,16 @@ more of the news, not when the news volume does.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from conflict_narratives import bursts as burst_mod
-from conflict_narratives.timeline_events import event_table
+from conflict_narratives.timeline_events import event_table, topic_words_over_time
 
 FREQS = {"day": "D", "week": "W", "month": "M"}
 DEFAULTS: dict[str, Any] = {
@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "top_words": 10,
     "words_max_chars": 600,  # per-period words from title + lead (None: the full text)
 }
+log = logging.getLogger(__name__)
 _TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
 
 
@@ -131,62 +132,6 @@ def prevalence(
             lambda s: s.rolling(smooth, center=True, min_periods=1).mean()
         )
     return out
-
-
-def topic_words_over_time(
-    docs: pd.DataFrame,
-    *,
-    vectorizer=None,
-    top_n: int = 10,
-    max_chars: int | None = 600,
-    global_tuning: bool = True,
-) -> pd.DataFrame:
-    """Top c-TF-IDF words of each (topic, period): BERTopic's ``ClassTfidfTransformer`` on
-    the period's documents of the topic, averaged with the topic's overall c-TF-IDF
-    (``global_tuning``, as in ``BERTopic.topics_over_time``) so words stay on topic.
-
-    The vectorizer defaults to the topics stage's Arabic-aware one (analysis normalisation,
-    Arabic + English stop words), so Arabic words survive — BERTopic's English
-    preprocessing is never applied. Documents are read as title + the first ``max_chars``
-    characters of the body: the lead, where news states the event (and ~3× faster than
-    full articles on ant-multisource).
-    """
-    from bertopic.vectorizers import ClassTfidfTransformer
-
-    from conflict_narratives import topics as topics_mod
-
-    docs = docs[docs["topic"] != -1]
-    if docs.empty:
-        return pd.DataFrame(columns=["topic", "period", "count", "words", "weights"])
-    vectorizer = vectorizer or topics_mod.make_vectorizer(len(docs))
-    text = docs["text"].fillna("").astype(str).str[:max_chars]  # the lead tells the event
-    X = vectorizer.fit_transform(topics_mod.documents(docs.assign(text=text)))
-    words = vectorizer.get_feature_names_out()
-    classes = docs.groupby(["topic", "period"]).ngroup().to_numpy()
-    keys = docs.groupby(["topic", "period"]).size()
-    onehot = sparse.csr_matrix((np.ones(len(docs)), (classes, np.arange(len(docs)))))
-    per_class = onehot @ X
-    ctfidf = ClassTfidfTransformer().fit_transform(per_class).toarray()
-    if global_tuning:
-        t_codes, t_index = pd.factorize(docs["topic"])
-        t_onehot = sparse.csr_matrix((np.ones(len(docs)), (t_codes, np.arange(len(docs)))))
-        overall = ClassTfidfTransformer().fit_transform(t_onehot @ X).toarray()
-        pos = {t: i for i, t in enumerate(t_index)}
-        ctfidf = (ctfidf + overall[[pos[t] for t, _ in keys.index]]) / 2
-    rows = []
-    for i, ((topic, period), count) in enumerate(keys.items()):
-        order = np.argsort(-ctfidf[i])[:top_n]
-        order = order[ctfidf[i, order] > 0]
-        rows.append(
-            {
-                "topic": int(topic),
-                "period": period,
-                "count": int(count),
-                "words": [str(w) for w in words[order]],
-                "weights": [float(x) for x in ctfidf[i, order]],
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def detect_bursts(
@@ -349,32 +294,48 @@ def build_timeline(
 
 
 def timelines_dir(name: str) -> Path:
-    """Where a corpus's timeline tables are saved: ``data/processed/<name>/timelines/``."""
+    """Where a corpus's timeline tables are saved: ``data/processed/<name>/timelines/``
+    (``<name>`` as the corpus stage names it: ``t17:X`` → ``t17-X``)."""
     from conflict_narratives import config
+    from conflict_narratives.registry import default_name
 
-    return config.processed_dir() / name / "timelines"
+    return config.processed_dir() / default_name(name) / "timelines"
 
 
-def _topic_result(name: str, df: pd.DataFrame, matrix: np.ndarray, settings: dict):
-    """The topics stage's saved result for ``name``, else a fresh fit (saved for reuse)."""
+def _topic_result(name: str, df: pd.DataFrame, matrix: np.ndarray, settings: dict, save: bool):
+    """The topics stage's saved result for ``name`` when it covers every document of
+    ``df``, else a fresh fit on ``df`` (saved for reuse when ``save``)."""
     from conflict_narratives import topics as topics_mod
+    from conflict_narratives.registry import default_name
 
-    path = topics_mod.topics_dir(name)
+    path = topics_mod.topics_dir(default_name(name))
     try:
-        return topics_mod.TopicResult.load(path)
+        saved = topics_mod.TopicResult.load(path)
+        if set(df["doc_id"].astype(str)) <= set(saved.doc_topics["doc_id"].astype(str)):
+            return saved
+        log.warning("saved topics in %s do not cover this corpus: fitting anew", path)
     except FileNotFoundError:
-        _, result = topics_mod.fit_topics(df, matrix, settings=settings, name=name)
+        pass
+    _, result = topics_mod.fit_topics(df, matrix, settings=settings, name=default_name(name))
+    if save:
         result.save(path)
-        return result
+    return result
 
 
 def run(
-    name: str, *, freq: str | None = None, evaluate: bool = False, settings: dict | None = None
+    name: str,
+    *,
+    freq: str | None = None,
+    evaluate: bool = False,
+    sample: int | None = None,
+    seed: int = 42,
+    settings: dict | None = None,
 ) -> TimelineResult:
     """The stage for a named corpus: corpus → embeddings (cached) → topics (saved result
     or a fit) → timelines, saved under :func:`timelines_dir`. With ``evaluate`` on a
     ``t17:`` corpus the summary gains date precision/recall/F1 of the date selection and
-    of PUBCOUNT against the journalists' timelines."""
+    of PUBCOUNT against the journalists' timelines. ``sample`` runs on that many documents
+    drawn with ``seed`` (for notebooks on a slice); a sample's tables are not saved."""
     from conflict_narratives import config, embeddings, timeline_eval
     from conflict_narratives import corpus as corpus_mod
 
@@ -384,8 +345,11 @@ def run(
         raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), not {name}")
     settings = settings or config.load_settings(name)
     df = corpus_mod.get_corpus(name)
+    full = not sample or sample >= len(df)
+    if not full:
+        df = df.sample(n=sample, random_state=seed).sort_index().reset_index(drop=True)
     matrix = embeddings.embed_corpus(df, settings=settings, progress=False).matrix
-    topic_result = _topic_result(name, df, matrix, settings)
+    topic_result = _topic_result(name, df, matrix, settings, save=full)
     result = build_timeline(
         df,
         topic_result.doc_topics,
@@ -400,5 +364,6 @@ def run(
         scores = timeline_eval.evaluate_dates(df, refs)
         result.summary |= {"n_reference_timelines": len(refs)}
         result.summary |= timeline_eval.summarize_evaluation(scores)
-    result.save(timelines_dir(name))
+    if full:
+        result.save(timelines_dir(name))
     return result
