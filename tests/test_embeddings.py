@@ -278,3 +278,27 @@ def test_real_ant_multisource_rows(use_m, settings, tmp_path):
     same = df["category"].to_numpy()[:, None] == df["category"].to_numpy()[None, :]
     off_diag = ~np.eye(len(df), dtype=bool)
     assert sims[same & off_diag].mean() > sims[~same].mean() + 0.05
+
+
+def test_cli_embed_prints_stats_and_hits_cache_second_time(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from conflict_narratives.cli import app
+
+    monkeypatch.setenv(config.ENV_HOME, str(tmp_path))  # data/ goes under tmp_path
+    src = tmp_path / "mini.csv"
+    pd.DataFrame({"doc_id": [f"m{i}" for i in range(len(PAIRS))],
+                  "title": [f"خبر {i}" for i in range(len(PAIRS))],
+                  "text": [a for a, _ in PAIRS]}).to_csv(src, index=False)
+    runner = CliRunner()
+    stats = []
+    for _ in range(2):
+        out = runner.invoke(app, ["embed", str(src), "--no-progress"])
+        assert out.exit_code == 0, out.output
+        stats.append(json.loads(out.stdout[out.stdout.index("{"):]))
+    assert {"backend", "n_docs", "n_cached", "n_computed", "seconds", "docs_per_s"} <= set(stats[0])
+    assert (stats[0]["backend"], stats[0]["n_docs"], stats[0]["n_computed"]) == ("use-m", 5, 5)
+    assert (stats[1]["n_cached"], stats[1]["n_computed"]) == (5, 0)
+    assert stats[1]["cache_dir"].startswith(str(tmp_path / "data" / "interim" / "embeddings"))
