@@ -107,6 +107,10 @@ PLOTS = {
     "heatmap": lambda: figures.heatmap(_heat(), title="topic × outlet"),
     "stacked_shares": lambda: figures.stacked_shares(_long()),
     "small_multiples": lambda: figures.small_multiples(_long()),
+    "small_multiples_intervals": lambda: figures.small_multiples(
+        _long(), burst=None, bursts=pd.DataFrame({"series": [LABELS[0], LABELS[3]],
+                                                  "start": ["2018-03-01", "2018-04-10"],
+                                                  "end": ["2018-03-20", "2018-04-12"]})),
     "event_timeline": lambda: figures.event_timeline(_events(), group="source"),
     "document_map": lambda: figures.document_map(_doc_topics(), _topic_info()),
     "dendrogram": lambda: figures.dendrogram(

@@ -153,6 +153,13 @@ def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
+def require_columns(table: Any, *columns: str) -> None:
+    """Raise a KeyError naming the missing columns and the ones the table has."""
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise KeyError(f"table lacks column(s) {missing}; it has {list(table.columns)}")
+
+
 def new_figure(width: float = TEXT_WIDTH, height: float = 3.0, **subplots: Any):
     """A constrained-layout figure and its axes (``subplots`` as for ``Figure.subplots``)."""
     fig = Figure(figsize=(width, height), layout="constrained")

@@ -23,11 +23,12 @@ from conflict_narratives.plots_base import (
     fmt_count,
     new_figure,
     palette,
+    require_columns,
     shorten,
     styled,
     topic_label,
 )
-from conflict_narratives.plots_corpus import OTHER, _require
+from conflict_narratives.plots_corpus import OTHER
 
 
 def _date_axis(ax) -> None:
@@ -49,13 +50,15 @@ def barh(values: pd.Series, *, title: str | None = None, xlabel: str = "document
          top: int | None = 25, max_label_chars: int = 45, color: str = OKABE_ITO[0],
          highlight: Sequence[object] = (), width: float = TEXT_WIDTH) -> Figure:
     """Horizontal bars of ``values`` (index = labels, Arabic or Latin), largest on top,
-    each count printed at its bar's end as its own text (never mixed into the label)."""
+    each count printed at its bar's end as its own text (never mixed into the label);
+    labels in ``highlight`` are drawn in a second colour."""
     values = values.sort_values(ascending=False)
     if top is not None:
         values = values.head(top)
     values = values.iloc[::-1]
     fig, ax = new_figure(width, 0.7 + 0.22 * len(values))
-    colours = [OKABE_ITO[3] if idx in set(highlight) else color for idx in values.index]
+    marked = set(highlight)
+    colours = [OKABE_ITO[3] if idx in marked else color for idx in values.index]
     ax.barh(range(len(values)), values.to_numpy(), color=colours, height=0.7)
     ax.set_yticks(range(len(values)), [shorten(v, max_label_chars) for v in values.index])
     for i, v in enumerate(values.to_numpy()):
@@ -74,7 +77,7 @@ def topic_sizes(topic_info: pd.DataFrame, *, top: int | None = 25,
                 include_outliers: bool = False, title: str | None = "Topic sizes",
                 max_label_chars: int = 45) -> Figure:
     """Documents per topic from a ``topic_info`` table (topic, size, label, words)."""
-    _require(topic_info, "topic", "size")
+    require_columns(topic_info, "topic", "size")
     info = topic_info if include_outliers else topic_info[topic_info["topic"] != -1]
     labels = [topic_label(r.topic, getattr(r, "label", None), getattr(r, "words", None),
                           max_chars=max_label_chars) for r in info.itertuples()]
@@ -135,7 +138,7 @@ def heatmap(table: pd.DataFrame, *, title: str | None = None, fmt: str | None = 
 
 def _wide(data: pd.DataFrame, x: str, series: str, value: str) -> pd.DataFrame:
     """A long table (x, series, value) pivoted to x × series (summing duplicates)."""
-    _require(data, x, series, value)
+    require_columns(data, x, series, value)
     wide = data.pivot_table(index=x, columns=series, values=value, aggfunc="sum", fill_value=0)
     wide.index = pd.DatetimeIndex(_as_datetime(wide.index.to_series()).to_numpy())
     return wide.sort_index()
@@ -194,8 +197,8 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", series: str = "ser
                     max_label_chars: int = 40, width: float = TEXT_WIDTH) -> Figure:
     """One small panel per series (in order of appearance) with bursts shaded: either a
     boolean ``burst`` column of the long table (runs of True periods) or ``bursts``, a table
-    of intervals (series, start, end)."""
-    _require(data, x, series, value)
+    of intervals with columns ``series`` (named as in ``data``), ``start`` and ``end``."""
+    require_columns(data, x, series, value)
     names = list(dict.fromkeys(data[series]))
     nrows = int(np.ceil(len(names) / ncols))
     fig, axes = new_figure(width, 0.4 + 1.25 * nrows, nrows=nrows, ncols=ncols, sharex=True,
@@ -214,8 +217,8 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", series: str = "ser
             for a, b in _runs(part[burst].fillna(False).to_numpy()):
                 ax.axvspan(xs[a] - pad, xs[b] + pad, color=OKABE_ITO[1], alpha=0.3, lw=0)
         if bursts is not None:
-            for row in bursts[bursts["series"] == name].itertuples():
-                start, end = _as_datetime(pd.Series([row.start, row.end]))
+            for _, row in bursts[bursts[series] == name].iterrows():
+                start, end = _as_datetime(pd.Series([row["start"], row["end"]]))
                 ax.axvspan(start, end, color=OKABE_ITO[1], alpha=0.3, lw=0)
         rtl = direction(str(name)) == "rtl"
         ax.set_title(shorten(name, max_label_chars), fontsize="medium", fontweight="normal",
@@ -256,7 +259,7 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     """Dated events on a time axis with their (Arabic or English) headlines in staggered
     lanes, so that no two labels overlap; each label starts at its date in its reading
     direction (Arabic leftwards), stems pass behind labels; ``group`` colours the markers."""
-    _require(events, date, label)
+    require_columns(events, date, label)
     ev = events.assign(_x=_as_datetime(events[date]).to_numpy()).dropna(subset=["_x"])
     ev = ev.sort_values("_x").reset_index(drop=True)
     if ev.empty:

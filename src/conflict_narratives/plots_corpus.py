@@ -20,6 +20,7 @@ from conflict_narratives.plots_base import (
     fmt_count,
     new_figure,
     palette,
+    require_columns,
     shorten,
     styled,
 )
@@ -36,12 +37,6 @@ _BY_NAMES = {"lang": "language", "source": "outlet"}
 
 def _by_name(by: str | None) -> str:
     return _BY_NAMES.get(by or "", by or "")
-
-
-def _require(df: pd.DataFrame, *columns: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"table lacks column(s) {missing}; it has {list(df.columns)}")
 
 
 def top_groups(values: pd.Series, top: int | None, other: str = OTHER) -> pd.Series:
@@ -71,7 +66,7 @@ def auto_freq(dates: pd.Series) -> str:
 def dated_documents(corpus: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Rows usable on a time axis (``date`` set and ``date_status`` "ok" when present) and
     the counts left out: ``{"undated": n, "out_of_range": n}``."""
-    _require(corpus, "date")
+    require_columns(corpus, "date")
     status = corpus.get("date_status", pd.Series("ok", index=corpus.index))
     undated = corpus["date"].isna()
     out_of_range = ~undated & (status == "out_of_range")
@@ -96,7 +91,7 @@ def documents_over_time(corpus: pd.DataFrame, *, by: str = "source", freq: str =
     """Documents per week (or ``freq`` = M/Q/Y; ``auto`` picks by span) as bars stacked by
     ``by`` group, the ``top`` largest groups named and the rest as "other". Undated and
     out-of-range documents are left out and counted in a note under the plot."""
-    _require(corpus, "date", by)
+    require_columns(corpus, "date", by)
     dated, left_out = dated_documents(corpus)
     if dated.empty:
         raise ValueError("no dated documents to plot")
@@ -111,12 +106,11 @@ def documents_over_time(corpus: pd.DataFrame, *, by: str = "source", freq: str =
     full = pd.period_range(periods.min(), periods.max(), freq=pandas_freq)
     counts = counts.reindex(full, fill_value=0)
     x = counts.index.to_timestamp(how="start")
+    bar_width = counts.index.to_timestamp(how="end") - x  # one period each
 
     fig, ax = new_figure(width, height)
     order = _group_order(groups)
     bottom = np.zeros(len(counts))
-    bar_width = np.diff(np.append(x.to_numpy(), x[-1] + (x[-1] - x[-2] if len(x) > 1
-                                                         else pd.Timedelta(days=7))))
     for group, colour in zip(order, palette(len(order)), strict=True):
         values = counts[group].to_numpy()
         ax.bar(x, values, width=bar_width * 0.85, bottom=bottom, align="edge",
@@ -161,7 +155,7 @@ def length_distribution(corpus: pd.DataFrame, *, by: str = "source", unit: str =
                         width: float = TEXT_WIDTH) -> Figure:
     """Text length per ``by`` group (outlet or ``lang``) as horizontal box plots on a log
     axis: box = quartiles, whiskers = 5th–95th percentiles, groups sorted by median."""
-    _require(corpus, column, by)
+    require_columns(corpus, column, by)
     lengths = text_lengths(corpus[column], unit)
     groups = top_groups(corpus[by], top)
     medians = lengths.groupby(groups).median().sort_values()
@@ -198,7 +192,7 @@ def language_mix(corpus: pd.DataFrame, *, by: str | None = "source", lang: str =
                  width: float = TEXT_WIDTH) -> Figure:
     """Share of each language per ``by`` group (100 % stacked bars, the whole corpus on
     top), document counts at the right. ``by=None`` draws the corpus bar alone."""
-    _require(corpus, lang, *([by] if by else []))
+    require_columns(corpus, lang, *([by] if by else []))
     langs = top_groups(corpus[lang].replace("", pd.NA), top_langs)
     lang_order = _group_order(langs)
     totals = langs.value_counts()

@@ -21,11 +21,11 @@ from conflict_narratives.plots_base import (
     fmt_count,
     new_figure,
     palette,
+    require_columns,
     shorten,
     styled,
     topic_label,
 )
-from conflict_narratives.plots_corpus import _require
 
 _HALO = [pe.withStroke(linewidth=2.5, foreground="white")]
 
@@ -46,7 +46,7 @@ def document_map(doc_topics: pd.DataFrame, topic_info: pd.DataFrame | None = Non
     """Documents at their 2-D coordinates (``x``, ``y``) coloured by ``topic``, outliers
     (topic -1) in light grey beneath, and the labels of the ``n_labels`` largest topics at
     their centroids (medians). Points are rasterised so SVG/PDF stay small."""
-    _require(doc_topics, "x", "y", "topic")
+    require_columns(doc_topics, "x", "y", "topic")
     topics = doc_topics["topic"].astype(int)
     sizes = topics[topics != -1].value_counts()
     colour_of = dict(zip(sizes.index, palette(len(sizes)), strict=True))
@@ -111,7 +111,7 @@ def top_words_grid(topic_info: pd.DataFrame, *, n_topics: int = 12, n_words: int
     """One small bar chart of words × weights per topic (``topic_info``'s ``words`` and
     ``weights`` lists), the largest ``n_topics`` (or the listed ``topics``), outliers left
     out."""
-    _require(topic_info, "topic", "words", "weights")
+    require_columns(topic_info, "topic", "words", "weights")
     info = topic_info[topic_info["topic"] != -1]
     if topics is not None:
         info = info.set_index("topic").loc[list(topics)].reset_index()
@@ -147,12 +147,13 @@ def top_words_grid(topic_info: pd.DataFrame, *, n_topics: int = 12, n_words: int
 
 @styled
 def network(graph, *, weight: str = "weight", size: str | None = "size",
-            label: str | None = "label", top_labels: int = 30, layout: dict | None = None,
-            seed: int = 42, title: str | None = None, max_label_chars: int = 24,
-            width: float = TEXT_WIDTH, height: float = 5.0) -> Figure:
+            label: str | None = "label", group: str | None = "group", top_labels: int = 30,
+            layout: dict | None = None, seed: int = 42, title: str | None = None,
+            max_label_chars: int = 24, width: float = TEXT_WIDTH, height: float = 5.0) -> Figure:
     """A networkx graph drawn with matplotlib: node area ∝ the node attribute ``size``
     (else weighted degree), edge width ∝ edge ``weight``, labels (node attribute ``label``,
-    else the node itself) on the ``top_labels`` largest nodes. ``layout`` maps node →
+    else the node itself) on the ``top_labels`` largest nodes, colour by node attribute
+    ``group`` (e.g. actor type or outlet). ``layout`` maps node →
     (x, y); by default a seeded spring layout."""
     import networkx as nx
 
@@ -171,7 +172,7 @@ def network(graph, *, weight: str = "weight", size: str | None = "size",
         segments = [(pos[u], pos[v]) for u, v, _ in edges]
         ax.add_collection(LineCollection(segments, linewidths=0.3 + 2.7 * w / w.max(),
                                          colors="#888888", alpha=0.5, zorder=1))
-    groups = [graph.nodes[n].get("group") for n in nodes]
+    groups = [graph.nodes[n].get(group) if group else None for n in nodes]
     colour_of = dict(zip(dict.fromkeys(groups), palette(len(set(groups))), strict=True))
     xy = np.array([pos[n] for n in nodes])
     ax.scatter(xy[:, 0], xy[:, 1], s=area, c=[colour_of[g] for g in groups],
