@@ -266,3 +266,15 @@ def test_bad_input_gets_clear_errors():
         figures.dendrogram(linkage(RNG.random((3, 2))), ["a", "b"])
     with pytest.raises(ValueError, match="no dated"):
         figures.event_timeline(pd.DataFrame({"date": [pd.NaT], "label": ["x"]}))
+
+
+def test_use_style_choice_carries_into_plot_functions():
+    with matplotlib.rc_context():
+        try:
+            figures.use_style(font="dejavu", base_size=11)
+            fig = figures.barh(pd.Series([1, 2], index=["a", "ب"]))
+            label = fig.axes[0].get_yticklabels()[0]
+            assert label.get_fontfamily() == ["DejaVu Sans"]
+            assert label.get_fontsize() == 10.5
+        finally:
+            figures.use_style()
