@@ -138,14 +138,14 @@ All numbers:
 {_md(dt_)}
 
 What was tuned, and on what: nothing was fitted to these topics — `pubmention` is an
-unweighted sum of two counts, chosen before looking at per-topic scores because it degrades
-to PUBCOUNT where no date expression is found (non-English text). While building it we
-looked at these three topics: we added one rule that generalises beyond them (a date
-followed by a clock time is a time stamp — the comment threads in the CNN pages — not an
-event), and we tried a few other unweighted variants (development runs on the raw files: only references from later articles
-.525 average F1, explicit dates only .551, reciprocal-rank fusion of the two rankings .517,
-publication count of the day and the next .465); we kept the simplest one rather than the
-best-scoring on three timelines. Per topic: `pubmention` ties PUBCOUNT on
+unweighted sum of two counts, chosen because it degrades to PUBCOUNT where no date
+expression is found (non-English text). While building it we looked at these three
+topics: we added one rule that generalises beyond them (a date followed by a clock time is
+a time stamp — the comment threads in the CNN pages — not an event), and we tried a few
+other unweighted variants (development runs on the raw files: only references from later
+articles .525 average F1, explicit dates only .551, reciprocal-rank fusion of the two
+rankings .517, publication count of the day and the next .465); we kept the simplest
+rather than the best-scoring on three timelines. Per topic: `pubmention` ties PUBCOUNT on
 EgyptianProtest_cnn (a reference date for every day of its 20-day span, so any choice of
 days inside the span scores 1.0), loses on LibyaWar_cnn (.447 vs .474: mentions of
 preparatory and diplomatic days displace busy publication days) and wins on
