@@ -102,3 +102,31 @@ def timeline(
 
     result = timelines.run(name, freq=freq, evaluate=evaluate)
     emit(result.summary | {"path": str(timelines.timelines_dir(name))})
+
+
+@app.command()
+def narratives(
+    name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
+    sample: Annotated[
+        int | None, typer.Option(help="Analyse a seeded random sample of this many documents.")
+    ] = None,
+) -> None:
+    """Outlet divergence, frames, actors and storylines (data/processed/<name>/narratives/)."""
+    from conflict_narratives import narratives as narrative_stage
+
+    result = narrative_stage.run(name, sample=sample)
+    emit(result.summary | {"path": str(narrative_stage.narratives_dir(result.summary["name"]))})
+
+
+@app.command()
+def trace(
+    name: Annotated[str, typer.Argument(help="The corpus to search (named or a file).")],
+    file: Annotated[str, typer.Argument(help="A text file whose story to trace.")],
+    threshold: Annotated[
+        float | None, typer.Option(help="Least cosine similarity for a match.")
+    ] = None,
+) -> None:
+    """Where the story of FILE is told in the corpus: articles, outlets, dates, frames."""
+    from conflict_narratives import narratives as narrative_stage
+
+    emit(narrative_stage.trace_file(name, file, threshold=threshold))
