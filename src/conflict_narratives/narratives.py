@@ -201,26 +201,34 @@ def narratives_dir(name: str) -> Path:
     return config.processed_dir() / name / "narratives"
 
 
-def _inputs(name: str, settings: dict):
-    """Corpus table, its cached embeddings and the embedding backend."""
+def _inputs(name: str, settings: dict, sample: int | None = None):
+    """Corpus table (a seeded random sample of ``sample`` rows if given), its cached
+    embeddings and the embedding backend."""
     from conflict_narratives import corpus as corpus_mod
     from conflict_narratives import embeddings
 
     df = corpus_mod.get_corpus(name)
+    if sample and sample < len(df):
+        df = df.sample(sample, random_state=int(settings.get("seed", 42))).reset_index(drop=True)
     backend = embeddings.get_backend(None, settings)
     matrix = embeddings.embed_corpus(df, backend=backend, settings=settings,
                                      progress=False).matrix
     return df, matrix, backend
 
 
-def run(name: str, *, settings: dict | None = None) -> NarrativeResult:
+def run(name_or_source: str, *, sample: int | None = None,
+        settings: dict | None = None) -> NarrativeResult:
     """The stage for a named corpus, saved under :func:`narratives_dir`. Topics are the
-    topics stage's saved result, else a fresh fit (saved for the other stages)."""
+    topics stage's saved result (documents it did not cover count as unassigned), else a
+    fresh fit on the same documents (saved for the other stages). ``sample`` analyses a
+    seeded random sample of that many documents."""
     from conflict_narratives import config
     from conflict_narratives import topics as topics_mod
+    from conflict_narratives.corpus import default_name
 
+    name = default_name(name_or_source)
     settings = settings or config.load_settings(name)
-    df, matrix, backend = _inputs(name, settings)
+    df, matrix, backend = _inputs(name_or_source, settings, sample)
     try:
         topic_result = topics_mod.TopicResult.load(topics_mod.topics_dir(name))
     except FileNotFoundError:
@@ -228,12 +236,14 @@ def run(name: str, *, settings: dict | None = None) -> NarrativeResult:
                                                 name=name)
         topic_result.save(topics_mod.topics_dir(name))
     result = build_narratives(df, matrix, backend, topic_result.doc_topics, settings=settings)
-    result.summary["name"] = name
+    result.summary |= {"name": name, "sample": sample,
+                       "n_docs_with_topic": int(df["doc_id"].astype(str).isin(
+                           topic_result.doc_topics["doc_id"].astype(str)).sum())}
     result.save(narratives_dir(name))
     return result
 
 
-def trace_file(name: str, path: str | Path, *, threshold: float | None = None,
+def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None = None,
                settings: dict | None = None) -> dict[str, Any]:
     """Trace the story of a text file (read through the corpus cleaning: header line and
     "read also" block removed) in the named corpus: matching articles, their outlets, dates,
@@ -241,16 +251,17 @@ def trace_file(name: str, path: str | Path, *, threshold: float | None = None,
     from conflict_narratives import config, embeddings
     from conflict_narratives import corpus as corpus_mod
 
+    name = corpus_mod.default_name(name_or_source)
     settings = settings or config.load_settings(name)
     cfg = narrative_settings(settings)["trace"]
     query = corpus_mod.load_corpus(str(path), settings=settings).corpus
     if query.empty or not query["text"].fillna("").str.strip().any():
         raise ValueError(f"{path}: no text to trace after cleaning")
-    df, matrix, backend = _inputs(name, settings)
+    df, matrix, backend = _inputs(name_or_source, settings)
     try:
         saved = NarrativeResult.load(narratives_dir(name))
     except FileNotFoundError:
-        saved = run(name, settings=settings)
+        saved = run(name_or_source, settings=settings)
     qvec = embeddings.embed_corpus(query.head(1), backend=backend, settings=settings,
                                    progress=False).matrix
     scorer = frame_scorer(backend, matrix, settings)
