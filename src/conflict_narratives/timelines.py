@@ -29,23 +29,17 @@ from conflict_narratives import bursts as burst_mod
 from conflict_narratives.timeline_events import event_table, topic_words_over_time
 
 FREQS = {"day": "D", "week": "W", "month": "M"}
-DEFAULTS: dict[str, Any] = {
-    "freq": None,  # day | week | month; None: chosen from the corpus span
-    "smooth": None,  # centred rolling mean of the share over this many periods
-    "burst_method": burst_mod.DEFAULT_METHOD,
-    "burst_params": {"kleinberg": {"s": 2.0, "gamma": 1.0}, "zscore": {"window": 8}},
-    "min_burst_docs": 3,  # a burst needs at least this many documents
-    "n_headlines": 3,
-    "top_words": 10,
-    "words_max_chars": 600,  # per-period words from title + lead (None: the full text)
-}
 log = logging.getLogger(__name__)
 _TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
 
 
 def timeline_settings(settings: dict | None = None) -> dict[str, Any]:
-    """The module defaults overridden by the ``timelines`` section of the settings."""
-    return {**DEFAULTS, **((settings or {}).get("timelines") or {})}
+    """The ``timelines`` section of the settings (package defaults under user overrides)."""
+    from conflict_narratives import config
+
+    cfg = dict(config.default_settings()["timelines"])
+    cfg.update(((settings or config.load_settings()).get("timelines")) or {})
+    return cfg
 
 
 def choose_freq(dates: pd.Series) -> str:
