@@ -147,9 +147,8 @@ articles .525 average F1, explicit dates only .551, reciprocal-rank fusion of th
 rankings .517, publication count of the day and the next .465); we kept the simplest
 rather than the best-scoring on three timelines. Per topic: `pubmention` ties PUBCOUNT on
 EgyptianProtest_cnn (a reference date for every day of its 20-day span, so any choice of
-days inside the span scores 1.0), loses on LibyaWar_cnn (.447 vs .474: mentions of
-preparatory and diplomatic days displace busy publication days) and wins on
-SyrianCrisis_bbc (.154 vs 0: its 13 dates over 15 months are mostly days with no BBC
+days inside the span scores 1.0), loses on LibyaWar_cnn (.447 vs .474)
+and wins on SyrianCrisis_bbc (.154 vs 0: its 13 dates over 15 months are mostly days with no BBC
 article in the collection, which only mentions can find). Three timelines are a small
 sample; the average margin (.534 vs .491) rests on SyrianCrisis_bbc. For reference,
 news-tls reports on all of Timeline17 PUBCOUNT date F1 .481 and supervised DATEWISE .544.
