@@ -117,6 +117,11 @@ def test_bursts_and_events_find_the_planted_story():
     burst = b[b["topic"] == 2].iloc[0]
     assert burst["start"] <= pd.Timestamp("2018-05-14") <= burst["end"]
     assert burst["intensity"] > 1.5
+    prev = result.prevalence
+    flagged = prev[prev["burst"]]
+    assert (flagged["topic"] == 2).any()
+    assert flagged["period"].between(burst["start"], burst["end"]).any()
+    assert set(prev["label"]) == set(labels)
     ev = result.events[result.events["topic"] == 2].iloc[0]
     assert pd.Timestamp("2018-05-14") <= ev["date"] <= pd.Timestamp("2018-05-24")
     assert ev["label"] == "عفرين"

@@ -28,7 +28,7 @@ import pandas as pd
 from conflict_narratives import bursts as burst_mod
 from conflict_narratives.timeline_events import event_table, topic_words_over_time
 
-FREQS = {"day": "D", "week": "W", "month": "M"}
+FREQS = ("day", "week", "month")
 log = logging.getLogger(__name__)
 _TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
 
