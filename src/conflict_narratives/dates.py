@@ -95,6 +95,7 @@ _FORMATS = [
     "%a %d %b %Y",
     "%d %b %Y %H:%M",
 ]
+MIN_DATE, MAX_DATE = pd.Timestamp("1800-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
 _EPOCH_MIN, _EPOCH_MAX = pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC")
 
 
@@ -147,7 +148,7 @@ def _parse_numeric(parts: pd.DataFrame, dayfirst: bool) -> pd.Series:
     year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2])
     iso = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
     time = parts[3].fillna("00:00")
-    return pd.to_datetime(iso + " " + time, errors="coerce", format="mixed", utc=True)
+    return _to_dt(iso + " " + time, format="mixed")
 
 
 def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
@@ -178,7 +179,7 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
             out[epoch] = _parse_epoch(pd.to_numeric(s[epoch], errors="coerce"))
         compact = todo & s.str.fullmatch(_COMPACT.pattern, na=False)
         if compact.any():
-            out[compact] = pd.to_datetime(s[compact], format="%Y%m%d", errors="coerce", utc=True)
+            out[compact] = _to_dt(s[compact], format="%Y%m%d")
         todo &= ~(epoch | compact)
 
         numeric = todo & s.str.match(_NUMERIC.pattern, na=False)
@@ -192,7 +193,7 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
         todo &= ~numeric
 
         if todo.any():
-            iso = pd.to_datetime(s[todo], errors="coerce", format="ISO8601", utc=True)
+            iso = _to_dt(s[todo], format="ISO8601")
             out[todo] = iso
             rest = todo & out.isna()
             if rest.any():
@@ -216,13 +217,12 @@ def _ambiguous_count(s: pd.Series) -> int:
 
 
 def _parse_epoch(num: pd.Series) -> pd.Series:
-    """Epoch seconds, or milliseconds when the value is too large to be seconds."""
-    unit_ms = num.abs() >= 1e11
-    out = pd.Series(pd.NaT, index=num.index, dtype="datetime64[ns, UTC]")
-    for mask, unit in ((~unit_ms, "s"), (unit_ms, "ms")):
-        if mask.any():
-            out[mask] = pd.to_datetime(num[mask], unit=unit, errors="coerce", utc=True)
-    return out.where((out >= _EPOCH_MIN) & (out < _EPOCH_MAX))
+    """Epoch seconds, or milliseconds when the value is too large to be seconds; values
+    outside 1990-2100 become NaT."""
+    num = num.astype("float64")
+    secs = num.where(num.abs() < 1e11, num / 1000)
+    secs = secs.where((secs >= _EPOCH_MIN.timestamp()) & (secs < _EPOCH_MAX.timestamp()))
+    return pd.to_datetime(secs, unit="s", utc=True).astype("datetime64[ns, UTC]")
 
 
 def _parse_free(s: pd.Series, dayfirst: bool) -> pd.Series:
@@ -234,7 +234,7 @@ def _parse_free(s: pd.Series, dayfirst: bool) -> pd.Series:
         todo = out.isna()
         if not todo.any():
             return out
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce", utc=True)
+        out[todo] = _to_dt(s[todo], format=fmt)
     todo = out.isna()
     uniq = {v: _parse_one(v, dayfirst) for v in s[todo].unique()}
     out[todo] = pd.Series([uniq[v] for v in s[todo]], index=s[todo].index, dtype=out.dtype)
@@ -243,9 +243,17 @@ def _parse_free(s: pd.Series, dayfirst: bool) -> pd.Series:
 
 def _parse_one(v: str, dayfirst: bool) -> pd.Timestamp:
     try:
-        return pd.to_datetime(v, dayfirst=dayfirst, utc=True)
+        ts = pd.to_datetime(v, dayfirst=dayfirst, utc=True)
     except (ValueError, TypeError, OverflowError):
         return pd.NaT
+    return ts if MIN_DATE <= ts < MAX_DATE else pd.NaT
+
+
+def _to_dt(values: pd.Series, **kwargs) -> pd.Series:
+    """``pd.to_datetime`` (coercing) with dates outside [MIN_DATE, MAX_DATE) made NaT, so
+    every result fits the nanosecond UTC column."""
+    out = pd.to_datetime(values, errors="coerce", utc=True, **kwargs)
+    return out.where((out >= MIN_DATE) & (out < MAX_DATE)).astype("datetime64[ns, UTC]")
 
 
 def flag_out_of_range(

@@ -17,6 +17,7 @@ from datasketch import MinHash, MinHashLSH
 
 SHINGLE = 3  # words per shingle
 NUM_PERM = 128
+LSH_SLACK = 0.15
 _MASK = np.uint64(0xFFFFFFFF)
 _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
 _SHIFT = np.uint64(32)
@@ -57,7 +58,13 @@ def find_duplicates(
     order = list(range(len(texts))) if order is None else list(order)
     rows: list[tuple[int, int, str, float]] = []
     first_seen: dict[str, int] = {}
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm) if threshold < 1 else None
+    # LSH runs at a lower threshold than asked, so pairs just above it are found with near
+    # certainty; the exact Jaccard check below then applies the real threshold.
+    lsh = (
+        MinHashLSH(threshold=max(0.05, threshold - LSH_SLACK), num_perm=num_perm)
+        if threshold < 1
+        else None
+    )
     kept_shingles: dict[int, np.ndarray] = {}
     ids = _word_ids(texts) if lsh is not None else []
     rng = np.random.default_rng(1)

@@ -195,7 +195,7 @@ def read_jsonl_text(text: str) -> RawTable:
     are skipped; lines that are not valid JSON are rejected as ``malformed_json``."""
     records, index, rejects = [], [], []
     row = 0
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): U+2028, U+0085 may sit inside JSON strings
         if not line.strip():
             continue
         try:
