@@ -105,6 +105,23 @@ def timeline(
 
 
 @app.command()
+def topics(
+    name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
+    sample: Annotated[
+        int | None, typer.Option(help="Fit a seeded random sample of this many documents.")
+    ] = None,
+    stability: Annotated[
+        bool, typer.Option("--stability/--no-stability", help="Refit with seed+1; report ARI.")
+    ] = False,
+) -> None:
+    """Fit topics (data/processed/<name>/topics/); print their quality figures."""
+    from conflict_narratives import topics as topic_stage
+
+    _, summary = topic_stage.run(name, sample=sample, stability=stability)
+    emit(summary)
+
+
+@app.command()
 def narratives(
     name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
     sample: Annotated[

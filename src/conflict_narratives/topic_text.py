@@ -1,0 +1,98 @@
+"""The text side of topics: words, stop words, the Arabic-aware vectorizer, labels.
+
+Everything is compared after the corpus stage's analysis normalisation
+(:func:`conflict_narratives.textnorm.normalize_for_analysis`): documents, stop words and
+topic words alike, so "أكد"/"اكد" or "الموصل"/"الموصِل" are one word.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from conflict_narratives.textnorm import normalize_for_analysis
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+NEWS_STOPWORDS = "resources/stopwords_news_ar.txt"
+
+
+def tokenize(text: str) -> list[str]:
+    """Words of an already normalised text: runs of letters (Arabic or Latin), ≥ 2 long;
+    tokens with digits or underscores are dropped."""
+    return [t for t in _WORD.findall(text) if t.isalpha()]
+
+
+def _read_list(resource: str) -> list[str]:
+    text = resources.files("conflict_narratives").joinpath(resource).read_text(encoding="utf-8")
+    return [w for line in text.splitlines() if (w := line.split("#", 1)[0].strip())]
+
+
+def news_stop_words() -> list[str]:
+    """The curated Arabic news-speak list, as written (not normalised)."""
+    return _read_list(NEWS_STOPWORDS)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """``arabic-stopwords`` + the news-speak list + scikit-learn's English list, normalised
+    and tokenised exactly like documents."""
+    from arabicstopwords import arabicstopwords as asw
+
+    words = [*asw.stopwords_list(), *news_stop_words(), *ENGLISH_STOP_WORDS]
+    return frozenset(t for w in words for t in tokenize(normalize_for_analysis(w)))
+
+
+def scaled_min_df(n_docs: int) -> int:
+    """A word must occur in ≥ 0.1% of documents (at least 2; at most a tenth of a tiny
+    corpus) to be a topic word."""
+    return min(max(2, round(n_docs / 1000)), max(1, n_docs // 10))
+
+
+def make_vectorizer(n_docs: int, min_df: int | None = None,
+                    ngram_range: tuple[int, int] = (1, 2)) -> CountVectorizer:
+    """The ``CountVectorizer`` handed to BERTopic: normalised Arabic/Latin words, all stop
+    lists removed, 1–2-grams, ``min_df`` scaled to corpus size unless given."""
+    return CountVectorizer(
+        preprocessor=normalize_for_analysis,
+        tokenizer=tokenize,
+        token_pattern=None,
+        lowercase=False,
+        stop_words=sorted(stop_words()),
+        ngram_range=tuple(ngram_range),
+        min_df=int(min_df) if min_df else scaled_min_df(n_docs),
+    )
+
+
+def analysis_tokens(texts: list[str]) -> list[list[str]]:
+    """Normalised word streams (no stop-word removal) for coherence scoring."""
+    return [_WORD.findall(normalize_for_analysis(t)) for t in texts]
+
+
+def documents(df: pd.DataFrame) -> list[str]:
+    """Title and body of each row: the text topic words are drawn from."""
+    if "text" not in df.columns:
+        raise ValueError("the corpus table has no 'text' column")
+    body = df["text"].fillna("").astype(str)
+    if "title" in df.columns:
+        title = df["title"].fillna("").astype(str)
+        return [f"{t}\n{b}".strip() for t, b in zip(title, body, strict=True)]
+    return body.tolist()
+
+
+def make_label(words: list[str], n: int = 3) -> str:
+    """The first ``n`` topic words joined by " · ", skipping a word whose parts are all
+    already in the label (so a bigram and its halves do not repeat)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for w in words:
+        toks = set(w.split())
+        if toks and not toks <= seen:
+            parts.append(w)
+            seen |= toks
+        if len(parts) == n:
+            break
+    return " · ".join(parts)

@@ -1,0 +1,371 @@
+"""Topics: BERTopic fitted on the cached embeddings, configured for Arabic news.
+
+>>> from conflict_narratives import corpus, embeddings, topics
+>>> df = corpus.get_corpus("ant-multisource")
+>>> model, result = topics.fit_topics(df, embeddings.embed_corpus(df).matrix)
+>>> result.topic_info[["topic", "size", "label"]]
+
+What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.yaml``):
+
+- an Arabic-aware vectorizer (:func:`topic_text.make_vectorizer`): the corpus stage's analysis
+  normalisation, Arabic and Latin words only, the ``arabic-stopwords`` list plus a curated
+  news-speak list plus English stop words, all folded like the documents; 1–2-grams;
+  ``min_df`` scaled to corpus size; and ``language="multilingual"``, so BERTopic's English
+  clean-up never deletes Arabic;
+- seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
+  settings, same assignments;
+- outliers reassigned to their nearest topic (``reduce_outliers``, strategy chosen by
+  measurement in ``bench/topics.py``), then topic words recomputed;
+- MMR topic words and readable labels ("داعش · الموصل · العراقيه").
+
+The outcome is data (:class:`TopicResult`), separate from the model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from conflict_narratives import config
+from conflict_narratives.textnorm import normalize_for_analysis
+from conflict_narratives.topic_text import (
+    analysis_tokens,
+    documents,
+    make_label,
+    make_vectorizer,
+    stop_words,
+    tokenize,
+)
+
+log = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ("category", "label", "topic_label", "section")
+_TABLES = ("doc_topics", "topic_info", "topics_per_source", "hierarchy")
+
+
+# ---------------------------------------------------------------- settings & inputs
+def _topic_settings(settings: dict | None) -> dict[str, Any]:
+    settings = settings or config.load_settings()
+    cfg = dict(config.default_settings()["topics"])
+    cfg.update(settings.get("topics") or {})
+    cfg["seed"] = int(cfg.get("seed") or settings.get("seed", 42))
+    return cfg
+
+
+def scaled_min_cluster_size(n_docs: int) -> int:
+    """HDBSCAN's smallest topic: ½·√n documents (10 at least): 22 for 2,000, 89 for 31,500."""
+    return max(10, round(0.5 * math.sqrt(n_docs)))
+
+
+def label_column(df: pd.DataFrame, settings: dict | None = None) -> str | None:
+    """The column holding reference classes: setting ``topics.label_column``, else the first
+    of ``category``/``label``/``topic_label``/``section`` with 2–100 distinct values."""
+    name = _topic_settings(settings).get("label_column")
+    if name:
+        if name not in df.columns:
+            raise ValueError(f"label column {name!r} is not in the corpus ({list(df.columns)})")
+        return name
+    for col in LABEL_COLUMNS:
+        if col in df.columns and 2 <= df[col].nunique(dropna=True) <= 100:
+            return col
+    return None
+
+
+# ---------------------------------------------------------------- the model
+def _representation(cfg: dict):
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+
+    kind = cfg["representation"]
+    if kind == "mmr":
+        return MaximalMarginalRelevance(diversity=float(cfg["mmr_diversity"]), top_n_words=10)
+    if kind == "keybert":
+        return KeyBERTInspired(top_n_words=10, random_state=cfg["seed"])
+    if kind == "c-tf-idf":
+        return None
+    raise ValueError(f"unknown topics.representation {kind!r}; valid: mmr, keybert, c-tf-idf")
+
+
+def build_model(n_docs: int, backend, settings: dict | None = None):
+    """An unfitted, seeded BERTopic configured from ``topics:`` settings."""
+    from bertopic import BERTopic
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    cfg = _topic_settings(settings)
+    umap_cfg = cfg["umap"]
+    mcs = int(cfg["min_cluster_size"] or scaled_min_cluster_size(n_docs))
+    return BERTopic(
+        language="multilingual",
+        embedding_model=backend,
+        umap_model=UMAP(n_neighbors=min(int(umap_cfg["n_neighbors"]), n_docs - 1),
+                        n_components=int(umap_cfg["n_components"]),
+                        min_dist=float(umap_cfg["min_dist"]), metric="cosine",
+                        random_state=cfg["seed"], low_memory=True),
+        hdbscan_model=HDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
+                              metric="euclidean", cluster_selection_method="eom",
+                              prediction_data=True),
+        vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"]),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        representation_model=_representation(cfg),
+        nr_topics=cfg.get("nr_topics"),
+        top_n_words=10,
+    )
+
+
+def _default_backend(settings: dict | None):
+    from conflict_narratives.embeddings import get_backend
+
+    return get_backend(settings=settings)
+
+
+def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
+               settings: dict | None = None, name: str = "corpus"):
+    """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
+
+    ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
+    ``embedding_model`` so ``model.transform`` can embed new documents."""
+    import time
+
+    t0 = time.perf_counter()
+    if len(df) != len(embeddings):
+        raise ValueError(f"{len(df)} documents but {len(embeddings)} embeddings")
+    if len(df) < 20:
+        raise ValueError(f"too few documents for topics ({len(df)}; need at least 20)")
+    cfg = _topic_settings(settings)
+    docs = documents(df)
+    model = build_model(len(docs), backend or _default_backend(settings), settings)
+    topics, _ = model.fit_transform(docs, embeddings)
+    n_outliers_before = int(np.sum(np.asarray(topics) == -1))
+    if cfg["reduce_outliers"] and n_outliers_before and len(model.get_topic_info()) > 1:
+        topics = model.reduce_outliers(docs, topics, strategy=cfg["outlier_strategy"],
+                                       threshold=float(cfg["outlier_threshold"]),
+                                       embeddings=embeddings)
+        model.update_topics(docs, topics=topics, top_n_words=10,
+                            vectorizer_model=model.vectorizer_model,
+                            ctfidf_model=model.ctfidf_model,
+                            representation_model=model.representation_model)
+        _set_topic_centroids(model, np.asarray(topics), embeddings)
+    result = _result(model, df, docs, embeddings, cfg, name)
+    result.meta.update(n_outliers_before_reduction=n_outliers_before,
+                       fit_seconds=round(time.perf_counter() - t0, 2))
+    return model, result
+
+
+def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> None:
+    """Topic embeddings = mean document embedding per topic (-1 first when present), as
+    ``fit`` makes them: ``update_topics`` leaves a stale outlier row that shifts
+    ``transform`` by one topic once the outliers are gone."""
+    model.topic_embeddings_ = np.stack(
+        [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
+
+
+def _doc_map(embeddings: np.ndarray, seed: int) -> np.ndarray:
+    from umap import UMAP
+
+    n = len(embeddings)
+    return UMAP(n_neighbors=min(15, n - 1), n_components=2, min_dist=0.1, metric="cosine",
+                random_state=seed, low_memory=True).fit_transform(embeddings)
+
+
+def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray,
+                     n: int = 5) -> dict[int, list[str]]:
+    """Per topic, the ``n`` documents closest (cosine) to the topic's mean embedding."""
+    out = {}
+    for t in np.unique(topics):
+        rows = np.flatnonzero(topics == t)
+        centre = embeddings[rows].mean(axis=0)
+        sims = embeddings[rows] @ (centre / (np.linalg.norm(centre) or 1.0))
+        out[int(t)] = ids[rows[np.argsort(-sims, kind="stable")[:n]]].tolist()
+    return out
+
+
+def _result(model, df, docs, embeddings, cfg, name) -> TopicResult:
+    ids = df["doc_id"].astype(str).to_numpy() if "doc_id" in df.columns else \
+        np.array([str(i) for i in range(len(df))])
+    topics = np.asarray(model.topics_)
+    xy = _doc_map(embeddings, cfg["seed"]) if cfg["doc_map"] else np.full((len(df), 2), np.nan)
+    probs = np.asarray(model.probabilities_, dtype=float)
+    doc_topics = pd.DataFrame({"doc_id": ids, "topic": topics.astype(int),
+                               "probability": probs if probs.ndim == 1 else probs.max(axis=1),
+                               "x": xy[:, 0].astype(float), "y": xy[:, 1].astype(float)})
+
+    reps = _representatives(topics, embeddings, ids)
+    rows = []
+    for t, size in sorted(model.get_topic_freq().itertuples(index=False, name=None)):
+        pairs = [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:10]
+        words = [w for w, _ in pairs]
+        rows.append({"topic": int(t), "size": int(size),
+                     "label": "outliers" if t == -1 else make_label(words, cfg["label_words"]),
+                     "words": words, "weights": [s for _, s in pairs],
+                     "representative_ids": reps.get(int(t), [])})
+    topic_info = pd.DataFrame(rows)
+    labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
+    model.set_topic_labels({t: lab for t, lab in labels.items()})
+
+    sources = (df["source"].fillna("unknown").astype(str).tolist() if "source" in df.columns
+               else ["all"] * len(df))
+    tpc = model.topics_per_class(docs, classes=sources)
+    per_source = pd.Series(sources).value_counts()
+    topics_per_source = pd.DataFrame({
+        "topic": tpc["Topic"].astype(int), "source": tpc["Class"].astype(str),
+        "count": tpc["Frequency"].astype(int),
+        "share": (tpc["Frequency"] / tpc["Class"].map(per_source)).astype(float),
+        "words": tpc["Words"].astype(str)})
+
+    hierarchy, linkage = _hierarchy(model, docs)
+    leaf_labels = [labels[t] for t in sorted(labels) if t != -1]
+    meta = {"name": name, "n_docs": len(df), "settings": {k: v for k, v in cfg.items()},
+            "embedding_model": repr(model.embedding_model)}
+    return TopicResult(doc_topics, topic_info, topics_per_source, hierarchy, linkage,
+                       leaf_labels, meta)
+
+
+def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
+    """BERTopic's hierarchical_topics table and the scipy linkage it was built from."""
+    from scipy.cluster import hierarchy as sch
+
+    if len(set(model.topics_) - {-1}) < 3:
+        return pd.DataFrame(), np.zeros((0, 4))
+    captured: list[np.ndarray] = []
+
+    def ward(dist):
+        captured.append(sch.linkage(dist, "ward", optimal_ordering=True))
+        return captured[-1]
+
+    table = model.hierarchical_topics(docs, linkage_function=ward)
+    table["Topics"] = table["Topics"].map(lambda ts: [int(t) for t in ts])
+    for col in ("Parent_ID", "Parent_Name", "Child_Left_ID", "Child_Left_Name",
+                "Child_Right_ID", "Child_Right_Name"):
+        table[col] = table[col].astype(str)
+    return table.reset_index(drop=True), captured[-1]
+
+
+# ---------------------------------------------------------------- the result
+@dataclass
+class TopicResult:
+    """Topics as data: what figures, notebooks and later stages read (never the model)."""
+
+    doc_topics: pd.DataFrame
+    topic_info: pd.DataFrame
+    topics_per_source: pd.DataFrame
+    hierarchy: pd.DataFrame
+    linkage: np.ndarray
+    leaf_labels: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_topics(self) -> int:
+        return int((self.topic_info["topic"] != -1).sum())
+
+    def topic_words(self) -> list[list[str]]:
+        """Top words of each topic (outliers excluded), in topic order."""
+        return self.topic_info.loc[self.topic_info["topic"] != -1, "words"].map(list).tolist()
+
+    def save(self, path: str | Path) -> Path:
+        """Write Parquet tables and ``topics.json`` (linkage, leaf labels, meta) to ``path``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for table in _TABLES:
+            getattr(self, table).to_parquet(path / f"{table}.parquet", index=False)
+        (path / "topics.json").write_text(json.dumps(
+            {"linkage": self.linkage.tolist(), "leaf_labels": self.leaf_labels,
+             "meta": self.meta}, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TopicResult:
+        path = Path(path)
+        if not (path / "topics.json").is_file():
+            raise FileNotFoundError(f"no saved topics in {path} (run `conflict-narratives topics`)")
+        extra = json.loads((path / "topics.json").read_text(encoding="utf-8"))
+        tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in _TABLES}
+        for col in ("words", "weights", "representative_ids"):
+            tables["topic_info"][col] = tables["topic_info"][col].map(list)
+        if "Topics" in tables["hierarchy"]:
+            tables["hierarchy"]["Topics"] = tables["hierarchy"]["Topics"].map(list)
+        return cls(**tables, linkage=np.asarray(extra["linkage"], dtype=float).reshape(-1, 4),
+                   leaf_labels=extra["leaf_labels"], meta=extra["meta"])
+
+
+def topics_dir(name: str) -> Path:
+    """Where a corpus's topics are saved: ``data/processed/<name>/topics/``."""
+    return config.processed_dir() / name / "topics"
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Save the BERTopic model with safetensors (no pickle), without the embedding model."""
+    path = Path(path)
+    model.save(str(path), serialization="safetensors", save_ctfidf=True,
+               save_embedding_model=False)
+    return path
+
+
+def load_model(path: str | Path, backend=None, settings: dict | None = None):
+    """Reload a model saved by :func:`save_model`, restoring the analysis normalisation
+    (the saved vectorizer config cannot hold functions) and the embedding backend."""
+    from bertopic import BERTopic
+
+    model = BERTopic.load(str(path), embedding_model=backend or _default_backend(settings))
+    model.vectorizer_model.set_params(preprocessor=normalize_for_analysis, tokenizer=tokenize,
+                                      token_pattern=None, lowercase=False)
+    return model
+
+
+# ---------------------------------------------------------------- one stage run
+def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -> dict:
+    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`)."""
+    from conflict_narratives import evaluation
+
+    col = label_column(df, settings)
+    metrics = evaluation.evaluate(
+        result.topic_words(), result.doc_topics["topic"].to_numpy(),
+        analysis_tokens(documents(df)), labels=df[col].to_numpy() if col else None,
+        stop=stop_words())
+    return {**metrics, "label_column": col,
+            "outlier_share_before_reduction": round(
+                result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}
+
+
+def run(name_or_source: str, *, sample: int | None = None, stability: bool = False,
+        settings: dict | None = None) -> tuple[TopicResult, dict]:
+    """The ``topics`` stage: load the corpus, embed (cached), fit, save the result and the
+    model under ``data/processed/<name>/topics/``, and score it. ``sample`` fits a seeded
+    random sample of that many documents; ``stability`` refits with seed + 1 and reports the
+    ARI between the two fits."""
+    import time
+
+    from conflict_narratives import evaluation
+    from conflict_narratives.corpus import default_name, get_corpus
+    from conflict_narratives.embeddings import embed_corpus, get_backend
+
+    t0 = time.perf_counter()
+    name = default_name(name_or_source)
+    settings = settings or config.load_settings(name)
+    df = get_corpus(name_or_source)
+    seed = _topic_settings(settings)["seed"]
+    if sample and sample < len(df):
+        df = df.sample(sample, random_state=seed).reset_index(drop=True)
+    backend = get_backend(settings=settings)
+    emb = embed_corpus(df, backend=backend, settings=settings, progress=False)
+    model, result = fit_topics(df, emb.matrix, backend=backend, settings=settings, name=name)
+    metrics = score(result, df, settings)
+    if stability:
+        other = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed + 1,
+                                        "doc_map": False}}
+        _, result_b = fit_topics(df, emb.matrix, backend=backend, settings=other, name=name)
+        metrics["stability_ari"] = round(evaluation.stability(
+            result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
+    out = topics_dir(name)
+    metrics["seconds"] = round(time.perf_counter() - t0, 1)
+    result.meta["metrics"] = metrics
+    result.save(out)
+    save_model(model, out / "model")
+    return result, {"corpus": name, "n_docs": len(df), **metrics, "saved": str(out)}

@@ -1,0 +1,149 @@
+"""Topics on a real slice of ant-multisource: Arabic words survive, results are data that
+round-trip, the model reloads from safetensors, and two fits are identical."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conflict_narratives import config, topics
+from conflict_narratives import evaluation as ev
+from conflict_narratives import topic_text as tt
+from conflict_narratives.corpus import get_corpus
+from conflict_narratives.embeddings import embed_corpus
+from conflict_narratives.textnorm import normalize_for_analysis
+
+pytestmark = pytest.mark.xdist_group("topics")
+
+
+@pytest.fixture(scope="module")
+def ant():
+    df = get_corpus("ant-multisource")
+    df = df[df["text"].fillna("").str.len() > 200].sample(300, random_state=11)
+    df = df.reset_index(drop=True)
+    return df, embed_corpus(df, progress=False).matrix
+
+
+@pytest.fixture(scope="module")
+def fitted(ant):
+    df, matrix = ant
+    return topics.fit_topics(df, matrix, name="ant-slice")
+
+
+def test_stop_words_are_normalised_and_cover_news_speak():
+    stop = tt.stop_words()
+    for word in ("قال", "وقال", "وأضاف", "وأكد", "مصادر", "وفقا", "أمس", "اليوم", "التي",
+                 "في", "the", "and"):
+        assert normalize_for_analysis(word) in stop, word
+    assert "الموصل" not in stop and "داعش" not in stop
+    vec = tt.make_vectorizer(10, min_df=1).fit(["وقال مسؤول إن القوات العراقيّة دخلت الموصل أمس"])
+    vocab = set(vec.get_feature_names_out())
+    assert {"الموصل", "العراقيه", "مسؤول"} <= vocab  # folded: ة -> ه, shadda gone
+    assert not vocab & {"وقال", "امس", "ان"}
+
+
+def test_scaling_with_corpus_size():
+    assert topics.scaled_min_cluster_size(300) == 10
+    assert topics.scaled_min_cluster_size(2000) == 22
+    assert topics.scaled_min_cluster_size(31_500) == 89
+    assert tt.scaled_min_df(50) == 2 and tt.scaled_min_df(31_500) == 32
+
+
+def test_make_label_skips_repeated_parts():
+    assert tt.make_label(["كوريا", "كوريا الشماليه", "الكوري", "بيونغ"]) == \
+        "كوريا · كوريا الشماليه · الكوري"
+    assert tt.make_label(["الولايات المتحده", "الولايات", "المتحده", "ترامب"], 2) == \
+        "الولايات المتحده · ترامب"
+
+
+def test_label_column_detection():
+    assert topics.label_column(pd.DataFrame({"category": ["a", "b"], "text": ["", ""]})) == \
+        "category"
+    assert topics.label_column(pd.DataFrame({"labels": [0, 1], "text": ["", ""]})) is None
+    settings = config.load_settings()
+    settings["topics"]["label_column"] = "missing"
+    with pytest.raises(ValueError, match="missing"):
+        topics.label_column(pd.DataFrame({"text": [""]}), settings)
+
+
+def test_english_preprocessing_would_delete_arabic_ours_keeps_it(fitted, ant):
+    from bertopic import BERTopic
+
+    stripped = BERTopic(language="english")._preprocess_text(np.array(["قال الرئيس"]))
+    assert not any(ev.is_arabic_word(w) for w in stripped[0].split())  # why we configure it
+    model, result = fitted
+    assert model.language != "english"  # BERTopic keeps None when given an embedding model
+    assert model._preprocess_text(np.array(["قال الرئيس"])) == ["قال الرئيس"]
+    words = result.topic_words()
+    assert result.n_topics >= 2
+    assert ev.arabic_word_share(words) >= 0.95
+    assert ev.stopword_share(words, tt.stop_words()) == 0.0
+    assert all(any(ev.is_arabic_word(w) for w in lab.split(" · "))
+               for lab in result.topic_info.query("topic != -1")["label"])
+
+
+def test_result_tables_follow_the_contract(fitted, ant):
+    df, _ = ant
+    _, result = fitted
+    dt = result.doc_topics
+    assert list(dt.columns) == ["doc_id", "topic", "probability", "x", "y"]
+    assert dt["doc_id"].tolist() == df["doc_id"].astype(str).tolist()
+    assert np.isfinite(dt[["x", "y"]].to_numpy()).all()
+    assert ev.outlier_share(dt["topic"]) < 0.05  # outliers reassigned by default
+    info = result.topic_info.set_index("topic")
+    assert info["size"].sum() == len(df)
+    assert (dt["topic"].value_counts().sort_index() == info["size"].sort_index()).all()
+    members = dt.groupby("topic")["doc_id"].apply(set)
+    for t, row in info.iterrows():
+        assert 0 < len(row["words"]) <= 10 and len(row["weights"]) == len(row["words"])
+        assert set(row["representative_ids"]) <= members[t]
+    tps = result.topics_per_source
+    per_source = df["source"].value_counts()
+    sums = tps.groupby("source")["count"].sum()
+    assert (sums == per_source[sums.index]).all()
+    assert np.allclose(tps.groupby("source")["share"].sum(), 1.0)
+    n = result.n_topics
+    assert result.linkage.shape == (n - 1, 4) and len(result.leaf_labels) == n
+    assert {"Parent_ID", "Topics", "Distance"} <= set(result.hierarchy.columns)
+
+
+def test_result_round_trips(fitted, tmp_path):
+    _, result = fitted
+    loaded = topics.TopicResult.load(result.save(tmp_path / "topics"))
+    for table in ("doc_topics", "topic_info", "topics_per_source", "hierarchy"):
+        pd.testing.assert_frame_equal(getattr(loaded, table), getattr(result, table))
+    assert np.array_equal(loaded.linkage, result.linkage)
+    assert loaded.leaf_labels == result.leaf_labels
+    with pytest.raises(FileNotFoundError):
+        topics.TopicResult.load(tmp_path / "nothing")
+
+
+def test_model_reloads_from_safetensors(fitted, ant, tmp_path):
+    df, matrix = ant
+    model, result = fitted
+    path = topics.save_model(model, tmp_path / "model")
+    assert (path / "topic_embeddings.safetensors").is_file()
+    assert not list(path.glob("*.pkl")) and not list(path.glob("*.pickle"))
+    loaded = topics.load_model(path)
+    assert [tuple(p) for p in loaded.get_topic(0)] == list(model.get_topic(0))
+    docs = tt.documents(df.head(20))
+    new, _ = loaded.transform(docs)  # embeds with the restored backend
+    assert len(new) == 20 and set(new) <= set(result.topic_info["topic"])
+    assert (np.asarray(new) == result.doc_topics["topic"].head(20).to_numpy()).mean() >= 0.7
+    vec = loaded.vectorizer_model
+    assert vec.build_analyzer()("أكَّدَ قائدُ الجيشِ") == vec.build_analyzer()("اكد قائد الجيش")
+
+
+def test_two_fits_are_identical(fitted, ant):
+    df, matrix = ant
+    _, first = fitted
+    _, second = topics.fit_topics(df, matrix, name="ant-slice")
+    pd.testing.assert_frame_equal(first.doc_topics, second.doc_topics)
+    pd.testing.assert_frame_equal(first.topic_info, second.topic_info)
+
+
+def test_fit_rejects_misaligned_input(ant):
+    df, matrix = ant
+    with pytest.raises(ValueError, match="embeddings"):
+        topics.fit_topics(df, matrix[:-1])
