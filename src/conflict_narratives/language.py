@@ -55,7 +55,7 @@ DEFAULT_LANGUAGES = (
 )
 UNDETERMINED = "und"
 MIN_LETTERS = 20  # fewer letters than this -> "und"
-MAX_CHARS = 400  # the opening of a document decides; longer inputs only cost time
+MAX_CHARS = 240  # the opening of a document decides; longer inputs only cost time
 _LETTERS = re.compile(r"[^\W\d_]", re.U)
 
 
