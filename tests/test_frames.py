@@ -77,8 +77,8 @@ def test_unfitted_and_mismatched_inputs_are_clear_errors(backend):
         s.transform(np.zeros((1, 512), dtype=np.float32))
     with pytest.raises(ValueError, match="same backend"):
         s.fit(np.zeros((3, 10), dtype=np.float32))
-    with pytest.raises(ValueError, match="calibration"):
-        F.FrameScorer(F.load_frames(), backend, calibration="zscore")
+    with pytest.raises(ValueError, match="centering"):
+        F.FrameScorer(F.load_frames(), backend, centering=2)
 
 
 def test_user_frames_from_config(backend):

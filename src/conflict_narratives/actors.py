@@ -219,9 +219,13 @@ def actor_graph(
     topic: int | None = None,
     period: pd.Timestamp | None = None,
     min_weight: int = 1,
+    mentions: pd.DataFrame | None = None,
 ) -> nx.Graph:
     """A weighted networkx graph from :func:`cooccurrence` rows, optionally one topic/period
-    (summed over the others); node attribute ``degree_weight`` = total edge weight."""
+    (summed over the others), edges below ``min_weight`` dropped. Node attributes:
+    ``degree_weight`` (total edge weight) and, given ``mentions`` (from
+    :meth:`Gazetteer.mentions`), ``size`` (documents naming the actor) and ``group`` (its
+    type) — what :func:`figures.network` draws."""
     sel = edges
     if topic is not None:
         sel = sel[sel["topic"] == topic]
@@ -232,4 +236,10 @@ def actor_graph(
     for row in summed[summed["weight"] >= min_weight].itertuples(index=False):
         graph.add_edge(row.actor_a, row.actor_b, weight=int(row.weight))
     nx.set_node_attributes(graph, dict(graph.degree(weight="weight")), "degree_weight")
+    if mentions is not None:
+        per_actor = mentions.groupby("actor").agg(size=("doc_id", "nunique"),
+                                                  group=("type", "first"))
+        for attr in ("size", "group"):
+            nx.set_node_attributes(graph, {n: per_actor.at[n, attr] for n in graph
+                                           if n in per_actor.index}, attr)
     return graph

@@ -1,14 +1,19 @@
 """Frames: zero-shot scores for how a report tells its story.
 
 Each frame is a handful of short descriptions (English and Arabic; ``resources/frames.yaml``,
-extended by ``narratives.frames`` in the config) embedded with the corpus's own backend; the
-frame's prototype is their normalised mean. A document's raw score is its cosine similarity
-to each prototype. Raw cosines are not comparable across frames (some prototypes sit closer
-to all news prose), so scores are calibrated against the corpus: each frame's similarity is
-centred on its mean over the documents scored and divided by the pooled standard deviation
-(``z``), then ``softmax(z / temperature)`` gives per-document
-frame probabilities. The dominant frame is the top one when its z-score reaches ``min_z``;
-otherwise the document is ``"none"``. Shares are reported with the counts behind them.
+extended by ``narratives.frames`` in the config) embedded with the corpus's own backend. A
+document's raw score for a frame is its cosine similarity to the nearest of the frame's
+descriptions (a frame has several sides — casualties and aid shortages are both "civilian
+harm" — and the nearest side is what counts). Raw cosines are not comparable across frames
+(some descriptions sit closer to all news prose), so scores are calibrated on the corpus:
+each frame's similarity is moved ``centering`` of the way (default ½) from the shared mean
+toward its own corpus mean, and divided by the pooled standard deviation (``z``); then
+``softmax(z / temperature)`` gives per-document frame probabilities. The dominant frame is
+the top one when its z reaches ``min_z``; otherwise the document is ``"none"``. Shares are
+reported with the counts behind them. ``centering`` ½ was chosen by measurement (see
+``reports/benchmarks/narratives.md``): 0 lets one frame take most documents of a corpus
+(terrorism, 75% of fa-kes), 1 balances frames by construction and loses agreement where a
+corpus really is dominated by one frame.
 
 Validation (:func:`keyword_validation`): documents whose frame is obvious from their words —
 one frame's keywords (Arabic and English, whole words on normalised text) hit at least
@@ -17,10 +22,11 @@ the scorer's top frame (accuracy, macro-F1, n, per-frame counts).
 
 What it cannot do: it measures topical closeness to a description, not stance. It cannot
 tell who is blamed, whether a defeat is celebrated or mourned, irony, or quoted vs endorsed
-framing; a report mixing frames gets one dominant frame; centring makes frames relative to
-the corpus scored (in a corpus that is all battle reports "military operations" marks the
+framing; a report mixing frames gets one dominant frame; centring makes frames partly
+relative to the corpus scored (in a corpus of battle reports "military operations" marks the
 most military ones, not all of them), so compare shares across outlets and periods within
-one scored corpus, not across corpora. The keyword check rewards the scorer for agreeing
+one scored corpus, not across corpora; it scores the embedded text view (title and lead by
+default), not the whole article. The keyword check rewards the scorer for agreeing
 with obvious cases only; it says nothing about subtle ones.
 """
 
@@ -69,49 +75,48 @@ def load_frames(settings: dict[str, Any] | None = None) -> list[Frame]:
 
 class FrameScorer:
     """Zero-shot frame scorer (scikit-learn style: ``fit`` on corpus embeddings learns the
-    per-frame calibration, ``transform`` scores rows).
+    calibration, ``transform`` scores rows).
 
     ``backend``: anything with ``.embed(texts) -> (n, d)`` L2-normalised rows — the same
-    backend that embedded the corpus. ``calibration="corpus"`` centres each frame's
-    similarity on its corpus mean (the default: it removes each prototype's closeness to news
-    prose in general); ``"none"`` keeps raw cosines (one shared shift). Either way the
-    z unit is the pooled standard deviation, so ``min_z`` and ``temperature`` mean the same."""
+    backend that embedded the corpus. ``centering`` in [0, 1]: 0 keeps raw cosines (one
+    shared shift), 1 centres each frame on its own corpus mean; the z unit is the pooled
+    standard deviation either way, so ``min_z`` and ``temperature`` keep their meaning."""
 
-    def __init__(self, frames: list[Frame], backend, *, calibration: str = "corpus",
+    def __init__(self, frames: list[Frame], backend, *, centering: float = 0.5,
                  temperature: float = 0.5, min_z: float = 0.5):
         if temperature <= 0:
             raise ValueError("temperature must be > 0")
-        if calibration not in ("corpus", "none"):
-            raise ValueError(f"calibration must be 'corpus' or 'none', not {calibration!r}")
-        self.calibration = calibration
+        if not 0 <= centering <= 1:
+            raise ValueError(f"centering must be within [0, 1], not {centering!r}")
+        self.centering = float(centering)
         self.frames = list(frames)
         self.names = [f.name for f in self.frames]
         self.temperature = temperature
         self.min_z = min_z
-        vectors = np.asarray(backend.embed([d for f in frames for d in f.descriptions]),
-                             dtype=np.float32)
-        bounds = np.cumsum([0, *(len(f.descriptions) for f in frames)])
-        protos = np.stack([vectors[a:b].mean(axis=0)
-                           for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
-        self.prototypes_ = protos / np.linalg.norm(protos, axis=1, keepdims=True)
+        self.descriptions_ = np.asarray(
+            backend.embed([d for f in frames for d in f.descriptions]), dtype=np.float32)
+        self.frame_of_ = np.repeat(np.arange(len(frames)), [len(f.descriptions) for f in frames])
 
     def similarity(self, matrix: np.ndarray) -> np.ndarray:
-        """Raw cosine similarity of each row to each frame prototype, ``(n, n_frames)``."""
+        """Raw score of each row for each frame, ``(n, n_frames)``: the cosine similarity to
+        the frame's nearest description."""
         matrix = np.asarray(matrix, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[1] != self.prototypes_.shape[1]:
+        if matrix.ndim != 2 or matrix.shape[1] != self.descriptions_.shape[1]:
             raise ValueError(f"embeddings of shape {matrix.shape} do not match the frame "
-                             f"prototypes' dimension {self.prototypes_.shape[1]}: embed the "
-                             "corpus and the frames with the same backend")
-        return matrix @ self.prototypes_.T
+                             f"descriptions' dimension {self.descriptions_.shape[1]}: embed "
+                             "the corpus and the frames with the same backend")
+        sim = matrix @ self.descriptions_.T
+        return np.stack([sim[:, self.frame_of_ == k].max(axis=1)
+                         for k in range(len(self.frames))], axis=1)
 
     def fit(self, matrix: np.ndarray) -> FrameScorer:
-        """Learn the calibration from corpus embeddings: per-frame means (``"corpus"``) or one
-        shared mean (``"none"``), and the pooled standard deviation as the z unit."""
+        """Learn the calibration from corpus embeddings: each frame's offset (its mean moved
+        ``centering`` of the way from the shared mean) and the pooled standard deviation."""
         sim = self.similarity(matrix)
         if len(sim) < 2:
             raise ValueError("calibration needs at least two documents")
-        self.mean_ = sim.mean(axis=0) if self.calibration == "corpus" else \
-            np.full(sim.shape[1], sim.mean(), dtype=np.float32)
+        self.mean_ = (self.centering * sim.mean(axis=0)
+                      + (1 - self.centering) * sim.mean()).astype(np.float32)
         self.scale_ = max(float((sim - self.mean_).std()), 1e-6)
         return self
 

@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "freq": "month",  # day | week | month: periods for divergence, frame and actor trends
     "min_docs": 20,  # an outlet needs this many docs (in a period) to enter a divergence
     "frames": {},  # path: own frames.yaml; extra: [{name, descriptions, keywords}]
-    "frame_calibration": "corpus",  # corpus | none (see frames.FrameScorer)
+    "frame_centering": 0.5,  # 0 raw cosines .. 1 each frame centred on its corpus mean
     "frame_temperature": 0.5,
     "frame_min_z": 0.5,
     "validation": {"min_hits": 2, "dominance": 2.0},
@@ -105,7 +105,7 @@ def frame_scorer(backend, matrix: np.ndarray, settings: dict | None = None):
     """A :class:`frames.FrameScorer` for the configured frames, fitted on ``matrix``."""
     cfg = narrative_settings(settings)
     scorer = frames.FrameScorer(
-        frames.load_frames(settings), backend, calibration=cfg["frame_calibration"],
+        frames.load_frames(settings), backend, centering=float(cfg["frame_centering"]),
         temperature=float(cfg["frame_temperature"]), min_z=float(cfg["frame_min_z"]))
     return scorer.fit(matrix)
 
@@ -116,12 +116,13 @@ def build_narratives(
     backend,
     doc_topics: pd.DataFrame | None = None,
     *,
+    topic_info: pd.DataFrame | None = None,
     settings: dict | None = None,
 ) -> NarrativeResult:
     """Every narrative table for a corpus table, its embeddings (row i == corpus row i,
-    from ``backend``) and optionally its document → topic table. Without ``doc_topics`` the
-    topic-based tables (distribution, divergence, distinctive words) are empty and actor
-    networks pool all documents under topic -1."""
+    from ``backend``) and optionally its document → topic table (``topic_info`` adds topic
+    labels). Without ``doc_topics`` the topic-based tables (distribution, divergence,
+    distinctive words) are left out and actor networks pool all documents under topic -1."""
     settings = settings or {}
     cfg = narrative_settings(settings)
     if len(matrix) != len(corpus):
@@ -141,6 +142,10 @@ def build_narratives(
             corpus, doc_topics, freq=freq, min_docs=cfg["min_docs"])
         t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics,
                                                            **cfg["distinctive"])
+        if topic_info is not None:
+            labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
+            for name in ("topic_distribution", "distinctive_words"):
+                t[name]["label"] = t[name]["topic"].map(labels)
     timings["outlets"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -171,7 +176,7 @@ def build_narratives(
         "n_outlets": int(corpus["source"].nunique()),
         "topics": doc_topics is not None,
         "freq": freq,
-        "frames": {"names": scorer.names, "calibration": scorer.calibration,
+        "frames": {"names": scorer.names, "centering": scorer.centering,
                    "share": t["doc_frames"]["frame"].value_counts(normalize=True)
                    .round(4).to_dict(),
                    "validation": validation},
@@ -194,11 +199,13 @@ def build_narratives(
     return NarrativeResult(t, summary)
 
 
-def narratives_dir(name: str) -> Path:
-    """Where a corpus's narrative tables are saved: ``data/processed/<name>/narratives/``."""
+def narratives_dir(name: str, sample: int | None = None) -> Path:
+    """Where a corpus's narrative tables are saved: ``data/processed/<name>/narratives/``
+    (a sample's under ``.../narratives/sample-<n>/``)."""
     from conflict_narratives import config
 
-    return config.processed_dir() / name / "narratives"
+    path = config.processed_dir() / name / "narratives"
+    return path / f"sample-{sample}" if sample else path
 
 
 def _inputs(name: str, settings: dict, sample: int | None = None):
@@ -220,8 +227,8 @@ def run(name_or_source: str, *, sample: int | None = None,
         settings: dict | None = None) -> NarrativeResult:
     """The stage for a named corpus, saved under :func:`narratives_dir`. Topics are the
     topics stage's saved result (documents it did not cover count as unassigned), else a
-    fresh fit on the same documents (saved for the other stages). ``sample`` analyses a
-    seeded random sample of that many documents."""
+    fresh fit on the same documents (saved for the other stages unless it is a sample's).
+    ``sample`` analyses a seeded random sample of that many documents, saved apart."""
     from conflict_narratives import config
     from conflict_narratives import topics as topics_mod
     from conflict_narratives.corpus import default_name
@@ -234,20 +241,24 @@ def run(name_or_source: str, *, sample: int | None = None,
     except FileNotFoundError:
         _, topic_result = topics_mod.fit_topics(df, matrix, backend=backend, settings=settings,
                                                 name=name)
-        topic_result.save(topics_mod.topics_dir(name))
-    result = build_narratives(df, matrix, backend, topic_result.doc_topics, settings=settings)
+        if not sample:
+            topic_result.save(topics_mod.topics_dir(name))
+    result = build_narratives(df, matrix, backend, topic_result.doc_topics,
+                              topic_info=topic_result.topic_info, settings=settings)
     result.summary |= {"name": name, "sample": sample,
                        "n_docs_with_topic": int(df["doc_id"].astype(str).isin(
                            topic_result.doc_topics["doc_id"].astype(str)).sum())}
-    result.save(narratives_dir(name))
+    result.save(narratives_dir(name, sample))
     return result
 
 
 def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None = None,
-               settings: dict | None = None) -> dict[str, Any]:
+               sample: int | None = None, settings: dict | None = None) -> dict[str, Any]:
     """Trace the story of a text file (read through the corpus cleaning: header line and
-    "read also" block removed) in the named corpus: matching articles, their outlets, dates,
-    story chains and frames — or ``status: no_match`` when nothing reaches the threshold."""
+    "read also" block removed) in the named corpus (or the same seeded ``sample`` of it as
+    :func:`run`): matching articles, their outlets, dates, story chains and frames — or
+    ``status: no_match`` when nothing reaches the threshold. Runs the stage first if its
+    tables are not saved."""
     from conflict_narratives import config, embeddings
     from conflict_narratives import corpus as corpus_mod
 
@@ -255,13 +266,13 @@ def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None
     settings = settings or config.load_settings(name)
     cfg = narrative_settings(settings)["trace"]
     query = corpus_mod.load_corpus(str(path), settings=settings).corpus
-    if query.empty or not query["text"].fillna("").str.strip().any():
+    if query.empty or not (query["text"].fillna("").str.strip() != "").any():
         raise ValueError(f"{path}: no text to trace after cleaning")
-    df, matrix, backend = _inputs(name_or_source, settings)
+    df, matrix, backend = _inputs(name_or_source, settings, sample)
     try:
-        saved = NarrativeResult.load(narratives_dir(name))
+        saved = NarrativeResult.load(narratives_dir(name, sample))
     except FileNotFoundError:
-        saved = run(name_or_source, settings=settings)
+        saved = run(name_or_source, sample=sample, settings=settings)
     qvec = embeddings.embed_corpus(query.head(1), backend=backend, settings=settings,
                                    progress=False).matrix
     scorer = frame_scorer(backend, matrix, settings)
@@ -278,5 +289,5 @@ def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None
         "actors": sorted({a for a, _ in actors.Gazetteer.from_config(settings)
                           .find(first["text"])}),
     }
-    result["corpus"] = name
+    result |= {"corpus": name, "sample": sample}
     return result

@@ -185,14 +185,18 @@ def _outlets(matches: pd.DataFrame) -> list[dict[str, Any]]:
         row = {
             "source": source,
             "n_matches": int(len(part)),
-            "first_date": part["date"].min() if "date" in part else None,
-            "last_date": part["date"].max() if "date" in part else None,
+            "first_date": _day(part["date"].min()) if "date" in part else None,
+            "last_date": _day(part["date"].max()) if "date" in part else None,
             "best_similarity": round(float(part["similarity"].max()), 4),
         }
         if "frame" in part:
             row["frames"] = {k: int(v) for k, v in part["frame"].value_counts().items()}
         rows.append(row)
     return sorted(rows, key=lambda r: -r["n_matches"])
+
+
+def _day(value) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
