@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conflict_narratives import corpus
+from conflict_narratives.accounting import REJECT_COLUMNS
 from conflict_narratives.cli import app
 from conflict_narratives.corpus import SCHEMA, get_corpus, load_corpus, save
 from conflict_narratives.registry import REGISTRY, recognise_columns
@@ -193,7 +193,7 @@ def test_save_and_get_corpus(home):
     back = pd.read_parquet(paths["corpus"])
     pd.testing.assert_frame_equal(back, r.corpus)
     assert json.loads(paths["report"].read_text(encoding="utf-8"))["kept"] == 5
-    assert pd.read_parquet(paths["rejects"]).columns.tolist() == list(corpus.REJECT_COLUMNS)
+    assert pd.read_parquet(paths["rejects"]).columns.tolist() == list(REJECT_COLUMNS)
     src = home / "articles.csv"
     src.write_bytes((FIX / "articles.csv").read_bytes())
     first = get_corpus(src)

@@ -10,11 +10,9 @@ drops — what cannot be used: ``rows_in == kept + rejected``. ``save`` writes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,12 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives import config, readers
+from conflict_narratives.accounting import (
+    Clock,
+    Rejects,
+    fingerprint,
+    settings_hash,
+)
 from conflict_narratives.dates import flag_out_of_range, parse_dates
 from conflict_narratives.dedup import find_duplicates
 from conflict_narratives.language import detect_languages
@@ -46,7 +50,6 @@ SCHEMA = (
     "raw_text",
     "date_status",
 )
-REJECT_COLUMNS = ("row", "doc_id", "reason", "detail", "duplicate_of")
 _PLAIN_NUMBER = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
 
 
@@ -70,45 +73,6 @@ def _as_text(values: pd.Series) -> pd.Series:
     return s.where(s != "")
 
 
-def _settings_hash(cs: dict) -> str:
-    return hashlib.sha1(json.dumps(cs, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
-def fingerprint(path: Path) -> dict:
-    """Size/mtime summary of a source file or folder, to tell when a saved load is stale."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    stats = [f.stat() for f in files]
-    return {
-        "path": str(path.resolve()),
-        "files": len(files),
-        "bytes": sum(s.st_size for s in stats),
-        "mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
-    }
-
-
-class _Rejects:
-    """Collects rejected rows; each keeps its input row number and a reason."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict] = []
-
-    def add(self, rows, doc_ids, reason: str, detail, duplicate_of=None) -> None:
-        n = len(rows)
-        details = detail if isinstance(detail, list) else [detail] * n
-        dups = duplicate_of if isinstance(duplicate_of, list) else [duplicate_of] * n
-        self.rows += [
-            {"row": int(r), "doc_id": d, "reason": reason, "detail": t, "duplicate_of": u}
-            for r, d, t, u in zip(rows, doc_ids, details, dups, strict=True)
-        ]
-
-    def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.rows, columns=list(REJECT_COLUMNS))
-        df["row"] = df["row"].astype("int64")
-        for col in REJECT_COLUMNS[1:]:
-            df[col] = df[col].astype("string")
-        return df.sort_values("row", kind="stable").reset_index(drop=True)
-
-
 def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None) -> LoadResult:
     """Load ``source`` (a path or a named corpus) into the corpus table.
 
@@ -116,7 +80,7 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     overrides recognition; ``dayfirst`` forces D/M/Y (True) or M/D/Y (False) for numeric
     dates, otherwise the registry's or the settings' choice, otherwise detection.
     """
-    t0 = time.perf_counter()
+    clock = Clock()
     path, spec = resolve(source)
     name = name or default_name(source)
     settings = settings or config.load_settings(name)
@@ -127,7 +91,7 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     cols = recognise_columns(
         list(frame.columns), {**(spec.mapping if spec else {}), **(mapping or {})}
     )
-    rej = _Rejects()
+    rej = Rejects()
     for r in raw.rejects:  # rows the reader could not parse at all
         rej.add([r["row"]], [None], r["reason"], r["detail"])
 
@@ -144,6 +108,7 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
         )
         frame = readers.replace_undecodable(frame[~bad])
     df = _map_columns(frame, cols, name, spec.defaults if spec else {})
+    clock.lap("read")
     df["raw_text"] = df["text"]
     n_headers = _apply_headers(df)
     ptb = spec.ptb if spec else _corpus_looks_ptb(df["text"])
@@ -153,6 +118,7 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     for col in ("title", "source", "author", "place"):
         df[col] = _as_text(df[col].map(lambda v: clean_text(v, ptb=ptb), na_action="ignore"))
 
+    clock.lap("clean")
     empty = df["text"] == ""
     if empty.any():
         details = np.where(
@@ -184,10 +150,13 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
         df["date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
         df["date_status"], date_info = "missing", {"dayfirst": dayfirst, "dayfirst_evidence": None}
 
+    clock.lap("dates")
     df, dups = _drop_duplicates(df, rej, float(cs.get("near_duplicate_threshold", 0.9)))
+    clock.lap("duplicates")
     df["lang"] = pd.Series(
         detect_languages(df["text"].tolist(), cs.get("languages")), index=df.index, dtype="string"
     )
+    clock.lap("language")
     q = tuple(cs.get("out_of_range_quantiles", (0.005, 0.995)))
     oor = flag_out_of_range(
         df["date"],
@@ -200,7 +169,17 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     corpus = _finish(df)
     rejects = rej.frame()
     report = _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs)
-    report["seconds"] = round(time.perf_counter() - t0, 2)
+    clock.lap("report")
+    report["seconds"] = clock.total()
+    report["timings"] = clock.laps
+    log.info(
+        "loaded %s: %d rows in, %d kept, %d rejected in %.1f s",
+        name,
+        report["rows_in"],
+        report["kept"],
+        report["rejected_total"],
+        report["seconds"],
+    )
     assert report["rows_in"] == report["kept"] + report["rejected_total"], report
     return LoadResult(name, corpus, rejects, report)
 
@@ -264,7 +243,7 @@ def _corpus_looks_ptb(texts: pd.Series) -> bool:
     return bool(len(sample)) and sum(map(looks_ptb, sample)) >= 0.5 * len(sample)
 
 
-def _drop_duplicates(df: pd.DataFrame, rej: _Rejects, threshold: float):
+def _drop_duplicates(df: pd.DataFrame, rej: Rejects, threshold: float):
     """Reject exact (after analysis normalisation) and near duplicates; the kept copy is the
     dated one, then the longest, then the first."""
     norm = [normalize_for_analysis(t) for t in df["text"]]
@@ -344,7 +323,7 @@ def _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, 
         "header_lines_parsed": n_headers,
         "ptb_detokenised": bool(ptb),
         "loader_version": LOADER_VERSION,
-        "settings_hash": _settings_hash(cs),
+        "settings_hash": settings_hash(cs),
         "fingerprint": fingerprint(path),
     }
 
@@ -385,7 +364,7 @@ def get_corpus(name_or_source, *, settings=None) -> pd.DataFrame:
         if (
             current
             and report.get("loader_version") == LOADER_VERSION
-            and report.get("settings_hash") == _settings_hash(settings.get("corpus", {}) or {})
+            and report.get("settings_hash") == settings_hash(settings.get("corpus", {}) or {})
         ):
             return pd.read_parquet(paths["corpus"])
     result = load_corpus(name_or_source, name=name, settings=settings)
