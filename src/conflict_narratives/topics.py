@@ -295,9 +295,10 @@ class TopicResult:
                    leaf_labels=extra["leaf_labels"], meta=extra["meta"])
 
 
-def topics_dir(name: str) -> Path:
-    """Where a corpus's topics are saved: ``data/processed/<name>/topics/``."""
-    return config.processed_dir() / name / "topics"
+def topics_dir(name: str, sample: int | None = None) -> Path:
+    """Where a corpus's topics are saved: ``data/processed/<name>/topics/`` (a sample's
+    apart, in ``topics-sample<N>/``, so it never stands in for the whole corpus)."""
+    return config.processed_dir() / name / (f"topics-sample{sample}" if sample else "topics")
 
 
 def save_model(model, path: str | Path) -> Path:
@@ -335,11 +336,11 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
 
 
 def run(name_or_source: str, *, sample: int | None = None, stability: bool = False,
-        settings: dict | None = None) -> tuple[TopicResult, dict]:
+        seed: int | None = None, settings: dict | None = None) -> tuple[TopicResult, dict]:
     """The ``topics`` stage: load the corpus, embed (cached), fit, save the result and the
-    model under ``data/processed/<name>/topics/``, and score it. ``sample`` fits a seeded
-    random sample of that many documents; ``stability`` refits with seed + 1 and reports the
-    ARI between the two fits."""
+    model under :func:`topics_dir`, and score it. ``sample`` fits a seeded random sample of
+    that many documents; ``seed`` overrides the ``seed`` setting; ``stability`` refits with
+    seed + 1 and reports the ARI between the two fits."""
     import time
 
     from conflict_narratives import evaluation
@@ -349,10 +350,14 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
     t0 = time.perf_counter()
     name = default_name(name_or_source)
     settings = settings or config.load_settings(name)
+    if seed is not None:
+        settings = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed}}
     df = get_corpus(name_or_source)
     seed = _topic_settings(settings)["seed"]
     if sample and sample < len(df):
         df = df.sample(sample, random_state=seed).reset_index(drop=True)
+    else:
+        sample = None
     backend = get_backend(settings=settings)
     emb = embed_corpus(df, backend=backend, settings=settings, progress=False)
     model, result = fit_topics(df, emb.matrix, backend=backend, settings=settings, name=name)
@@ -363,7 +368,7 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
         _, result_b = fit_topics(df, emb.matrix, backend=backend, settings=other, name=name)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
-    out = topics_dir(name)
+    out = topics_dir(name, sample)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     result.meta["metrics"] = metrics
     result.save(out)
