@@ -59,7 +59,6 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
 
 
-# ---------------------------------------------------------------- backends
 class Backend(BaseEmbedder):
     """An embedding backend: ``embed(texts)`` -> float32, L2-normalised ``(n, dim)`` array.
 
@@ -301,7 +300,6 @@ def get_backend(name: str | None = None, settings: dict | None = None) -> Backen
     raise ValueError(f"unknown embedding backend {name!r}; valid: {', '.join(BACKENDS)}")
 
 
-# ---------------------------------------------------------------- corpus embedding
 def _pool(units: list[list[str]], unique: list[str], unique_vectors: list) -> np.ndarray:
     """Document rows from their units' vectors: the vector itself for one unit, the
     re-normalised mean for several (a sparse pooling product, so memory stays linear)."""
