@@ -160,6 +160,15 @@ def main(argv=None) -> int:
         "",
         md(pd.DataFrame(f_rows)),
         "",
+        "**What the frame scorer cannot do.** It measures how close a report's title and lead "
+        "are to short frame descriptions, not stance: it cannot tell who is blamed, whether a "
+        "defeat is celebrated or mourned, quoted from endorsed framing, or irony; a report "
+        "mixing frames gets one dominant frame; scores are partly relative to the corpus "
+        "scored (centring), so compare shares between outlets and periods of one corpus, not "
+        "across corpora. The agreement above is on documents whose frame is *obvious* from "
+        "keywords — an upper bound for easy cases, silent on subtle ones — and frames with "
+        "few obvious documents (accountability, collapse/defeat) are measured on small n.",
+        "",
         "Per frame at the default (centering 0.5):",
         "",
         md(per_all[["corpus", "frame", "n", "precision", "recall", "f1"]].astype({"n": int})),
