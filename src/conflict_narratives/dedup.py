@@ -23,13 +23,19 @@ _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D))
 _SHIFT = np.uint64(32)
 
 
-def _word_ids(texts: Sequence[str]) -> list[np.ndarray]:
-    """Each text as an array of word ids (ids shared across the texts; pandas factorize)."""
-    words = [t.split() for t in texts]
-    codes = pd.factorize(pd.Series(list(chain.from_iterable(words)), dtype=object))[0]
-    bounds = np.cumsum([0] + [len(w) for w in words])
-    codes = codes.astype(np.uint64)
-    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+def _word_ids(texts: Sequence[str], chunk: int = 2000) -> list[np.ndarray]:
+    """Each text as an array of word ids shared across the texts. Words are factorised a
+    chunk of texts at a time (pandas, C speed) so memory stays bounded on large corpora."""
+    vocab: dict[str, int] = {}
+    out: list[np.ndarray] = []
+    for start in range(0, len(texts), chunk):
+        words = [t.split() for t in texts[start : start + chunk]]
+        codes, uniques = pd.factorize(pd.Series(list(chain.from_iterable(words)), dtype=object))
+        ids = np.array([vocab.setdefault(w, len(vocab)) for w in uniques], dtype=np.uint64)
+        flat = ids[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
+        bounds = np.cumsum([0] + [len(w) for w in words])
+        out += [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return out
 
 
 def _shingles(ids: np.ndarray) -> np.ndarray:
