@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "actors": {},  # path: own actors.yaml; extra: [{name, type, aliases, case_sensitive}]
     "distinctive": {"top_n": 10, "min_docs": 5, "min_lift": 2.0},
     "storylines": {"window_days": 3, "threshold": 0.7},
-    "trace": {"threshold": 0.5, "top_k": 50},
+    "trace": {"threshold": 0.55, "top_k": 50, "shared_actor": True},
 }
 TABLES = (
     "topic_distribution", "outlet_divergence", "outlet_divergence_time", "distinctive_words",
@@ -276,18 +276,19 @@ def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None
     qvec = embeddings.embed_corpus(query.head(1), backend=backend, settings=settings,
                                    progress=False).matrix
     scorer = frame_scorer(backend, matrix, settings)
+    first = query.iloc[0]
+    gazetteer = actors.Gazetteer.from_config(settings)
+    named = {a for a, _ in gazetteer.find(f"{first.get('title') or ''}\n{first['text']}")}
     result = storylines.trace(
         qvec[0], df, matrix, stories=saved["storylines"], doc_frames=saved["doc_frames"],
+        query_actors=named if cfg["shared_actor"] else None, mentions=saved["actor_mentions"],
         threshold=float(threshold if threshold is not None else cfg["threshold"]),
         top_k=int(cfg["top_k"]))
-    first = query.iloc[0]
     frame = scorer.transform(qvec, [first["doc_id"]]).iloc[0]
     result["query"] = {
         "path": str(path), "source": first.get("source"), "lang": first.get("lang"),
         "n_chars": len(first["text"] or ""), "frame": frame["frame"],
-        "top_frame": frame["top_frame"],
-        "actors": sorted({a for a, _ in actors.Gazetteer.from_config(settings)
-                          .find(first["text"])}),
+        "top_frame": frame["top_frame"], "actors": sorted(named),
     }
     result |= {"corpus": name, "sample": sample}
     return result

@@ -8,9 +8,9 @@ day and the ``window_days`` before it, so the cost grows with corpus size × dai
 not with its square (31.5k articles: seconds).
 
 :func:`trace` finds where a given text's story appears in a corpus: the articles above a
-similarity threshold, grouped by outlet and story chain, with each outlet's frames; when
-nothing reaches the threshold it says so and shows the nearest misses instead of forcing a
-match.
+similarity threshold that name at least one of the same actors, grouped by outlet and story
+chain, with each outlet's frames; when nothing qualifies it says so and shows the nearest
+misses instead of forcing a match.
 
 Limits: links are by similarity of the embedded text view (title + lead by default), so two
 reports of different events in the same place and words can be linked, and a chain can drift
@@ -132,29 +132,41 @@ def trace(
     *,
     stories: pd.DataFrame | None = None,
     doc_frames: pd.DataFrame | None = None,
-    threshold: float = 0.5,
+    query_actors: set[str] | None = None,
+    mentions: pd.DataFrame | None = None,
+    threshold: float = 0.55,
     top_k: int = 50,
 ) -> dict[str, Any]:
     """Where the story of ``query`` (one embedding row) is told in ``corpus``.
 
-    Returns a dict: ``status`` (``"found"`` / ``"no_match"``), ``threshold``,
-    ``best_similarity``, ``matches`` (up to ``top_k`` articles with similarity >=
-    ``threshold``: doc_id, date, source, title, similarity, chain_id, frame), ``outlets``
+    A match needs cosine similarity >= ``threshold`` and, when ``query_actors`` (the actors
+    the query names) and ``mentions`` (the corpus's actor mentions: doc_id, actor) are given
+    and the query names any, at least one actor in common — similar wording about other
+    belligerents is a different story. Returns a dict: ``status`` (``"found"`` /
+    ``"no_match"``), ``threshold``, ``best_similarity``, ``matches`` (up to ``top_k``:
+    doc_id, date, source, title, similarity, shared_actors, chain_id, frame), ``outlets``
     (per outlet: n_matches, first/last date, best similarity, frame counts), ``stories``
-    (chains holding matches, with dated headlines). ``nearest`` (the closest articles even
-    below threshold) is always included so a "no match" can be checked by eye."""
+    (chains holding matches, with dated headlines). ``nearest`` (the closest articles by
+    similarity alone) is always included so a "no match" can be checked by eye."""
     q = np.asarray(query, dtype=np.float32).reshape(-1)
     sim = np.asarray(matrix, dtype=np.float32) @ q
     top = np.argsort(-sim, kind="stable")[:top_k]
     cols = [c for c in ("doc_id", "date", "source", "title") if c in corpus]
     table = corpus.iloc[top][cols].assign(similarity=sim[top].astype(float))
     table["doc_id"] = table["doc_id"].astype(str)
+    ok = table["similarity"] >= threshold
+    if query_actors and mentions is not None:
+        named = (mentions[mentions["actor"].isin(query_actors)].assign(
+            doc_id=lambda d: d["doc_id"].astype(str)).groupby("doc_id")["actor"]
+            .agg(lambda a: sorted(set(a))))
+        table["shared_actors"] = table["doc_id"].map(named).map(
+            lambda a: a if isinstance(a, list) else [])
+        ok &= table["shared_actors"].str.len() > 0
     if stories is not None:
         table = table.merge(stories[["doc_id", "chain_id"]], on="doc_id", how="left")
     if doc_frames is not None:
         table = table.merge(doc_frames[["doc_id", "frame"]], on="doc_id", how="left")
-    table = table.reset_index(drop=True)
-    matches = table[table["similarity"] >= threshold]
+    matches = table[ok.to_numpy()]
     result: dict[str, Any] = {
         "status": "found" if len(matches) else "no_match",
         "threshold": threshold,
@@ -163,19 +175,21 @@ def trace(
         "nearest": _records(table.head(5)),
     }
     if matches.empty:
-        result["message"] = (f"nothing in the corpus is close enough: the nearest article's "
-                             f"similarity is {result['best_similarity']:.3f} < {threshold}")
+        result["message"] = (
+            f"nothing in the corpus is close enough: the nearest article's similarity is "
+            f"{result['best_similarity']:.3f} (threshold {threshold}"
+            + (f", sharing an actor with the query: {sorted(query_actors)}"
+               if query_actors and mentions is not None else "") + ")")
         return result
     result["matches"] = _records(matches)
     result["outlets"] = _outlets(matches)
     if stories is not None:
-        result["stories"] = [
-            {"chain_id": int(cid), "n_docs": int(len(h)),
-             "headlines": _records(h.head(20))}
-            for cid in matches["chain_id"].dropna().unique()
-            for h in [chain_headlines(stories, int(cid))]
-            if len(h) > 1
-        ]
+        result["stories"] = []
+        for cid in matches["chain_id"].dropna().unique():
+            heads = chain_headlines(stories, int(cid))
+            if len(heads) > 1:
+                result["stories"].append({"chain_id": int(cid), "n_docs": len(heads),
+                                          "headlines": _records(heads.head(20))})
     return result
 
 
