@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import re
 import unicodedata
@@ -292,9 +293,12 @@ def figures_dir(corpus: str) -> Path:
 
 
 def save(fig: Figure, corpus: str, name: str, *, formats: Sequence[str] = FORMATS,
-         dpi: int = DPI, directory: str | Path | None = None) -> dict[str, Path]:
+         dpi: int = DPI, directory: str | Path | None = None,
+         caption: str | None = None) -> dict[str, Path]:
     """Write ``fig`` as PNG (``dpi``), SVG (text as paths) and PDF (TrueType embedded) to
     ``reports/figures/<corpus>/<name>.<ext>`` (or ``directory``); return ``{ext: path}``.
+    ``caption`` (default: the figure's title) is recorded in the folder's ``captions.json``
+    for the report index.
 
     The figure is left open and unchanged, so the caller can still show or edit it; figures
     made here are not registered with pyplot, so there is nothing to close."""
@@ -311,7 +315,24 @@ def save(fig: Figure, corpus: str, name: str, *, formats: Sequence[str] = FORMAT
             fig.savefig(path, format=ext, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
                         metadata=_metadata(ext, name))
             paths[ext] = path
+    _record_caption(out_dir, stem, caption or figure_title(fig))
     return paths
+
+
+def figure_title(fig: Figure) -> str:
+    """The figure's suptitle, else its first axes title ('' when it has none)."""
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        return fig._suptitle.get_text()
+    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+
+
+def _record_caption(out_dir: Path, stem: str, caption: str) -> None:
+    path = out_dir / "captions.json"
+    captions = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if captions.get(stem) != caption:
+        captions[stem] = caption
+        path.write_text(json.dumps(captions, ensure_ascii=False, indent=1, sort_keys=True),
+                        encoding="utf-8")
 
 
 def _metadata(ext: str, title: str) -> dict[str, Any]:
