@@ -147,3 +147,31 @@ def trace(
     from conflict_narratives import narratives as narrative_stage
 
     emit(narrative_stage.trace_file(name, file, threshold=threshold))
+
+
+@app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
+    sample: Annotated[
+        int | None, typer.Option(help="Run on a seeded random sample of this many documents.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Recompute every stage.")] = False,
+) -> None:
+    """The whole pipeline without notebooks: load → embed → topics → timelines → narratives."""
+    from conflict_narratives import pipeline
+
+    emit(pipeline.run_all(name, sample=sample, force=force))
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
+    sample: Annotated[
+        int | None, typer.Option(help="Report on a seeded random sample (reports/<name>-sample<N>).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Recompute every stage.")] = False,
+) -> None:
+    """Pipeline + executed notebooks + figures (PNG/SVG/PDF) + reports/<corpus>/index.html."""
+    from conflict_narratives import report as report_mod
+
+    emit(report_mod.build(name, sample=sample, force=force))
