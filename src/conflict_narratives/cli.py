@@ -34,7 +34,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
 
 @app.command()
 def load(
-    source: Annotated[str, typer.Argument(help="A file, a folder of .txt files, or a named corpus.")],
+    source: Annotated[str, typer.Argument(help="A file, a .txt folder, or a named corpus.")],
     name: Annotated[str | None, typer.Option(help="Name to save under data/processed/.")] = None,
     text_col: Annotated[str | None, typer.Option(help="Column holding the body text.")] = None,
     title_col: Annotated[str | None, typer.Option()] = None,
@@ -167,7 +167,7 @@ def run(
 def report(
     name: Annotated[str, typer.Argument(help="A named corpus or a corpus file (as for `load`).")],
     sample: Annotated[
-        int | None, typer.Option(help="Report on a seeded random sample (reports/<name>-sample<N>).")
+        int | None, typer.Option(help="Report on a seeded sample (reports/<name>-sample<N>/).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every stage.")] = False,
 ) -> None:
