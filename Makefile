@@ -32,10 +32,10 @@ test: $(STAMP)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -n 2 --dist loadgroup
 
 report: $(STAMP)
-	HF_HUB_OFFLINE=1 $(VENV)/bin/conflict-narratives load $(CORPUS)
+	HF_HUB_OFFLINE=1 $(VENV)/bin/conflict-narratives -v report $(CORPUS)
 
 bench: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m bench --corpus $(CORPUS)
+	HF_HUB_OFFLINE=1 $(PY) -m bench
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
