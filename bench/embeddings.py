@@ -129,7 +129,8 @@ def _subprocess(kind: str, spec: dict) -> dict:
 
 
 def _cases(backends, views) -> list[tuple[str, str]]:
-    """Every view for use-m, the default view (title-lead) for the other backends."""
+    """Every view for use-m; title-lead (short texts keep the slow backends affordable)
+    for the other backends."""
     return [(b, v) for b in backends for v in (views if b == "use-m" else ("title-lead",))]
 
 
