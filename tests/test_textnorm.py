@@ -70,13 +70,30 @@ def test_related_block_removed(marker):
     assert out == BODY.rstrip()
 
 
-def test_related_marker_kept_when_followed_by_body_text():
-    long_para = "كلمة " * 80
-    text = BODY + "اقرأ أيضا:\n" + long_para
+def test_inline_link_lines_go_but_body_text_stays():
+    # BBC Arabic style: "read also: <headline>" lines between one-sentence paragraphs
+    paras = [
+        "قال الأمير زيد إن الهجوم لا يمكن استمراره.",
+        "وطالبت منظمة أطباء بلا حدود بالسماح بإمداد الأدوية.",
+        "وطالبت وكالات الإغاثة بإيقاف القتال.",
+    ]
+    text = "\n".join([paras[0], "اقرأ أيضا: القوات الحكومية تشن هجوما على الغوطة", *paras[1:]])
+    assert strip_related_block(text) == "\n".join(paras)
+    # a bare marker line with its headline under it, amid the body
+    text = "\n".join([paras[0], "شاهد أيضا:", "عنوان تقرير آخر", *paras[1:]])
+    assert strip_related_block(text) == "\n".join(paras)
+    # a block of headlines in mid-text: the body after it stays
+    text = "\n".join([paras[0], "اقرأ ايضاً:", "عنوان أول", "عنوان ثان", *paras[1:]])
+    assert strip_related_block(text) == "\n".join(paras)
+    # a marker followed by a long paragraph: the paragraph is body text and stays
+    long_para = "كلمة " * 80 + "."
+    assert strip_related_block(BODY + "اقرأ أيضا:\n" + long_para) == BODY + long_para
+
+
+def test_latin_markers_need_punctuation():
+    text = "Related to this, the minister said the talks would resume.\nMore text follows here."
     assert strip_related_block(text) == text
-    # a marker in the first half is body text, not a trailing block
-    early = "اقرأ أيضا: تقريرنا السابق\n" + BODY * 3
-    assert strip_related_block(early) == early
+    assert strip_related_block("Body text here.\nSee also: Another headline") == "Body text here."
 
 
 def test_clean_text_removes_markup_and_invisibles():

@@ -41,15 +41,22 @@ _PTB_RULES = [
     (re.compile(r" ([)\]},.;:?!%])"), r"\1"),
 ]
 
-# Lines that open a trailing block of related headlines ("read also", "see also", ...).
+# Lines that point to other articles ("read also", "see also", ...). Arabic markers are
+# unambiguous; Latin-script ones and ذات صلة need a colon/dash or nothing after them, so a
+# sentence such as "Related to this, ..." is not taken for one.
+_STRICT_MARKERS = (
+    r"(?:مواضيع\s+)?ذات\s+صلة|read\s+(?:more|also)|see\s+also|more\s+on\s+this\s+story"
+    r"|related(?:\s+(?:articles|stories|news|content|coverage))?|(?:à\s+)?lire\s+aussi"
+    r"|leer\s+más|lee\s+también|leggi\s+anche"
+)
 _RELATED = re.compile(
-    r"^[^\S\n]*(?:[إا]قر[أا]\s+(?:[أا]يض[اًا]+|المزيد)|شاهد\s+[أا]يض[اًا]+|ذات\s+صلة|مواضيع\s+ذات\s+صلة"
-    r"|read\s+(?:more|also)|see\s+also|related(?:\s+(?:articles|stories|news|content))?"
-    r"|lire\s+aussi|à\s+lire\s+aussi|leer\s+más|leggi\s+anche)[^\S\n]*[:：.\-–]?",
+    r"^[^\S\n]*(?:(?:[إا]قر[أا]\s+(?:[أا]يض[اًا]*|المزيد)|شاهد\s+[أا]يض[اًا]*)[^\S\n]*[:：\-–]?"
+    rf"|(?:{_STRICT_MARKERS})[^\S\n]*(?:[:：\-–]|$))",
     re.I | re.M,
 )
-_MAX_RELATED_LINE = 200  # characters; longer lines are body text, not a headline list
+_MAX_RELATED_LINE = 200  # characters; longer lines are body text, not a headline
 _MAX_RELATED_LINES = 15
+_SENTENCE_END = re.compile(r"[.!?؟…][\"'”»)\]]*$")
 
 # Seed-style first line: "outlet | place – country – tag (author)".
 _HEADER = re.compile(
@@ -97,17 +104,39 @@ def parse_header(text: str) -> tuple[Header | None, str]:
     return Header(outlet, place, country, author), text[m.end() :]
 
 
-def strip_related_block(text: str) -> str:
-    """Remove a trailing "اقرأ أيضا" / "Read more" block of related headlines.
+def _headline(line: str) -> bool:
+    """Short and not ending like a sentence."""
+    line = line.strip()
+    return len(line) <= _MAX_RELATED_LINE and not _SENTENCE_END.search(line)
 
-    The block must start a line in the second half of the text and be followed only by short
-    headline-like lines; otherwise the text is returned unchanged.
-    """
-    for m in reversed(list(_RELATED.finditer(text, len(text) // 2))):
-        tail = [ln for ln in text[m.end() :].split("\n") if ln.strip()]
-        if len(tail) <= _MAX_RELATED_LINES and all(len(ln) <= _MAX_RELATED_LINE for ln in tail):
-            return text[: m.start()].rstrip()
-    return text
+
+def strip_related_block(text: str) -> str:
+    """Remove links to related articles: a marker line ("اقرأ أيضا:", "Read more:", ...)
+    with the run of short headline-like lines right under it (up to the end of the text for
+    the seed's trailing block), or a one-line link ("اقرأ أيضا: <headline>") amid the body.
+    Lines that end like sentences stop the run, so body paragraphs are never removed."""
+    if not _RELATED.search(text):
+        return text
+    lines = text.split("\n")
+    keep: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _RELATED.match(lines[i])
+        if not m:
+            keep.append(lines[i])
+            i += 1
+            continue
+        end, j, n = i + 1, i + 1, 0  # end: just past the last headline of the run
+        while j < len(lines) and n < _MAX_RELATED_LINES:
+            if lines[j].strip():
+                if not _headline(lines[j]):
+                    break
+                n, end = n + 1, j + 1
+            j += 1
+        inline = lines[i][m.end() :].strip()
+        trailing = all(not ln.strip() for ln in lines[end:])
+        i = end if not inline or trailing else i + 1
+    return "\n".join(keep).rstrip()
 
 
 def looks_ptb(text: str) -> bool:
