@@ -8,7 +8,7 @@ columns map onto the corpus schema, and where it comes from publicly (for the RE
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from conflict_narratives import config
@@ -206,12 +206,9 @@ def spec_for(name: str) -> CorpusSpec | None:
         return REGISTRY[name]
     if name.startswith(T17_PREFIX) and name[len(T17_PREFIX) :]:
         topic = name[len(T17_PREFIX) :]
-        return CorpusSpec(
-            **{
-                **T17_SPEC.__dict__,
-                "relpath": T17_SPEC.relpath.format(topic=topic),
-                "defaults": {"source": topic.rsplit("_", 1)[-1]},
-            }
+        outlet = topic.rsplit("_", 1)[-1]  # EgyptianProtest_cnn -> cnn
+        return replace(
+            T17_SPEC, relpath=T17_SPEC.relpath.format(topic=topic), defaults={"source": outlet}
         )
     return None
 
