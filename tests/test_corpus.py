@@ -265,3 +265,11 @@ def test_arbitrary_rows_never_lost(rows):
         result = load_corpus(path)
     check_invariants(result)
     assert result.report["rows_in"] == len(rows)
+
+
+def test_header_only_file(tmp_path):
+    path = tmp_path / "none.csv"
+    path.write_text("text,date\n", encoding="utf-8")
+    r = load_corpus(path)
+    check_invariants(r)
+    assert r.report["rows_in"] == 0 and r.report["date_min"] is None

@@ -47,10 +47,11 @@ def test_numeric_types():
 
 
 def test_missing_and_unparseable_are_counted_not_dropped():
-    r = parse_dates(pd.Series(["2018-01-01", None, "", "garbage", "31/31/2018"], dtype=object))
-    assert len(r.dates) == 5
-    assert r.status.tolist() == ["ok", "missing", "missing", "unparseable", "unparseable"]
-    assert r.info["unparseable"] == 2 and r.info["missing"] == 2
+    values = ["2018-01-01", None, "", "garbage", "31/31/2018", "12:30", "Monday"]
+    r = parse_dates(pd.Series(values, dtype=object))
+    assert len(r.dates) == 7
+    assert r.status.tolist() == ["ok", "missing", "missing"] + ["unparseable"] * 4
+    assert r.info["unparseable"] == 4 and r.info["missing"] == 2
     assert "garbage" in r.info["unparseable_examples"]
 
 

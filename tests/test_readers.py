@@ -118,6 +118,9 @@ def test_unsupported_and_missing(tmp_path):
         read_source(tmp_path / "x.docx")
     with pytest.raises(FileNotFoundError):
         read_source(tmp_path / "nope.csv")
+    (tmp_path / "blank.csv").write_text("")
+    with pytest.raises(ValueError, match="empty"):
+        read_source(tmp_path / "blank.csv")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no .txt files"):
         read_source(tmp_path / "empty")

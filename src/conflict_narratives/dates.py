@@ -83,6 +83,7 @@ _NUMERIC = re.compile(
 )
 _EPOCH = re.compile(r"^-?\d{9,13}(?:\.\d+)?$")
 _COMPACT = re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _ZONE_NAME = re.compile(r"\s*(?:GMT|UTC|UT|Z)$")
 _FORMATS = [
     "%a, %d %b %Y %H:%M:%S %z",
@@ -242,6 +243,8 @@ def _parse_free(s: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 def _parse_one(v: str, dayfirst: bool) -> pd.Timestamp:
+    if not _YEAR.search(v):  # "12:30" or "Monday" would silently become today
+        return pd.NaT
     try:
         ts = pd.to_datetime(v, dayfirst=dayfirst, utc=True)
     except (ValueError, TypeError, OverflowError):

@@ -150,6 +150,8 @@ def read_delimited_text(
     """CSV/TSV text; the separator is sniffed from the header line when not given. Rows the
     parser cannot split are rejected as ``malformed_row``, not dropped. ``raw`` (the bytes
     and their encoding) lets the C parser read the bytes directly."""
+    if not text.strip():
+        raise ValueError("the file is empty: no header row, no documents")
     if sep is None:
         header = text.split("\n", 1)[0]
         sep = max([",", "\t", ";", "|"], key=header.count)
