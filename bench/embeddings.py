@@ -268,7 +268,7 @@ def to_markdown(r: dict) -> str:
             runs = {k: v for k, v in speeds.items() if k.startswith(f"{view}/")}
             if runs:
                 lines += ["", f"{view}: fastest with `{max(runs, key=runs.get)}`; "
-                          f"`config.n_threads()` gives {r['machine']['nproc']} here."]
+                          f"cores available here: {r['machine']['nproc']}."]
     return "\n".join(lines) + "\n"
 
 
