@@ -16,6 +16,7 @@ Run: ``python -m bench.embeddings [--corpus NAME] [--n-docs N] [--quick]``; resu
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -167,6 +168,7 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
     started = _now()
     info = machine()
     df, origin = sample(corpus, n_docs, seed)
+    sample_id = hashlib.sha256("\n".join(df["doc_id"].astype(str)).encode()).hexdigest()[:12]
     label_col = next((c for c in LABEL_COLUMNS if c in df.columns), None)
     labels = df[label_col].astype(str).to_numpy() if label_col else None
     rows = []
@@ -181,6 +183,7 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
             warm = _subprocess("worker", spec)
             row = {"backend": backend, "view": view, "measured_utc": _now(),
                    "load_avg": os.getloadavg(), "threads": config.n_threads(),
+                   "sample_id": sample_id,
                    "cold": cold, "warm": warm}
             if labels is not None:
                 row["quality"] = quality(np.load(matrix), labels, seed)
