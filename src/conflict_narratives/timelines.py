@@ -296,23 +296,23 @@ def timelines_dir(name: str) -> Path:
     return config.processed_dir() / default_name(name) / "timelines"
 
 
-def _topic_result(name: str, df: pd.DataFrame, matrix: np.ndarray, settings: dict, save: bool):
-    """The topics stage's saved result for ``name`` when it covers every document of
-    ``df``, else a fresh fit on ``df`` (saved for reuse when ``save``)."""
+def _topic_result(name: str, df: pd.DataFrame, sample: int | None, seed: int, settings: dict):
+    """The topics stage's saved result (the whole corpus's, else this sample's) when it
+    covers every document of ``df``; else the topics stage is run (and saves its result)."""
     from conflict_narratives import topics as topics_mod
     from conflict_narratives.registry import default_name
 
-    path = topics_mod.topics_dir(default_name(name))
-    try:
-        saved = topics_mod.TopicResult.load(path)
-        if set(df["doc_id"].astype(str)) <= set(saved.doc_topics["doc_id"].astype(str)):
+    ids = set(df["doc_id"].astype(str))
+    for path in dict.fromkeys([topics_mod.topics_dir(default_name(name)),
+                               topics_mod.topics_dir(default_name(name), sample)]):  # fmt: skip
+        try:
+            saved = topics_mod.TopicResult.load(path)
+        except FileNotFoundError:
+            continue
+        if ids <= set(saved.doc_topics["doc_id"].astype(str)):
             return saved
-        log.warning("saved topics in %s do not cover this corpus: fitting anew", path)
-    except FileNotFoundError:
-        pass
-    _, result = topics_mod.fit_topics(df, matrix, settings=settings, name=default_name(name))
-    if save:
-        result.save(path)
+        log.warning("saved topics in %s do not cover this corpus: not used", path)
+    result, _ = topics_mod.run(name, sample=sample, seed=seed, settings=settings)
     return result
 
 
@@ -325,8 +325,9 @@ def run(
     seed: int = 42,
     settings: dict | None = None,
 ) -> TimelineResult:
-    """The stage for a named corpus: corpus → embeddings (cached) → topics (saved result
-    or a fit) → timelines, saved under :func:`timelines_dir`. With ``evaluate`` on a
+    """The stage for a named corpus: corpus → embeddings (cached) → topics (the topics
+    stage's saved result, else that stage is run) → timelines, saved under
+    :func:`timelines_dir`. With ``evaluate`` on a
     ``t17:`` corpus the summary gains date precision/recall/F1 of the date selection and
     of PUBCOUNT against the journalists' timelines. ``sample`` runs on that many documents
     drawn with ``seed`` (for notebooks on a slice); a sample's tables are not saved."""
@@ -343,7 +344,7 @@ def run(
     if not full:
         df = df.sample(n=sample, random_state=seed).sort_index().reset_index(drop=True)
     matrix = embeddings.embed_corpus(df, settings=settings, progress=False).matrix
-    topic_result = _topic_result(name, df, matrix, settings, save=full)
+    topic_result = _topic_result(name, df, None if full else sample, seed, settings)
     result = build_timeline(
         df,
         topic_result.doc_topics,
