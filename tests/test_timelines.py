@@ -94,6 +94,19 @@ def test_undated_and_out_of_range_are_left_out_and_counted():
     assert result.prevalence["period"].min() >= pd.Timestamp("2018-02-05")
 
 
+def test_stray_early_documents_are_trimmed_from_the_edges():
+    corpus, doc_topics = make_corpus(n=300, burst_docs=0)
+    early = pd.Timestamp("2017-12-04", tz="UTC") + pd.to_timedelta([0, 15], unit="D")
+    corpus.loc[[0, 1], "date"] = early  # two stray items weeks before the bulk, status "ok"
+    result = tl.build_timeline(corpus, doc_topics, vectorizer=CountVectorizer())
+    assert result.summary["excluded_sparse_edges"] == 2
+    assert result.prevalence["period"].min() == pd.Timestamp("2018-02-05")
+    kept = tl.build_timeline(corpus, doc_topics, vectorizer=CountVectorizer(),
+                             edge_min_fraction=None)  # fmt: skip
+    assert kept.summary["excluded_sparse_edges"] == 0
+    assert kept.prevalence["period"].min() == pd.Timestamp("2017-12-04")
+
+
 def test_corpus_spanning_one_day():
     corpus, doc_topics = make_corpus(n=30, days=1, burst_docs=0)
     result = tl.build_timeline(corpus, doc_topics, vectorizer=CountVectorizer())

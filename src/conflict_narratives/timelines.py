@@ -99,6 +99,21 @@ def dated_documents(
     return docs, freq, excluded
 
 
+def trim_sparse_edges(
+    docs: pd.DataFrame, freq: str, min_fraction: float | None
+) -> tuple[pd.DataFrame, int]:
+    """Drop the leading and trailing periods holding fewer than ``min_fraction`` × the
+    median (non-empty) period's documents — a few stray early items would otherwise stretch
+    the axis and give one-document periods 100 % shares. Returns ``(docs, n dropped)``."""
+    if not min_fraction or docs.empty:
+        return docs, 0
+    sizes = docs.groupby("period").size()
+    full = sizes.reindex(period_range(sizes.index.min(), sizes.index.max(), freq), fill_value=0)
+    dense = full.index[full.to_numpy() >= min_fraction * sizes.median()]
+    keep = docs["period"].between(dense.min(), dense.max())
+    return docs[keep], int((~keep).sum())
+
+
 def prevalence(
     docs: pd.DataFrame, freq: str, *, by: str | None = None, smooth: int | None = None
 ) -> pd.DataFrame:
@@ -246,6 +261,9 @@ def build_timeline(
     if embeddings is not None and len(embeddings) != len(corpus):
         raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
     docs, freq, excluded = dated_documents(corpus, doc_topics, cfg["freq"])
+    docs, excluded["excluded_sparse_edges"] = trim_sparse_edges(
+        docs, freq, cfg["edge_min_fraction"]
+    )
     prev = prevalence(docs, freq, smooth=cfg["smooth"])
     by_source = (
         prevalence(docs, freq, by="source", smooth=cfg["smooth"])
