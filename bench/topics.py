@@ -124,15 +124,18 @@ def bench_corpus(name: str, n_docs: int | None, seed: int, variants: bool) -> di
     tokens = analysis_tokens(documents(df))
     col = topics.label_column(df, settings)
     labels = df[col].to_numpy() if col else None
-    runs = {"conflict-narratives": score(ours(df, settings), tokens, labels)}
-    print(name, "conflict-narratives", runs["conflict-narratives"], file=sys.stderr, flush=True)
-    runs["bertopic-vanilla"] = score(vanilla(df), tokens, labels)
-    k = max(runs["conflict-narratives"]["n_topics"], 2)
-    runs["lda"] = score(lda(df, k, seed), tokens, labels)
-    if variants:
-        for vname, over in VARIANTS.items():
-            runs[f"conflict-narratives[{vname}]"] = score(ours(df, settings, over), tokens, labels)
-            print(name, vname, runs[f"conflict-narratives[{vname}]"], file=sys.stderr, flush=True)
+    runs: dict[str, dict] = {}
+
+    def record(system: str, run: dict) -> None:
+        runs[system] = score(run, tokens, labels)
+        print(name, system, json.dumps(runs[system], ensure_ascii=False), file=sys.stderr,
+              flush=True)
+
+    record("conflict-narratives", ours(df, settings))
+    record("bertopic-vanilla", vanilla(df))
+    record("lda", lda(df, max(runs["conflict-narratives"]["n_topics"], 2), seed))
+    for vname, over in (VARIANTS.items() if variants else ()):
+        record(f"conflict-narratives[{vname}]", ours(df, settings, over))
     me = runs["conflict-narratives"]
     beats = {other: {m: me[m] > runs[other][m] for m in ("npmi", "diversity")}
              for other in ("bertopic-vanilla", "lda")}
@@ -187,12 +190,14 @@ def main(argv: list[str] | None = None) -> dict:
     report = {"command": "python -m bench.topics " + shlex.join(argv if argv is not None
                                                                  else sys.argv[1:]),
               "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-              "results": [bench_corpus(c, args.n_docs or None, args.seed, args.variants)
-                          for c in args.corpora]}
+              "results": []}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "topics.json").write_text(json.dumps(report, ensure_ascii=False, indent=1,
-                                                     default=str), encoding="utf-8")
-    (args.out / "topics.md").write_text(markdown(report), encoding="utf-8")
+    for corpus in args.corpora:  # written after each corpus, so a cut-short run keeps its part
+        report["results"].append(bench_corpus(corpus, args.n_docs or None, args.seed,
+                                              args.variants))
+        (args.out / "topics.json").write_text(json.dumps(report, ensure_ascii=False, indent=1,
+                                                         default=str), encoding="utf-8")
+        (args.out / "topics.md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))
     return report
 
