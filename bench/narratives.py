@@ -99,10 +99,12 @@ def sample_links(df, matrix, threshold: float, n: int = 8, seed: int = 0) -> pd.
 def trace_rows(name, df, matrix, backend, settings, seed_path: Path) -> list[dict]:
     query = corpus_mod.load_corpus(str(seed_path), settings=settings).corpus
     q = emb_mod.embed_corpus(query, backend=backend, settings=settings, progress=False).matrix[0]
-    res = storylines.trace(q, df, matrix, threshold=narratives.DEFAULTS["trace"]["threshold"],
-                           top_k=10)
+    gaz = actors.Gazetteer.from_config(settings)
+    named = {a for a, _ in gaz.find(query["text"].iloc[0])}
+    res = storylines.trace(q, df, matrix, query_actors=named, mentions=gaz.mentions(df),
+                           threshold=narratives.DEFAULTS["trace"]["threshold"], top_k=50)
     return [{"corpus": name, "status": res["status"], "rank": i + 1, **{
-        k: r[k] for k in ("similarity", "date", "source", "title")}}
+        k: r.get(k) for k in ("similarity", "date", "source", "title", "shared_actors")}}
         for i, r in enumerate(res.get("matches") or res["nearest"])][:10]
 
 
@@ -152,10 +154,11 @@ def main(argv=None) -> int:
         "",
         "## Frame scorer vs keyword-obvious documents",
         "",
-        "Validation documents: those whose embedded text (title + lead) has ≥ 2 keyword hits "
-        "for one frame and at least twice as many as for any other (keywords per frame in "
-        "`resources/frames.yaml`, Arabic and English, matched like actor aliases). The "
-        "scorer's top frame is compared with that label. `centering` 0 = raw cosines, "
+        "Validation documents: those whose embedded text (the configured text view) has "
+        "≥ 2 keyword hits for one frame and at least twice as many as for any other "
+        "(keywords per frame in `resources/frames.yaml`, Arabic and English, matched like "
+        "actor aliases). The scorer's top frame is compared with that label. "
+        "`centering` 0 = raw cosines, "
         "1 = each frame centred on its corpus mean; the default is 0.5.",
         "",
         md(pd.DataFrame(f_rows)),
@@ -186,8 +189,9 @@ def main(argv=None) -> int:
         lines += [f"Random links at the default threshold, {name}:", "", md(table), ""]
     lines += ["## Trace of the seed document", "",
               f"`{SEED}` read through the corpus cleaning; threshold "
-              f"{narratives.DEFAULTS['trace']['threshold']}. Matches (or, on no match, the "
-              "nearest articles):", "", md(pd.DataFrame(traces)), ""]
+              f"{narratives.DEFAULTS['trace']['threshold']}, and a match must name an actor "
+              "the seed names (ISIS, Iraqi forces). Matches (or, on no match, the nearest "
+              "articles):", "", md(pd.DataFrame(traces)), ""]
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -44,8 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "validation": {"min_hits": 2, "dominance": 2.0},
     "actors": {},  # path: own actors.yaml; extra: [{name, type, aliases, case_sensitive}]
     "distinctive": {"top_n": 10, "min_docs": 5, "min_lift": 2.0},
-    "storylines": {"window_days": 3, "threshold": 0.7},
-    "trace": {"threshold": 0.55, "top_k": 50, "shared_actor": True},
+    "storylines": {"window_days": 3, "threshold": 0.8},
+    "trace": {"threshold": 0.6, "top_k": 50, "shared_actor": True},
 }
 TABLES = (
     "topic_distribution", "outlet_divergence", "outlet_divergence_time", "distinctive_words",

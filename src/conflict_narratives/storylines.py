@@ -134,7 +134,7 @@ def trace(
     doc_frames: pd.DataFrame | None = None,
     query_actors: set[str] | None = None,
     mentions: pd.DataFrame | None = None,
-    threshold: float = 0.55,
+    threshold: float = 0.6,
     top_k: int = 50,
 ) -> dict[str, Any]:
     """Where the story of ``query`` (one embedding row) is told in ``corpus``.
