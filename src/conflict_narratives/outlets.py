@@ -160,8 +160,11 @@ def distinctive_words(
     starts = np.r_[0, np.cumsum(index.groupby(level=0).size().to_numpy())]
     for (lo, hi), topic in zip(itertools.pairwise(starts), index.index.unique(0), strict=True):
         block = grouped[lo:hi]
-        scores = ClassTfidfTransformer().fit_transform(block).toarray()
+        used = np.flatnonzero(block.getnnz(axis=0))  # this topic's words only
+        block = block[:, used]
         dense = block.toarray().astype(float)
+        # ClassTfidfTransformer L1-normalises its input in place: give it a copy.
+        scores = ClassTfidfTransformer().fit_transform(block.copy()).toarray()
         totals = dense.sum(axis=1, keepdims=True)
         others = dense.sum(axis=0, keepdims=True) - dense
         other_totals = totals.sum() - totals
@@ -170,7 +173,7 @@ def distinctive_words(
             ok = np.flatnonzero((lift[i] >= min_lift) & (dense[i] >= 2))
             best = ok[np.argsort(-scores[i, ok], kind="stable")][:top_n]
             rows += [
-                (topic, source, r + 1, vocab[j], float(scores[i, j]), int(dense[i, j]),
+                (topic, source, r + 1, vocab[used[j]], float(scores[i, j]), int(dense[i, j]),
                  int(others[i, j]), float(lift[i, j]), int(index.loc[(topic, source)]))
                 for r, j in enumerate(best)
             ]
