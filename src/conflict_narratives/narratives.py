@@ -278,7 +278,8 @@ def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None
     scorer = frame_scorer(backend, matrix, settings)
     first = query.iloc[0]
     gazetteer = actors.Gazetteer.from_config(settings)
-    named = {a for a, _ in gazetteer.find(f"{first.get('title') or ''}\n{first['text']}")}
+    text = "\n".join(v for v in (first.get("title"), first["text"]) if isinstance(v, str))
+    named = {a for a, _ in gazetteer.find(text)}
     result = storylines.trace(
         qvec[0], df, matrix, stories=saved["storylines"], doc_frames=saved["doc_frames"],
         query_actors=named if cfg["shared_actor"] else None, mentions=saved["actor_mentions"],
@@ -286,8 +287,9 @@ def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None
         top_k=int(cfg["top_k"]))
     frame = scorer.transform(qvec, [first["doc_id"]]).iloc[0]
     result["query"] = {
-        "path": str(path), "source": first.get("source"), "lang": first.get("lang"),
-        "n_chars": len(first["text"] or ""), "frame": frame["frame"],
+        "path": str(path), **{k: first.get(k) if isinstance(first.get(k), str) else None
+                              for k in ("source", "lang")},
+        "n_chars": len(text), "frame": frame["frame"],
         "top_frame": frame["top_frame"], "actors": sorted(named),
     }
     result |= {"corpus": name, "sample": sample}
