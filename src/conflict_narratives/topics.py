@@ -234,7 +234,7 @@ def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
     """BERTopic's hierarchical_topics table and the scipy linkage it was built from."""
     from scipy.cluster import hierarchy as sch
 
-    if len(set(model.topics_) - {-1}) < 3:
+    if len(set(model.topics_) - {-1}) < 2:
         return pd.DataFrame(), np.zeros((0, 4))
     captured: list[np.ndarray] = []
 
