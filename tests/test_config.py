@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from conflict_narratives import config
 
 
@@ -41,3 +43,17 @@ def test_data_path_order(monkeypatch, tmp_path):
     path = config.data_path()
     assert path[0] == tmp_path
     assert path[1:] == [config.raw_dir(), config.shared_corpora_dir()]
+
+
+def test_atomic_path_replaces_only_on_success(tmp_path):
+    target = tmp_path / "table.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with config.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+    with config.atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new"

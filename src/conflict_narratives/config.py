@@ -7,8 +7,11 @@ then that file's ``corpora: {<name>: {...}}`` overrides for the corpus at hand.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import tempfile
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -74,6 +77,21 @@ def n_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, moved onto it only when the block succeeds, so
+    readers (another process, a parallel test worker) never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _deep_merge(base: dict, over: dict) -> dict:

@@ -340,12 +340,13 @@ def _paths(name: str) -> dict[str, Path]:
 def save(result: LoadResult) -> dict[str, Path]:
     """Write the corpus, its rejects and the load report under ``data/processed/``."""
     paths = _paths(result.name)
-    paths["corpus"].parent.mkdir(parents=True, exist_ok=True)
-    result.corpus.to_parquet(paths["corpus"], index=False)
-    result.rejects.to_parquet(paths["rejects"], index=False)
-    paths["report"].write_text(
-        json.dumps(result.report, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
+    with config.atomic_path(paths["corpus"]) as tmp:
+        result.corpus.to_parquet(tmp, index=False)
+    with config.atomic_path(paths["rejects"]) as tmp:
+        result.rejects.to_parquet(tmp, index=False)
+    with config.atomic_path(paths["report"]) as tmp:  # last: it marks the save complete
+        tmp.write_text(json.dumps(result.report, ensure_ascii=False, indent=2, default=str),
+                       encoding="utf-8")
     return paths
 
 
