@@ -30,7 +30,7 @@ def test_cli_topics_prints_quality_and_saves_apart(project):
     assert out["n_docs"] == 200 and out["label_column"] == "label"
     assert out["n_topics"] >= 2 and out["nmi"] > 0.3  # five clear BBC sections
     assert out["arabic_word_share"] == 0.0 and out["stopword_share"] == 0.0
-    saved = project / "data" / "processed" / "bbc-news" / "topics-sample200"
+    saved = project / "data" / "processed" / "bbc-news" / "topics" / "sample-200"
     assert out["saved"] == str(saved)
     assert (saved / "doc_topics.parquet").is_file() and (saved / "model" / "config.json").is_file()
-    assert not (project / "data" / "processed" / "bbc-news" / "topics").exists()
+    assert not (saved.parent / "topic_info.parquet").exists()  # never stands in for the corpus

@@ -32,7 +32,8 @@ from conflict_narratives.language import detect_languages
 from conflict_narratives.registry import REGISTRY, default_name, recognise_columns, resolve
 from conflict_narratives.textnorm import clean_text, looks_ptb, normalize_for_analysis, parse_header
 
-__all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "save"]
+__all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "sample_corpus",
+           "sample_size", "save"]
 log = logging.getLogger(__name__)
 
 LOADER_VERSION = 1
@@ -371,3 +372,17 @@ def get_corpus(name_or_source, *, settings=None) -> pd.DataFrame:
     result = load_corpus(name_or_source, name=name, settings=settings)
     save(result)
     return result.corpus
+
+
+def sample_size(df: pd.DataFrame, sample: int | None) -> int | None:
+    """``sample`` when it is smaller than ``df``, else None (the whole corpus)."""
+    return int(sample) if sample and int(sample) < len(df) else None
+
+
+def sample_corpus(df: pd.DataFrame, sample: int | None, seed: int) -> pd.DataFrame:
+    """A seeded random sample of ``sample`` rows in corpus order (every stage draws the same
+    one for the same ``sample`` and ``seed``); the whole table when :func:`sample_size` says
+    so."""
+    if sample_size(df, sample) is None:
+        return df
+    return df.sample(n=int(sample), random_state=int(seed)).sort_index().reset_index(drop=True)

@@ -202,10 +202,9 @@ def build_narratives(
 def narratives_dir(name: str, sample: int | None = None) -> Path:
     """Where a corpus's narrative tables are saved: ``data/processed/<name>/narratives/``
     (a sample's under ``.../narratives/sample-<n>/``)."""
-    from conflict_narratives import config
+    from conflict_narratives.pipeline import stage_dir
 
-    path = config.processed_dir() / name / "narratives"
-    return path / f"sample-{sample}" if sample else path
+    return stage_dir(name, "narratives", sample)
 
 
 def _inputs(name: str, settings: dict, sample: int | None = None):
@@ -215,34 +214,27 @@ def _inputs(name: str, settings: dict, sample: int | None = None):
     from conflict_narratives import embeddings
 
     df = corpus_mod.get_corpus(name)
-    if sample and sample < len(df):
-        df = df.sample(sample, random_state=int(settings.get("seed", 42))).reset_index(drop=True)
+    sample = corpus_mod.sample_size(df, sample)
+    df = corpus_mod.sample_corpus(df, sample, int(settings.get("seed", 42)))
     backend = embeddings.get_backend(None, settings)
     matrix = embeddings.embed_corpus(df, backend=backend, settings=settings,
                                      progress=False).matrix
-    return df, matrix, backend
+    return df, matrix, backend, sample
 
 
 def run(name_or_source: str, *, sample: int | None = None,
         settings: dict | None = None) -> NarrativeResult:
-    """The stage for a named corpus, saved under :func:`narratives_dir`. Topics are the
-    topics stage's saved result (documents it did not cover count as unassigned), else a
-    fresh fit on the same documents (saved for the other stages unless it is a sample's).
+    """The stage for a named corpus, saved under :func:`narratives_dir`. Topics come from
+    the topics stage for the same documents (its saved result while current, else a fit).
     ``sample`` analyses a seeded random sample of that many documents, saved apart."""
-    from conflict_narratives import config
-    from conflict_narratives import topics as topics_mod
+    from conflict_narratives import config, pipeline
     from conflict_narratives.corpus import default_name
 
     name = default_name(name_or_source)
     settings = settings or config.load_settings(name)
-    df, matrix, backend = _inputs(name_or_source, settings, sample)
-    try:
-        topic_result = topics_mod.TopicResult.load(topics_mod.topics_dir(name))
-    except FileNotFoundError:
-        _, topic_result = topics_mod.fit_topics(df, matrix, backend=backend, settings=settings,
-                                                name=name)
-        if not sample:
-            topic_result.save(topics_mod.topics_dir(name))
+    df, matrix, backend, sample = _inputs(name_or_source, settings, sample)
+    topic_result = pipeline.get(name_or_source, "topics", sample=sample,
+                                settings=settings).result
     result = build_narratives(df, matrix, backend, topic_result.doc_topics,
                               topic_info=topic_result.topic_info, settings=settings)
     result.summary |= {"name": name, "sample": sample,
@@ -268,7 +260,7 @@ def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None
     query = corpus_mod.load_corpus(str(path), settings=settings).corpus
     if query.empty or not (query["text"].fillna("").str.strip() != "").any():
         raise ValueError(f"{path}: no text to trace after cleaning")
-    df, matrix, backend = _inputs(name_or_source, settings, sample)
+    df, matrix, backend, sample = _inputs(name_or_source, settings, sample)
     try:
         saved = NarrativeResult.load(narratives_dir(name, sample))
     except FileNotFoundError:

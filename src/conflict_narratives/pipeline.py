@@ -105,13 +105,15 @@ def get(name_or_source: str, stage: str, *, sample: int | None = None,
         settings: dict | None = None, force: bool = False) -> StageRun:
     """``stage``'s result for a corpus: the saved one while current, else a fresh run
     (whose tables the stage saves, and whose key is recorded here)."""
-    from conflict_narratives.corpus import default_name, get_corpus
+    from conflict_narratives.corpus import default_name, get_corpus, sample_size
 
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
     name = default_name(name_or_source)
     settings = settings or config.load_settings(name)
-    get_corpus(name_or_source)  # make sure the load report the key reads is current
+    # the load report the key reads is made current here; a sample as large as the corpus
+    # is the corpus
+    sample = sample_size(get_corpus(name_or_source), sample)
     run, load = _runners()[stage]
     path = stage_dir(name, stage, sample)
     if not force and is_current(name, stage, settings, sample):
@@ -149,18 +151,23 @@ def run_all(name_or_source: str, *, sample: int | None = None, settings: dict | 
         **{k: load.get(k) for k in ("rows_in", "kept", "rejected_total", "dated", "undated",
                                     "out_of_range_dates", "date_min", "date_max", "languages")},
     }
-    if sample and sample < len(df):
-        df = df.sample(sample, random_state=int(settings.get("seed", 42))).reset_index(drop=True)
+    sample = corpus.sample_size(df, sample)
+    df = corpus.sample_corpus(df, sample, int(settings.get("seed", 42)))
     t0 = time.perf_counter()
     emb = embeddings.embed_corpus(df, settings=settings, progress=progress)
-    summary["stages"]["embed"] = {
-        "seconds": round(time.perf_counter() - t0, 2),
-        "cached": emb.stats.get("n_computed") == 0,
-        **emb.stats,
-    }
+    summary["stages"]["embed"] = _entry(emb.stats, time.perf_counter() - t0,
+                                        cached=emb.stats.get("n_computed") == 0)
     for stage in STAGES:
         done = get(name_or_source, stage, sample=sample, settings=settings, force=force)
-        summary["stages"][stage] = {"seconds": done.seconds, "cached": done.cached,
-                                    **done.summary}
+        summary["stages"][stage] = _entry(done.summary, done.seconds, done.cached)
     summary["seconds"] = round(sum(s["seconds"] for s in summary["stages"].values()), 2)
     return summary
+
+
+def _entry(stage_summary: dict, seconds: float, cached: bool) -> dict[str, Any]:
+    """A stage's line in the run summary: its own summary, then the wall time of this run
+    (``seconds``; the stage's own timing, if any, kept as ``stage_seconds``) and ``cached``."""
+    entry = dict(stage_summary)
+    if "seconds" in entry:
+        entry["stage_seconds"] = entry.pop("seconds")
+    return entry | {"seconds": round(seconds, 2), "cached": bool(cached)}

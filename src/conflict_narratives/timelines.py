@@ -305,33 +305,14 @@ def build_timeline(
     return TimelineResult(prev, by_source, words, found, events, summary)
 
 
-def timelines_dir(name: str) -> Path:
+def timelines_dir(name: str, sample: int | None = None) -> Path:
     """Where a corpus's timeline tables are saved: ``data/processed/<name>/timelines/``
-    (``<name>`` as the corpus stage names it: ``t17:X`` → ``t17-X``)."""
-    from conflict_narratives import config
+    (``<name>`` as the corpus stage names it: ``t17:X`` → ``t17-X``; a sample's in
+    ``sample-<N>/`` below it)."""
+    from conflict_narratives.pipeline import stage_dir
     from conflict_narratives.registry import default_name
 
-    return config.processed_dir() / default_name(name) / "timelines"
-
-
-def _topic_result(name: str, df: pd.DataFrame, sample: int | None, seed: int, settings: dict):
-    """The topics stage's saved result (the whole corpus's, else this sample's) when it
-    covers every document of ``df``; else the topics stage is run (and saves its result)."""
-    from conflict_narratives import topics as topics_mod
-    from conflict_narratives.registry import default_name
-
-    ids = set(df["doc_id"].astype(str))
-    for path in dict.fromkeys([topics_mod.topics_dir(default_name(name)),
-                               topics_mod.topics_dir(default_name(name), sample)]):  # fmt: skip
-        try:
-            saved = topics_mod.TopicResult.load(path)
-        except FileNotFoundError:
-            continue
-        if ids <= set(saved.doc_topics["doc_id"].astype(str)):
-            return saved
-        log.warning("saved topics in %s do not cover this corpus: not used", path)
-    result, _ = topics_mod.run(name, sample=sample, seed=seed, settings=settings)
-    return result
+    return stage_dir(default_name(name), "timelines", sample)
 
 
 def run(
@@ -340,7 +321,6 @@ def run(
     freq: str | None = None,
     evaluate: bool = False,
     sample: int | None = None,
-    seed: int = 42,
     settings: dict | None = None,
 ) -> TimelineResult:
     """The stage for a named corpus: corpus → embeddings (cached) → topics (the topics
@@ -348,8 +328,8 @@ def run(
     :func:`timelines_dir`. With ``evaluate`` on a
     ``t17:`` corpus the summary gains date precision/recall/F1 of the date selection and
     of PUBCOUNT against the journalists' timelines. ``sample`` runs on that many documents
-    drawn with ``seed`` (for notebooks on a slice); a sample's tables are not saved."""
-    from conflict_narratives import config, embeddings, timeline_eval
+    drawn with the ``seed`` setting (for notebooks on a slice), saved apart."""
+    from conflict_narratives import config, embeddings, pipeline, timeline_eval
     from conflict_narratives import corpus as corpus_mod
 
     if freq is not None and freq not in FREQS:
@@ -358,11 +338,10 @@ def run(
         raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), not {name}")
     settings = settings or config.load_settings(name)
     df = corpus_mod.get_corpus(name)
-    full = not sample or sample >= len(df)
-    if not full:
-        df = df.sample(n=sample, random_state=seed).sort_index().reset_index(drop=True)
+    sample = corpus_mod.sample_size(df, sample)
+    df = corpus_mod.sample_corpus(df, sample, int(settings.get("seed", 42)))
     matrix = embeddings.embed_corpus(df, settings=settings, progress=False).matrix
-    topic_result = _topic_result(name, df, None if full else sample, seed, settings)
+    topic_result = pipeline.get(name, "topics", sample=sample, settings=settings).result
     result = build_timeline(
         df,
         topic_result.doc_topics,
@@ -377,6 +356,5 @@ def run(
         scores = timeline_eval.evaluate_dates(df, refs)
         result.summary |= {"n_reference_timelines": len(refs)}
         result.summary |= timeline_eval.summarize_evaluation(scores)
-    if full:
-        result.save(timelines_dir(name))
+    result.save(timelines_dir(name, sample))
     return result

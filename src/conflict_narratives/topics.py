@@ -299,8 +299,10 @@ class TopicResult:
 
 def topics_dir(name: str, sample: int | None = None) -> Path:
     """Where a corpus's topics are saved: ``data/processed/<name>/topics/`` (a sample's
-    apart, in ``topics-sample<N>/``, so it never stands in for the whole corpus)."""
-    return config.processed_dir() / name / (f"topics-sample{sample}" if sample else "topics")
+    apart, in ``sample-<N>/`` below it, so it never stands in for the whole corpus)."""
+    from conflict_narratives.pipeline import stage_dir
+
+    return stage_dir(name, "topics", sample)
 
 
 def save_model(model, path: str | Path) -> Path:
@@ -346,7 +348,7 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
     import time
 
     from conflict_narratives import evaluation
-    from conflict_narratives.corpus import default_name, get_corpus
+    from conflict_narratives.corpus import default_name, get_corpus, sample_corpus, sample_size
     from conflict_narratives.embeddings import embed_corpus, get_backend
 
     t0 = time.perf_counter()
@@ -356,10 +358,8 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
         settings = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed}}
     df = get_corpus(name_or_source)
     seed = _topic_settings(settings)["seed"]
-    if sample and sample < len(df):
-        df = df.sample(sample, random_state=seed).reset_index(drop=True)
-    else:
-        sample = None
+    sample = sample_size(df, sample)
+    df = sample_corpus(df, sample, int(settings.get("seed", 42)))
     backend = get_backend(settings=settings)
     emb = embed_corpus(df, backend=backend, settings=settings, progress=False)
     model, result = fit_topics(df, emb.matrix, backend=backend, settings=settings, name=name)
