@@ -114,6 +114,7 @@ def test_corpus_spanning_one_day():
     assert result.summary["n_periods"] == 1
     assert result.prevalence["share"].sum() == pytest.approx(1.0)
     assert result.bursts.empty and result.events.empty
+    assert result.events.nlargest(5, "score").empty  # typed even when empty
 
 
 def test_bursts_and_events_find_the_planted_story():

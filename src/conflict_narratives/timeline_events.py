@@ -170,4 +170,7 @@ def event_table(
                 "doc_ids": near["doc_id"].astype(str).tolist(),
             }
         )
-    return pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    # typed even when empty, so callers can sort/rank an empty table
+    return events.astype({"topic": "int64", "intensity": "float64", "score": "float64",
+                          "n_docs": "int64"})
