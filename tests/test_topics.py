@@ -147,3 +147,20 @@ def test_fit_rejects_misaligned_input(ant):
     df, matrix = ant
     with pytest.raises(ValueError, match="embeddings"):
         topics.fit_topics(df, matrix[:-1])
+
+
+def test_display_forms_restore_the_common_spelling():
+    texts = ["زار وفد السعودية الموصل", "السعودية والعراق", "قالت السعوديه", "الأمم المتحدة"]
+    forms = tt.display_forms(texts, {"السعوديه", "الموصل", "الامم المتحده", "غائب"})
+    assert forms["السعوديه"] == "السعودية"  # the majority spelling, not the analysis form
+    assert forms["الامم المتحده"] == "الأمم المتحدة"  # bigram parts mapped one by one
+    assert forms["غائب"] == "غائب"  # never seen: kept as is
+
+
+def test_labels_use_display_spellings(fitted):
+    _, result = fitted
+    info = result.topic_info.query("topic != -1")
+    assert all(len(d) == len(w) for d, w in zip(info["display_words"], info["words"]))
+    assert all(normalize_for_analysis(d) == w for ds, ws in
+               zip(info["display_words"], info["words"]) for d, w in zip(ds, ws))
+    assert any("ة" in lab or "أ" in lab or "إ" in lab for lab in info["label"])

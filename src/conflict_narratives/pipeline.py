@@ -3,7 +3,7 @@
 Each analysis stage (topics → timelines → narratives) saves its tables under
 ``data/processed/<corpus>/<stage>/`` with a ``stage.json`` holding a key: a hash of what the
 result depends on (the loaded corpus's fingerprint, the settings of the stage and of the
-stages it reads, the seed, the sample, the package version). :func:`get` returns the saved
+stages it reads, the seed, the sample, the package's code). :func:`get` returns the saved
 result while the key matches and runs the stage otherwise, so a second ``make report``
 reuses everything and a changed setting recomputes exactly the stages it reaches.
 """
@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +55,21 @@ def _load_report(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the package's source and resources: results made by other code are stale."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
+        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def stage_key(name: str, stage: str, settings: dict, sample: int | None = None) -> str:
     """Hash of everything ``stage``'s result for corpus ``name`` depends on."""
     load = _load_report(name)
     parts = {
-        "version": __version__,
+        "code": code_fingerprint(),
         "stage": stage,
         "corpus": [load.get(k) for k in ("fingerprint", "settings_hash", "kept", "loader_version")],
         "embeddings": settings.get("embeddings"),

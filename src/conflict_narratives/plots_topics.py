@@ -108,9 +108,9 @@ def top_words_grid(topic_info: pd.DataFrame, *, n_topics: int = 12, n_words: int
                    ncols: int = 4, topics: Sequence[int] | None = None,
                    max_label_chars: int = 30, title: str | None = None,
                    width: float = TEXT_WIDTH) -> Figure:
-    """One small bar chart of words × weights per topic (``topic_info``'s ``words`` and
-    ``weights`` lists), the largest ``n_topics`` (or the listed ``topics``), outliers left
-    out."""
+    """One small bar chart of words × weights per topic (``topic_info``'s ``words`` — shown
+    as ``display_words`` when present — and ``weights`` lists), the largest ``n_topics``
+    (or the listed ``topics``), outliers left out."""
     require_columns(topic_info, "topic", "words", "weights")
     info = topic_info[topic_info["topic"] != -1]
     if topics is not None:
@@ -128,7 +128,9 @@ def top_words_grid(topic_info: pd.DataFrame, *, n_topics: int = 12, n_words: int
     colours = palette(len(info))
     for ax, row, colour in zip(axes.flat, info.itertuples(), colours, strict=False):
         m = min(n_words, len(row.words), len(row.weights))  # pairs of word and weight
-        words = [str(w) for w in list(row.words)[:m]][::-1]
+        shown = getattr(row, "display_words", None)  # readable spellings, when the topics
+        shown = row.words if shown is None or len(shown) < m else shown  # stage gave them
+        words = [str(w) for w in list(shown)[:m]][::-1]
         weights = np.asarray(list(row.weights)[:m], dtype=float)[::-1]
         ax.barh(range(len(words)), weights, color=colour, height=0.7)
         ax.set_yticks(range(len(words)), [shorten(w, 18) for w in words])

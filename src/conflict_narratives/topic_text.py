@@ -8,6 +8,7 @@ topic words alike, so "أكد"/"اكد" or "الموصل"/"الموصِل" are o
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
 
@@ -81,6 +82,22 @@ def documents(df: pd.DataFrame) -> list[str]:
         title = df["title"].fillna("").astype(str)
         return [f"{t}\n{b}".strip() for t, b in zip(title, body, strict=True)]
     return body.tolist()
+
+
+def display_forms(texts: list[str], words: set[str], max_docs: int = 5000
+                  ) -> dict[str, str]:
+    """For each normalised ``word`` (or bigram part), its most frequent spelling in
+    ``texts`` (the first ``max_docs``), so labels read "السعودية", not the analysis form
+    "السعوديه". Words never seen keep their normalised form."""
+    wanted = {part for w in words for part in w.split()}
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for text in texts[:max_docs]:
+        for token in _WORD.findall(text):
+            key = normalize_for_analysis(token)
+            if key in wanted:
+                seen[key][token] += 1
+    return {w: " ".join(seen[p].most_common(1)[0][0] if seen[p] else p for p in w.split())
+            for w in words}
 
 
 def make_label(words: list[str], n: int = 3) -> str:

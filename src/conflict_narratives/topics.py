@@ -39,6 +39,7 @@ from conflict_narratives import config
 from conflict_narratives.textnorm import normalize_for_analysis
 from conflict_narratives.topic_text import (
     analysis_tokens,
+    display_forms,
     documents,
     make_label,
     make_vectorizer,
@@ -200,14 +201,17 @@ def _result(model, df, docs, embeddings, cfg, name) -> TopicResult:
                                "x": xy[:, 0].astype(float), "y": xy[:, 1].astype(float)})
 
     reps = _representatives(topics, embeddings, ids)
+    freq = sorted(model.get_topic_freq().itertuples(index=False, name=None))
+    top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:10] for t, _ in freq}
+    shown = display_forms(docs, {w for pairs in top.values() for w, _ in pairs})
     rows = []
-    for t, size in sorted(model.get_topic_freq().itertuples(index=False, name=None)):
-        pairs = [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:10]
-        words = [w for w, _ in pairs]
+    for t, size in freq:
+        words = [w for w, _ in top[t]]
+        display = [shown[w] for w in words]
         rows.append({"topic": int(t), "size": int(size),
-                     "label": "outliers" if t == -1 else make_label(words, cfg["label_words"]),
-                     "words": words, "weights": [s for _, s in pairs],
-                     "representative_ids": reps.get(int(t), [])})
+                     "label": "outliers" if t == -1 else make_label(display, cfg["label_words"]),
+                     "words": words, "weights": [s for _, s in top[t]],
+                     "display_words": display, "representative_ids": reps.get(int(t), [])})
     topic_info = pd.DataFrame(rows)
     labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
     model.set_topic_labels({t: lab for t, lab in labels.items()})
@@ -289,7 +293,7 @@ class TopicResult:
             raise FileNotFoundError(f"no saved topics in {path} (run `conflict-narratives topics`)")
         extra = json.loads((path / "topics.json").read_text(encoding="utf-8"))
         tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in _TABLES}
-        for col in ("words", "weights", "representative_ids"):
+        for col in ("words", "weights", "display_words", "representative_ids"):
             tables["topic_info"][col] = tables["topic_info"][col].map(list)
         if "Topics" in tables["hierarchy"]:
             tables["hierarchy"]["Topics"] = tables["hierarchy"]["Topics"].map(list)
