@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark, in pipeline order; each writes reports/benchmarks/<name>.{md,json}.
+"""`make bench`: every benchmark in pipeline order; each writes reports/benchmarks/<name>.md.
 
     python -m bench                      # all of them, with their defaults
     python -m bench --only topics        # some of them

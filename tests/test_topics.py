@@ -160,7 +160,8 @@ def test_display_forms_restore_the_common_spelling():
 def test_labels_use_display_spellings(fitted):
     _, result = fitted
     info = result.topic_info.query("topic != -1")
-    assert all(len(d) == len(w) for d, w in zip(info["display_words"], info["words"]))
-    assert all(normalize_for_analysis(d) == w for ds, ws in
-               zip(info["display_words"], info["words"]) for d, w in zip(ds, ws))
+    pairs = list(zip(info["display_words"], info["words"], strict=True))
+    assert all(len(d) == len(w) for d, w in pairs)
+    assert all(normalize_for_analysis(d) == w
+               for ds, ws in pairs for d, w in zip(ds, ws, strict=True))
     assert any("ة" in lab or "أ" in lab or "إ" in lab for lab in info["label"])
