@@ -20,7 +20,6 @@ text file through the corpus cleaning into the corpus.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -73,22 +72,18 @@ class NarrativeResult:
         return self.tables[name]
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        for name, table in self.tables.items():
-            table.to_parquet(path / f"{name}.parquet", index=False)
-        (path / "summary.json").write_text(
-            json.dumps(self.summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        return path
+        from conflict_narratives.pipeline import write_tables
+
+        return write_tables(path, self.tables, "summary.json", self.summary)
 
     @classmethod
     def load(cls, path: str | Path) -> NarrativeResult:
-        path = Path(path)
-        if not (path / "summary.json").is_file():
-            raise FileNotFoundError(
-                f"no saved narratives in {path} (run `conflict-narratives narratives NAME`)")
-        tables = {p.stem: pd.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
-        return cls(tables, json.loads((path / "summary.json").read_text(encoding="utf-8")))
+        from conflict_narratives.pipeline import read_tables
+
+        tables, summary = read_tables(path, "summary.json",
+                                      what="narratives",
+                                      hint="run `conflict-narratives narratives NAME`")
+        return cls(tables, summary)
 
 
 def _view_texts(corpus: pd.DataFrame, settings: dict) -> pd.DataFrame:

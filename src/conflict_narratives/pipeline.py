@@ -50,6 +50,34 @@ def stage_dir(name: str, stage: str, sample: int | None = None) -> Path:
     return path / f"sample-{sample}" if sample else path
 
 
+def write_tables(path: str | Path, tables: dict, sidecar: str, meta: dict) -> Path:
+    """A stage result on disk: each table as ``<name>.parquet`` and ``meta`` as the JSON
+    ``sidecar`` (written last: its presence marks a complete save)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for table, frame in tables.items():
+        frame.to_parquet(path / f"{table}.parquet", index=False)
+    (path / sidecar).write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
+                                encoding="utf-8")
+    return path
+
+
+def read_tables(path: str | Path, sidecar: str, names=None, *, what: str, hint: str
+                ) -> tuple[dict, dict]:
+    """What :func:`write_tables` wrote: the tables (``names``, else every Parquet file) and the
+    sidecar's JSON. No sidecar -> ``FileNotFoundError`` naming ``what`` is missing and how to
+    make it (``hint``)."""
+    import pandas as pd
+
+    path = Path(path)
+    if not (path / sidecar).is_file():
+        raise FileNotFoundError(f"no saved {what} in {path} ({hint})")
+    files = ([path / f"{n}.parquet" for n in names] if names is not None
+             else sorted(path.glob("*.parquet")))
+    tables = {f.stem: pd.read_parquet(f) for f in files}
+    return tables, json.loads((path / sidecar).read_text(encoding="utf-8"))
+
+
 def _load_report(name: str) -> dict:
     path = config.processed_dir() / f"{name}.load.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -16,7 +16,6 @@ more of the news, not when the news volume does.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,24 +223,18 @@ class TimelineResult:
 
     def save(self, path: str | Path) -> Path:
         """Write each table as Parquet and ``summary.json`` to ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        for table in _TABLES:
-            getattr(self, table).to_parquet(path / f"{table}.parquet", index=False)
-        (path / "summary.json").write_text(
-            json.dumps(self.summary, ensure_ascii=False, indent=1, default=str), "utf-8"
-        )
-        return path
+        from conflict_narratives.pipeline import write_tables
+
+        return write_tables(path, {t: getattr(self, t) for t in _TABLES}, "summary.json",
+                            self.summary)
 
     @classmethod
     def load(cls, path: str | Path) -> TimelineResult:
-        path = Path(path)
-        if not (path / "summary.json").is_file():
-            raise FileNotFoundError(
-                f"no saved timelines in {path} (run `conflict-narratives timeline`)"
-            )
-        tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in _TABLES}
-        summary = json.loads((path / "summary.json").read_text("utf-8"))
+        from conflict_narratives.pipeline import read_tables
+
+        tables, summary = read_tables(path, "summary.json", _TABLES,
+                                      what="timelines",
+                                      hint="run `conflict-narratives timeline`")
         return cls(**tables, summary=summary)
 
 

@@ -25,7 +25,6 @@ The outcome is data (:class:`TopicResult`), separate from the model.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -277,22 +276,19 @@ class TopicResult:
 
     def save(self, path: str | Path) -> Path:
         """Write Parquet tables and ``topics.json`` (linkage, leaf labels, meta) to ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        for table in _TABLES:
-            getattr(self, table).to_parquet(path / f"{table}.parquet", index=False)
-        (path / "topics.json").write_text(json.dumps(
-            {"linkage": self.linkage.tolist(), "leaf_labels": self.leaf_labels,
-             "meta": self.meta}, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        return path
+        from conflict_narratives.pipeline import write_tables
+
+        return write_tables(path, {t: getattr(self, t) for t in _TABLES}, "topics.json",
+                            {"linkage": self.linkage.tolist(), "leaf_labels": self.leaf_labels,
+                             "meta": self.meta})
 
     @classmethod
     def load(cls, path: str | Path) -> TopicResult:
-        path = Path(path)
-        if not (path / "topics.json").is_file():
-            raise FileNotFoundError(f"no saved topics in {path} (run `conflict-narratives topics`)")
-        extra = json.loads((path / "topics.json").read_text(encoding="utf-8"))
-        tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in _TABLES}
+        from conflict_narratives.pipeline import read_tables
+
+        tables, extra = read_tables(path, "topics.json", _TABLES,
+                                    what="topics",
+                                    hint="run `conflict-narratives topics`")
         for col in ("words", "weights", "display_words", "representative_ids"):
             tables["topic_info"][col] = tables["topic_info"][col].map(list)
         if "Topics" in tables["hierarchy"]:
