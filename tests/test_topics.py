@@ -43,6 +43,36 @@ def test_stop_words_are_normalised_and_cover_news_speak():
     assert not vocab & {"وقال", "امس", "ان"}
 
 
+def test_english_news_speak_is_stopped_but_content_words_are_not():
+    stop = tt.stop_words()
+    assert {"said", "mr", "told", "year", "monday", "according"} <= stop
+    assert not {"election", "minister", "army", "oil", "york"} & stop
+    vec = tt.make_vectorizer(10, min_df=1).fit(["Mr Smith told reporters on Monday the army "
+                                                 "said it had retaken the city, according to AP"])
+    assert set(vec.get_feature_names_out()) >= {"army", "city", "retaken"}
+    assert not set(vec.get_feature_names_out()) & {"mr", "told", "said", "monday"}
+
+
+def test_vocabulary_counts_documents_like_a_fitted_vectorizer(ant):
+    docs = tt.documents(ant[0])
+    for ngrams in ((1, 2), (2, 3), (1, 1)):
+        fitted = tt.make_vectorizer(len(docs), 3, ngrams).fit(docs)
+        assert tt.fit_vocabulary(docs, 3, ngrams) == sorted(fitted.vocabulary_), ngrams
+    with pytest.raises(ValueError, match="lower topics.min_df"):
+        tt.fit_vocabulary(docs[:20], 50)
+
+
+def test_min_df_above_the_number_of_topics_still_fits(ant):
+    """BERTopic counts its vectorizer's min_df over one text per topic: min_df 8 with 3
+    topics used to prune every word ("After pruning, no terms remain")."""
+    df, matrix = ant
+    settings = config.load_settings()
+    settings["topics"].update(min_df=8, nr_topics=3, doc_map=False)
+    _, result = topics.fit_topics(df, matrix, settings=settings, name="ant-slice")
+    assert 1 <= result.n_topics <= 3
+    assert all(len(words) == 10 for words in result.topic_words())
+
+
 def test_scaling_with_corpus_size():
     assert topics.scaled_min_cluster_size(300) == 10
     assert topics.scaled_min_cluster_size(2000) == 22

@@ -8,6 +8,7 @@ topic words alike, so "أكد"/"اكد" or "الموصل"/"الموصِل" are o
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
@@ -18,7 +19,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from conflict_narratives.textnorm import normalize_for_analysis
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
-NEWS_STOPWORDS = "resources/stopwords_news_ar.txt"
+NEWS_STOPWORDS = ("resources/stopwords_news_ar.txt", "resources/stopwords_news_en.txt")
 
 
 def tokenize(text: str) -> list[str]:
@@ -33,13 +34,13 @@ def _read_list(resource: str) -> list[str]:
 
 
 def news_stop_words() -> list[str]:
-    """The curated Arabic news-speak list, as written (not normalised)."""
-    return _read_list(NEWS_STOPWORDS)
+    """The curated Arabic and English news-speak lists, as written (not normalised)."""
+    return [w for resource in NEWS_STOPWORDS for w in _read_list(resource)]
 
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """``arabic-stopwords`` + the news-speak list + scikit-learn's English list, normalised
+    """``arabic-stopwords`` + the news-speak lists + scikit-learn's English list, normalised
     and tokenised exactly like documents."""
     from arabicstopwords import arabicstopwords as asw
 
@@ -54,9 +55,11 @@ def scaled_min_df(n_docs: int) -> int:
 
 
 def make_vectorizer(n_docs: int, min_df: int | None = None,
-                    ngram_range: tuple[int, int] = (1, 2)) -> CountVectorizer:
-    """The ``CountVectorizer`` handed to BERTopic: normalised Arabic/Latin words, all stop
-    lists removed, 1–2-grams, ``min_df`` scaled to corpus size unless given."""
+                    ngram_range: tuple[int, int] = (1, 2),
+                    vocabulary: list[str] | None = None) -> CountVectorizer:
+    """The Arabic-aware ``CountVectorizer``: normalised Arabic/Latin words, all stop lists
+    removed, 1–2-grams, ``min_df`` scaled to corpus size unless given; or, with
+    ``vocabulary`` (see :func:`fit_vocabulary`), counting exactly those terms."""
     return CountVectorizer(
         preprocessor=normalize_for_analysis,
         tokenizer=tokenize,
@@ -65,12 +68,52 @@ def make_vectorizer(n_docs: int, min_df: int | None = None,
         stop_words=sorted(stop_words()),
         ngram_range=tuple(ngram_range),
         min_df=int(min_df) if min_df else scaled_min_df(n_docs),
+        vocabulary=vocabulary,
     )
 
 
+_RARE = "\u2063"  # stands in for a word below min_df while n-grams are counted
+
+
+def fit_vocabulary(docs: list[str], min_df: int | None = None,
+                   ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+    """The terms (1..n-grams) found in at least ``min_df`` *documents*: what
+    :func:`make_vectorizer` keeps when fitted on ``docs``, counted in two passes so the
+    n-gram pass only tracks n-grams of frequent words (an n-gram is never more frequent
+    than its rarest word), which roughly halves the peak memory on large corpora.
+
+    BERTopic fits its vectorizer on one concatenated text per topic, where ``min_df``
+    would count topics (a 30,000-document corpus, ``min_df`` 30 and 48 topics kept only
+    words in 30 topics); a fixed vocabulary keeps document frequency the criterion."""
+    lo, hi = (int(x) for x in ngram_range)
+    min_df = int(min_df) if min_df else scaled_min_df(len(docs))
+    try:
+        words = make_vectorizer(len(docs), min_df, (1, 1)).fit(docs).vocabulary_
+    except ValueError:  # sklearn: no word reaches min_df, or min_df > the documents
+        words = {}
+    terms = set(words) if lo == 1 else set()
+    if hi > 1 and words:
+        stop = stop_words()
+
+        def frequent_or_rare(text: str) -> list[str]:
+            return [t if t in words or t in stop else _RARE for t in tokenize(text)]
+
+        grams = make_vectorizer(len(docs), min_df, (max(lo, 2), hi))
+        grams.set_params(tokenizer=frequent_or_rare)
+        try:
+            terms |= {g for g in grams.fit(docs).vocabulary_ if _RARE not in g}
+        except ValueError:  # no n-gram reaches min_df
+            pass
+    if not terms:
+        raise ValueError(f"no term occurs in {min_df} of the {len(docs)} documents; "
+                         "lower topics.min_df")
+    return sorted(terms)
+
+
 def analysis_tokens(texts: list[str]) -> list[list[str]]:
-    """Normalised word streams (no stop-word removal) for coherence scoring."""
-    return [_WORD.findall(normalize_for_analysis(t)) for t in texts]
+    """Normalised word streams (no stop-word removal) for coherence scoring; each word is
+    held once (interned), not once per occurrence: ~0.5 GB less on ant-multisource."""
+    return [list(map(sys.intern, _WORD.findall(normalize_for_analysis(t)))) for t in texts]
 
 
 def documents(df: pd.DataFrame) -> list[str]:

@@ -10,7 +10,8 @@ What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.
 - an Arabic-aware vectorizer (:func:`topic_text.make_vectorizer`): the corpus stage's analysis
   normalisation, Arabic and Latin words only, the ``arabic-stopwords`` list plus a curated
   news-speak list plus English stop words, all folded like the documents; 1–2-grams;
-  ``min_df`` scaled to corpus size; and ``language="multilingual"``, so BERTopic's English
+  ``min_df`` scaled to corpus size and counted over documents (a fixed vocabulary: BERTopic
+  alone would count it over topics); and ``language="multilingual"``, so BERTopic's English
   clean-up never deletes Arabic;
 - seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
   settings, same assignments;
@@ -25,6 +26,7 @@ The outcome is data (:class:`TopicResult`), separate from the model.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from conflict_narratives.topic_text import (
     analysis_tokens,
     display_forms,
     documents,
+    fit_vocabulary,
     make_label,
     make_vectorizer,
     stop_words,
@@ -94,8 +97,10 @@ def _representation(cfg: dict):
     raise ValueError(f"unknown topics.representation {kind!r}; valid: mmr, keybert, c-tf-idf")
 
 
-def build_model(n_docs: int, backend, settings: dict | None = None):
-    """An unfitted, seeded BERTopic configured from ``topics:`` settings."""
+def build_model(n_docs: int, backend, settings: dict | None = None,
+                vocabulary: list[str] | None = None):
+    """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
+    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`)."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from hdbscan import HDBSCAN
@@ -114,7 +119,8 @@ def build_model(n_docs: int, backend, settings: dict | None = None):
         hdbscan_model=HDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
                               metric="euclidean", cluster_selection_method="eom",
                               prediction_data=True),
-        vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"]),
+        vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"],
+                                         vocabulary),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
@@ -143,7 +149,10 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         raise ValueError(f"too few documents for topics ({len(df)}; need at least 20)")
     cfg = _topic_settings(settings)
     docs = documents(df)
-    model = build_model(len(docs), backend or _default_backend(settings), settings)
+    # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
+    xy = _doc_map(embeddings, cfg["seed"]) if cfg["doc_map"] else np.full((len(df), 2), np.nan)
+    vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary)
     topics, _ = model.fit_transform(docs, embeddings)
     n_outliers_before = int(np.sum(np.asarray(topics) == -1))
     if cfg["reduce_outliers"] and n_outliers_before and len(model.get_topic_info()) > 1:
@@ -155,7 +164,7 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                             ctfidf_model=model.ctfidf_model,
                             representation_model=model.representation_model)
         _set_topic_centroids(model, np.asarray(topics), embeddings)
-    result = _result(model, df, docs, embeddings, cfg, name)
+    result = _result(model, df, docs, embeddings, xy, cfg, name)
     result.meta.update(n_outliers_before_reduction=n_outliers_before,
                        fit_seconds=round(time.perf_counter() - t0, 2))
     return model, result
@@ -189,11 +198,10 @@ def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray
     return out
 
 
-def _result(model, df, docs, embeddings, cfg, name) -> TopicResult:
+def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     ids = df["doc_id"].astype(str).to_numpy() if "doc_id" in df.columns else \
         np.array([str(i) for i in range(len(df))])
     topics = np.asarray(model.topics_)
-    xy = _doc_map(embeddings, cfg["seed"]) if cfg["doc_map"] else np.full((len(df), 2), np.nan)
     probs = np.asarray(model.probabilities_, dtype=float)
     doc_topics = pd.DataFrame({"doc_id": ids, "topic": topics.astype(int),
                                "probability": probs if probs.ndim == 1 else probs.max(axis=1),
@@ -363,6 +371,10 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
     backend = get_backend(settings=settings)
     emb = embed_corpus(df, backend=backend, settings=settings, progress=False)
     model, result = fit_topics(df, emb.matrix, backend=backend, settings=settings, name=name)
+    out = topics_dir(name, sample)
+    save_model(model, out / "model")
+    del model  # scoring holds the corpus's word streams: not both at once
+    gc.collect()
     metrics = score(result, df, settings)
     if stability:
         other = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed + 1,
@@ -370,9 +382,7 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
         _, result_b = fit_topics(df, emb.matrix, backend=backend, settings=other, name=name)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
-    out = topics_dir(name, sample)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     result.meta["metrics"] = metrics
     result.save(out)
-    save_model(model, out / "model")
     return result, {"corpus": name, "n_docs": len(df), **metrics, "saved": str(out)}
