@@ -8,7 +8,8 @@ import argparse
 import importlib
 import time
 
-BENCHES = ("corpus", "embeddings", "topics", "timelines", "narratives")
+BENCHES = ("corpus", "embeddings", "topics", "nmi_ceiling", "timelines", "narratives",
+           "end_to_end")
 
 
 def main() -> None:

@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", default="ant-multisource")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "benchmarks")
     args = parser.parse_args(argv)
+    command = "python -m bench.nmi_ceiling " + shlex.join(sys.argv[1:] if argv is None else argv)
     settings = config.load_settings(args.corpus)
     df = get_corpus(args.corpus)
     col = topics.label_column(df, settings)
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     by_outlet = pd.crosstab(df.loc[keep, "source"], df.loc[keep, col]) if "source" in df else None
     saved = topics.topics_dir(args.corpus) / "doc_topics.parquet"
     lines = ["# NMI yardstick", "",
-             f"Command: `python -m bench.nmi_ceiling {shlex.join(argv or sys.argv[1:])}`  ",
+             f"Command: `{command}`  ",
              f"Machine: {machine()}  ",
              f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
              "", f"{args.corpus}: {len(labels)} documents, labels `{col}` ({len(set(labels))}), "
