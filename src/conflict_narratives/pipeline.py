@@ -161,6 +161,7 @@ def get(name_or_source: str, stage: str, *, sample: int | None = None,
         return StageRun(stage, load(path), marker["summary"], 0.0, cached=True)
     t0 = time.perf_counter()
     result, summary = run(name_or_source, sample, settings)
+    config.release_memory()  # the next stage should not build on this one's freed heap
     seconds = round(time.perf_counter() - t0, 2)
     path.mkdir(parents=True, exist_ok=True)
     marker = {"key": stage_key(name, stage, settings, sample), "seconds": seconds,

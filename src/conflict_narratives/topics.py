@@ -26,7 +26,6 @@ The outcome is data (:class:`TopicResult`), separate from the model.
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 from dataclasses import dataclass, field
@@ -152,6 +151,7 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
     xy = _doc_map(embeddings, cfg["seed"]) if cfg["doc_map"] else np.full((len(df), 2), np.nan)
     vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+    config.release_memory()
     model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary)
     topics, _ = model.fit_transform(docs, embeddings)
     _release_clustering(model)
@@ -179,7 +179,7 @@ def _release_clustering(model) -> None:
     from bertopic.dimensionality import BaseDimensionalityReduction
 
     model.umap_model, model.hdbscan_model = BaseDimensionalityReduction(), BaseCluster()
-    gc.collect()
+    config.release_memory()
 
 
 def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> None:
@@ -386,7 +386,7 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
     out = topics_dir(name, sample)
     save_model(model, out / "model")
     del model  # scoring holds the corpus's word streams: not both at once
-    gc.collect()
+    config.release_memory()
     metrics = score(result, df, settings)
     if stability:
         other = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed + 1,
