@@ -328,11 +328,15 @@ def reasons(report: dict) -> list[str]:
             "(BLAS) and with text length.")
         if fast.get("stages"):
             q, qf = cold.get("quality", {}), fast.get("quality", {})
+            figs = st["figures"]["seconds"] or 0
             out.append(
-                f"what would meet it: `text_view: title-lead` runs cold in {fast['seconds']:.0f} s "
-                f"(embedding {fast['stages']['embed']['seconds']:.0f} s) at NMI "
+                f"`text_view: title-lead` (title + 600 characters) runs cold in "
+                f"{fast['seconds']:.0f} s without the figures, ~{fast['seconds'] + figs:.0f} s "
+                f"with them (embedding {fast['stages']['embed']['seconds']:.0f} s) at NMI "
                 f"{qf.get('nmi')} / NPMI {qf.get('npmi')} against the default's {q.get('nmi')} / "
-                f"{q.get('npmi')}; the default keeps whole articles for their quality.")
+                f"{q.get('npmi')}. What would meet the target: title-lead on a machine with more "
+                "cores (USE-M's forward pass is BLAS-bound), or a lighter default view at a "
+                "quality cost; the default keeps whole articles for their quality.")
     if warm.get("stages") and (v.get("warm_seconds") or 0) > TARGETS["warm_seconds"]:
         st = warm["stages"]
         parts = ", ".join(f"{s} {st[s]['seconds']:.0f} s" for s in STAGES if st.get(s))
@@ -345,10 +349,19 @@ def reasons(report: dict) -> list[str]:
                if "stages" in r and not k.startswith("vanilla")
                for s, st in r["stages"].items()), key=lambda x: x[2], default=None)
     if rss and rss[2] > TARGETS["peak_rss_mb"]:
+        topics_peak = max(r["stages"]["topics"].get("peak_rss_mb") or 0 for k, r in runs.items()
+                          if "stages" in r and not k.startswith("vanilla"))
         out.append(
             f"peak RSS: {rss[2]} MB in {rss[0]}'s {rss[1]} stage; importing BERTopic alone "
             f"holds {runs[rss[0]]['stages']['import']['peak_rss_mb']} MB (it imports "
-            "sentence-transformers and torch even when they are not used).")
+            "sentence-transformers and torch even when they are not used). The topics stage "
+            f"peaks at {topics_peak} MB; there the top comes in BERTopic's c-TF-IDF (a stack "
+            "sampled at the peak: "
+            "`update_topics` → `_c_tf_idf` → `CountVectorizer.fit_transform`): it joins each "
+            "topic's documents into one text, so all n-grams of the largest topic (thousands "
+            "of articles) are held at once. What would meet the target: counting per "
+            "document and summing per topic (identical counts but for the joins), which "
+            "BERTopic does not offer, and a BERTopic import without torch.")
     if v.get("speedup_cold") is not None and v["speedup_cold"] < TARGETS["speedup"]:
         out.append(
             "speed-up: vanilla BERTopic-MiniLM embeds "

@@ -80,7 +80,7 @@ def fit_vocabulary(docs: list[str], min_df: int | None = None,
     """The terms (1..n-grams) found in at least ``min_df`` *documents*: what
     :func:`make_vectorizer` keeps when fitted on ``docs``, counted in two passes so the
     n-gram pass only tracks n-grams of frequent words (an n-gram is never more frequent
-    than its rarest word), which roughly halves the peak memory on large corpora.
+    than its rarest word), which cuts the peak memory by about a third on large corpora.
 
     BERTopic fits its vectorizer on one concatenated text per topic, where ``min_df``
     would count topics (a 30,000-document corpus, ``min_df`` 30 and 48 topics kept only
