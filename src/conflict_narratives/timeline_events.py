@@ -47,24 +47,27 @@ def topic_words_over_time(
     keys = docs.groupby(["topic", "period"]).size()
     onehot = sparse.csr_matrix((np.ones(len(docs)), (classes, np.arange(len(docs)))))
     per_class = onehot @ X
-    ctfidf = ClassTfidfTransformer().fit_transform(per_class).toarray()
+    # sparse throughout: dense (topic, period) x vocabulary arrays took ~1.5 GB on
+    # ant-multisource; one dense row at a time gives the same words and weights
+    ctfidf = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(per_class))
     if global_tuning:
         t_codes, t_index = pd.factorize(docs["topic"])
         t_onehot = sparse.csr_matrix((np.ones(len(docs)), (t_codes, np.arange(len(docs)))))
-        overall = ClassTfidfTransformer().fit_transform(t_onehot @ X).toarray()
+        overall = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(t_onehot @ X))
         pos = {t: i for i, t in enumerate(t_index)}
         ctfidf = (ctfidf + overall[[pos[t] for t, _ in keys.index]]) / 2
     rows = []
     for i, ((topic, period), count) in enumerate(keys.items()):
-        order = np.argsort(-ctfidf[i])[:top_n]
-        order = order[ctfidf[i, order] > 0]
+        row = ctfidf[i].toarray().ravel()
+        order = np.argsort(-row)[:top_n]
+        order = order[row[order] > 0]
         rows.append(
             {
                 "topic": int(topic),
                 "period": period,
                 "count": int(count),
                 "words": [str(w) for w in words[order]],
-                "weights": [float(x) for x in ctfidf[i, order]],
+                "weights": [float(x) for x in row[order]],
             }
         )
     return pd.DataFrame(rows)
