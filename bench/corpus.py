@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from bench.common import machine
 from conflict_narratives import config
 
 CORPORA = (
@@ -27,21 +26,6 @@ CORPORA = (
     "t17:LibyaWar_cnn",
     "t17:SyrianCrisis_bbc",
 )
-
-
-def machine() -> dict:
-    """What the numbers were measured on."""
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next(
-        (ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")),
-        platform.processor(),
-    )
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "load_avg_at_start": os.getloadavg(),
-    }
 
 
 def _worker(source: str) -> dict:

@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import resource
 import shlex
 import subprocess
@@ -31,21 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.common import machine
 from conflict_narratives import config
 
 VIEWS = ("title-lead", "first-chars", "full", "paragraphs")
 BACKENDS = ("use-m", "e5-small", "tfidf-lsa", "sentence-transformers:MiniLM")
 LABEL_COLUMNS = ("category", "label", "labels")
-
-
-def machine() -> dict:
-    """What the numbers were measured on."""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                .splitlines() if ln.startswith("model name")), platform.processor())
-    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                  if ln.startswith("MemTotal"))
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "ram_gb": round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}
 
 
 def sample(corpus: str, n_docs: int, seed: int) -> tuple[pd.DataFrame, str]:

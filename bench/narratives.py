@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.common import md_table
 from conflict_narratives import actors, config, frames, narratives, outlets, storylines
 from conflict_narratives import corpus as corpus_mod
 from conflict_narratives import embeddings as emb_mod
@@ -108,19 +109,6 @@ def trace_rows(name, df, matrix, backend, settings, seed_path: Path) -> list[dic
         for i, r in enumerate(res.get("matches") or res["nearest"])][:10]
 
 
-def md(df: pd.DataFrame) -> str:
-    """A Markdown table (no tabulate dependency)."""
-    if df.empty:
-        return "(none)"
-
-    def cell(v) -> str:
-        return (f"{v:.3f}" if isinstance(v, float) else str(v)).replace("|", "\\|")
-
-    rows = [list(map(str, df.columns)), ["---"] * df.shape[1],
-            *([cell(v) for v in row] for row in df.itertuples(index=False))]
-    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpora", nargs="+", default=["ant-multisource", "fa-kes"])
@@ -161,7 +149,7 @@ def main(argv=None) -> int:
         "`centering` 0 = raw cosines, "
         "1 = each frame centred on its corpus mean; the default is 0.5.",
         "",
-        md(pd.DataFrame(f_rows)),
+        md_table(pd.DataFrame(f_rows)),
         "",
         "**What the frame scorer cannot do.** It measures how close a report's title and lead "
         "are to short frame descriptions, not stance: it cannot tell who is blamed, whether a "
@@ -174,24 +162,24 @@ def main(argv=None) -> int:
         "",
         "Per frame at the default (centering 0.5):",
         "",
-        md(per_all[["corpus", "frame", "n", "precision", "recall", "f1"]].astype({"n": int})),
+        md_table(per_all[["corpus", "frame", "n", "precision", "recall", "f1"]].astype({"n": int})),
         "",
         "## Cost of each step (full corpora)",
         "",
-        md(pd.DataFrame(steps)),
+        md_table(pd.DataFrame(steps)),
         "",
         "## Storylines: linking at several thresholds (window 3 days)",
         "",
-        md(pd.DataFrame(links)),
+        md_table(pd.DataFrame(links)),
         "",
     ]
     for name, table in samples.items():
-        lines += [f"Random links at the default threshold, {name}:", "", md(table), ""]
+        lines += [f"Random links at the default threshold, {name}:", "", md_table(table), ""]
     lines += ["## Trace of the seed document", "",
               f"`{SEED}` read through the corpus cleaning; threshold "
               f"{narratives.DEFAULTS['trace']['threshold']}, and a match must name an actor "
               "the seed names (ISIS, Iraqi forces). Matches (or, on no match, the nearest "
-              "articles):", "", md(pd.DataFrame(traces)), ""]
+              "articles):", "", md_table(pd.DataFrame(traces)), ""]
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

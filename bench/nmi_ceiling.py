@@ -29,14 +29,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score as nmi
 
+from bench.common import machine, md_table
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def md_table(df: pd.DataFrame) -> str:
-    cells = [[str(c) for c in df.columns]]
-    cells += [[str(v) for v in r] for r in df.itertuples(index=False)]
-    return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(df.columns)]
-                     + ["| " + " | ".join(r) + " |" for r in cells[1:]])
 
 
 def nearest_centroid(topics: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -76,7 +71,6 @@ def rows(emb: np.ndarray, labels: np.ndarray, seed: int, sizes: list[int]) -> li
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.topics import machine
     from conflict_narratives import config, topics
     from conflict_narratives.corpus import get_corpus
     from conflict_narratives.embeddings import embed_corpus

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.common import md_table
 from conflict_narratives import bursts, config, timeline_eval
 
 T17_TOPICS = ("EgyptianProtest_cnn", "LibyaWar_cnn", "SyrianCrisis_bbc")
@@ -61,15 +62,6 @@ def date_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _md(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def report(n_series: int) -> str:
     t0 = time.perf_counter()
     bt = burst_table(n_series)
@@ -103,11 +95,11 @@ burst-level recall (a planted burst counts as found when any of its periods is f
 
 F1 per scenario:
 
-{_md(f1.reset_index())}
+{md_table(f1.reset_index())}
 
 All numbers:
 
-{_md(detail)}
+{md_table(detail)}
 
 **Choice:** Kleinberg's two-state binomial automaton (s = 2, γ = 1) is the default
 (`bursts.DEFAULT_METHOD`): it has the best mean F1 across scenarios. The trailing-window
@@ -131,11 +123,11 @@ timelines (one per topic here). Methods (`timeline_eval.select_dates`):
 
 Date F1 per topic:
 
-{_md(per_topic)}
+{md_table(per_topic)}
 
 All numbers:
 
-{_md(dt_)}
+{md_table(dt_)}
 
 What was tuned, and on what: nothing was fitted to these topics — `pubmention` is an
 unweighted sum of two counts, chosen because it degrades to PUBCOUNT where no date

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shlex
 import sys
 import time
@@ -37,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.common import machine
 from conflict_narratives import config, evaluation, topics
 from conflict_narratives.topic_text import analysis_tokens, documents, make_vectorizer, stop_words
 
@@ -49,13 +48,6 @@ VARIANTS = {
     "outliers=distributions": {"outlier_strategy": "distributions"},
     "outliers=kept": {"reduce_outliers": False},
 }
-
-
-def machine() -> dict:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                .splitlines() if ln.startswith("model name")), platform.processor())
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu,
-            "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}
 
 
 def load(name: str, n_docs: int | None, seed: int) -> pd.DataFrame:
