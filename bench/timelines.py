@@ -18,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import md_table
-from conflict_narratives import bursts, config, timeline_eval
+from conflict_narratives import config
+from conflict_narratives.timelines import bursts as bursts
+from conflict_narratives.timelines import evaluation as timeline_eval
 
 T17_TOPICS = ("EgyptianProtest_cnn", "LibyaWar_cnn", "SyrianCrisis_bbc")
 DETECTORS = {

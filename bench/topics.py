@@ -36,8 +36,14 @@ import numpy as np
 import pandas as pd
 
 from bench.common import machine
-from conflict_narratives import config, evaluation, topics
-from conflict_narratives.topic_text import analysis_tokens, documents, make_vectorizer, stop_words
+from conflict_narratives import config, topics
+from conflict_narratives.common.vectorize import (
+    analysis_tokens,
+    documents,
+    make_vectorizer,
+    stop_words,
+)
+from conflict_narratives.topics import evaluation as evaluation
 
 PAPER = {"bertopic-vanilla": {"npmi": 0.170, "diversity": 0.802},
          "lda": {"npmi": 0.014, "diversity": 0.577}}
@@ -51,7 +57,7 @@ VARIANTS = {
 
 
 def load(name: str, n_docs: int | None, seed: int) -> pd.DataFrame:
-    from conflict_narratives.corpus import get_corpus
+    from conflict_narratives.corpus.loader import get_corpus
 
     df = get_corpus(name)
     if n_docs and n_docs < len(df):
@@ -60,7 +66,7 @@ def load(name: str, n_docs: int | None, seed: int) -> pd.DataFrame:
 
 
 def ours(df: pd.DataFrame, settings: dict, overrides: dict | None = None) -> dict:
-    from conflict_narratives.embeddings import embed_corpus, get_backend
+    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
 
     s = {**settings, "topics": {**settings["topics"], "doc_map": False, **(overrides or {})}}
     backend = get_backend(settings=s)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from conflict_narratives.actors import Gazetteer, actor_graph, cooccurrence, prominence
+from conflict_narratives.narratives.actors import Gazetteer, actor_graph, cooccurrence, prominence
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conflict_narratives import bursts
+from conflict_narratives.timelines import bursts as bursts
 
 
 def _series(seed=1, n=60, burst=slice(30, 34), base=0.05, lift=4.0):

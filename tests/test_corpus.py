@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conflict_narratives.accounting import REJECT_COLUMNS
 from conflict_narratives.cli import app
-from conflict_narratives.corpus import SCHEMA, get_corpus, load_corpus, save
-from conflict_narratives.registry import REGISTRY, recognise_columns
+from conflict_narratives.corpus.accounting import REJECT_COLUMNS
+from conflict_narratives.corpus.loader import SCHEMA, get_corpus, load_corpus, save
+from conflict_narratives.corpus.registry import REGISTRY, recognise_columns
 
 FIX = Path(__file__).parent / "fixtures" / "corpus"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"

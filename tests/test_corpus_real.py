@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from conflict_narratives import config
 from conflict_narratives.cli import app
-from conflict_narratives.corpus import load_corpus
+from conflict_narratives.corpus.loader import load_corpus
 
 CORPORA = config.shared_corpora_dir()
 pytestmark = pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora not present")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives.dates import detect_dayfirst, flag_out_of_range, parse_dates
+from conflict_narratives.corpus.dates import detect_dayfirst, flag_out_of_range, parse_dates
 
 
 def one(value, **kw):

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from conflict_narratives.dedup import find_duplicates
+from conflict_narratives.corpus.dedup import find_duplicates
 
 VOCAB = [f"w{i}" for i in range(2000)]
 RNG = random.Random(0)

@@ -17,7 +17,7 @@ from bertopic.backend import BaseEmbedder  # noqa: E402
 
 from conflict_narratives import config  # noqa: E402
 from conflict_narratives import embeddings as emb  # noqa: E402
-from conflict_narratives.embedding_views import doc_units  # noqa: E402
+from conflict_narratives.embeddings.views import doc_units  # noqa: E402
 
 # Arabic news sentences and their English translations (conflict reporting).
 PAIRS = [

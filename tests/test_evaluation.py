@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives import evaluation as ev
-from conflict_narratives.corpus import get_corpus
-from conflict_narratives.topic_text import analysis_tokens, documents, stop_words
+from conflict_narratives.common.vectorize import analysis_tokens, documents, stop_words
+from conflict_narratives.corpus.loader import get_corpus
+from conflict_narratives.topics import evaluation as ev
 
 
 def test_diversity_counts_unique_words():

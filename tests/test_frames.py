@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives import frames as F
-from conflict_narratives.embeddings import get_backend
+from conflict_narratives.embeddings.backends import get_backend
+from conflict_narratives.narratives import frames as F
 
 CIVILIAN = "civilian harm / humanitarian"
 DIPLOMACY = "diplomacy and negotiation"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conflict_narratives.language import UNDETERMINED, detect_language, detect_languages
+from conflict_narratives.common.language import UNDETERMINED, detect_language, detect_languages
 
 NEWS = {
     "ar": (

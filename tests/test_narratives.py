@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conflict_narratives import narratives
-from conflict_narratives.outlets import (
+from conflict_narratives.narratives.outlets import (
     distinctive_words,
     divergence_matrix,
     js_divergence,
@@ -122,9 +122,3 @@ def test_build_save_load_roundtrip(tmp_path):
     assert back.summary["n_docs"] == n
     with pytest.raises(FileNotFoundError, match="narratives NAME"):
         narratives.NarrativeResult.load(tmp_path / "missing")
-
-
-def test_packaged_defaults_match_module_defaults():
-    from conflict_narratives.config import default_settings
-
-    assert narratives.narrative_settings(default_settings()) == narratives.DEFAULTS

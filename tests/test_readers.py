@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conflict_narratives.readers import (
+from conflict_narratives.corpus.readers import (
     arabic_plausible,
     decode_bytes,
     has_undecodable,

@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives.outlets import first_and_most
-from conflict_narratives.storylines import chain_headlines, chains, link_storylines, trace
+from conflict_narratives.narratives.outlets import first_and_most
+from conflict_narratives.narratives.storylines import (
+    chain_headlines,
+    chains,
+    link_storylines,
+    trace,
+)
 
 
 def unit(v):

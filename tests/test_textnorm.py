@@ -2,7 +2,7 @@
 
 import pytest
 
-from conflict_narratives.textnorm import (
+from conflict_narratives.common.textnorm import (
     clean_text,
     detokenize_ptb,
     looks_ptb,

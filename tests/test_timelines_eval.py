@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conflict_narratives import config
-from conflict_narratives import timeline_eval as te
+from conflict_narratives.timelines import evaluation as te
 
 D = dt.date
 PUB = D(2011, 3, 23)  # a Wednesday

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from conflict_narratives import config, topics
-from conflict_narratives import evaluation as ev
-from conflict_narratives import topic_text as tt
-from conflict_narratives.corpus import get_corpus
-from conflict_narratives.embeddings import embed_corpus
-from conflict_narratives.textnorm import normalize_for_analysis
+from conflict_narratives.common import vectorize as tt
+from conflict_narratives.common.textnorm import normalize_for_analysis
+from conflict_narratives.corpus.loader import get_corpus
+from conflict_narratives.embeddings.backends import embed_corpus
+from conflict_narratives.topics import evaluation as ev
 
 pytestmark = pytest.mark.xdist_group("topics")
 

@@ -144,7 +144,7 @@ def get(name_or_source: str, stage: str, *, sample: int | None = None,
         settings: dict | None = None, force: bool = False) -> StageRun:
     """``stage``'s result for a corpus: the saved one while current, else a fresh run
     (whose tables the stage saves, and whose key is recorded here)."""
-    from conflict_narratives.corpus import default_name, get_corpus, sample_size
+    from conflict_narratives.corpus.loader import default_name, get_corpus, sample_size
 
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")

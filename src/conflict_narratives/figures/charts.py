@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
-from conflict_narratives.plots_base import (
+from conflict_narratives.figures.base import (
     GREY,
     OKABE_ITO,
     SEQUENTIAL_CMAP,
@@ -28,7 +28,7 @@ from conflict_narratives.plots_base import (
     styled,
     topic_label,
 )
-from conflict_narratives.plots_corpus import OTHER
+from conflict_narratives.figures.corpus import OTHER
 
 
 def _date_axis(ax) -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from conflict_narratives import config, pipeline
-from conflict_narratives.plots_base import figures_dir
+from conflict_narratives.figures.base import figures_dir
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Section:
 def report_name(name_or_source: str, sample: int | None = None) -> str:
     """The folder name of a report (and of its figures): the corpus, or ``<corpus>-sample<N>``
     for a run on a sample, so a quick run never overwrites the full report."""
-    from conflict_narratives.corpus import default_name
+    from conflict_narratives.corpus.loader import default_name
 
     name = default_name(name_or_source)
     return f"{name}-sample{sample}" if sample else name
@@ -155,7 +155,7 @@ def build(name_or_source: str, *, sample: int | None = None, force: bool = False
           kernel: str = KERNEL, progress: bool = True) -> dict[str, Any]:
     """The main job: pipeline, notebooks, HTML, tables, index. Returns the run summary
     (with each notebook's wall time and the index path)."""
-    from conflict_narratives.corpus import default_name
+    from conflict_narratives.corpus.loader import default_name
 
     name = default_name(name_or_source)
     label = report_name(name_or_source, sample)

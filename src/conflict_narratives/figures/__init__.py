@@ -16,7 +16,7 @@ pyplot) once, then a returned figure displays exactly once; nothing needs closin
 >>> figures.save(fig, "ant-multisource", "documents per week")  # PNG, SVG, PDF
 """
 
-from conflict_narratives.plots_base import (
+from conflict_narratives.figures.base import (
     DPI,
     FORMATS,
     HALF_WIDTH,
@@ -40,7 +40,7 @@ from conflict_narratives.plots_base import (
     topic_label,
     use_style,
 )
-from conflict_narratives.plots_charts import (
+from conflict_narratives.figures.charts import (
     barh,
     event_timeline,
     heatmap,
@@ -48,14 +48,14 @@ from conflict_narratives.plots_charts import (
     stacked_shares,
     topic_sizes,
 )
-from conflict_narratives.plots_corpus import (
+from conflict_narratives.figures.corpus import (
     LANGUAGE_NAMES,
     dated_documents,
     documents_over_time,
     language_mix,
     length_distribution,
 )
-from conflict_narratives.plots_topics import dendrogram, document_map, network, top_words_grid
+from conflict_narratives.figures.topics import dendrogram, document_map, network, top_words_grid
 
 __all__ = [
     "DPI", "FORMATS", "HALF_WIDTH", "LANGUAGE_NAMES", "OKABE_ITO", "TEXT_WIDTH", "TOL_MUTED",

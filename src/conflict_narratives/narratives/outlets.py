@@ -20,8 +20,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial.distance import jensenshannon
 
-from conflict_narratives.timelines import period_start
-from conflict_narratives.topic_text import documents, make_vectorizer
+from conflict_narratives.common.vectorize import documents, make_vectorizer
+from conflict_narratives.timelines.build import period_start
 
 
 def usable_dates(corpus: pd.DataFrame) -> pd.Series:

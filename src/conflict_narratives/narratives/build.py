@@ -29,23 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conflict_narratives import actors, frames, outlets, storylines
+from conflict_narratives.narratives import actors as actors
+from conflict_narratives.narratives import frames as frames
+from conflict_narratives.narratives import outlets as outlets
+from conflict_narratives.narratives import storylines as storylines
 
 log = logging.getLogger(__name__)
 
-DEFAULTS: dict[str, Any] = {
-    "freq": "month",  # day | week | month: periods for divergence, frame and actor trends
-    "min_docs": 20,  # an outlet needs this many docs (in a period) to enter a divergence
-    "frames": {},  # path: own frames.yaml; extra: [{name, descriptions, keywords}]
-    "frame_centering": 0.5,  # 0 raw cosines .. 1 each frame centred on its corpus mean
-    "frame_temperature": 0.5,
-    "frame_min_z": 0.5,
-    "validation": {"min_hits": 2, "dominance": 2.0},
-    "actors": {},  # path: own actors.yaml; extra: [{name, type, aliases, case_sensitive}]
-    "distinctive": {"top_n": 10, "min_docs": 5, "min_lift": 2.0},
-    "storylines": {"window_days": 3, "threshold": 0.8},
-    "trace": {"threshold": 0.6, "top_k": 50, "shared_actor": True},
-}
 TABLES = (
     "topic_distribution", "outlet_divergence", "outlet_divergence_time", "distinctive_words",
     "doc_frames", "frame_shares", "frame_shares_time", "frame_validation_docs",
@@ -55,10 +45,13 @@ TABLES = (
 
 
 def narrative_settings(settings: dict | None = None) -> dict[str, Any]:
-    """Module defaults overridden by the ``narratives`` section (nested dicts merged)."""
+    """Package defaults (``defaults.yaml``) under the ``narratives`` section (nested dicts
+    merged)."""
+    from conflict_narratives.config import default_settings
+
     user = (settings or {}).get("narratives") or {}
     return {k: {**v, **(user.get(k) or {})} if isinstance(v, dict) else user.get(k, v)
-            for k, v in DEFAULTS.items()}
+            for k, v in default_settings()["narratives"].items()}
 
 
 @dataclass
@@ -88,7 +81,7 @@ class NarrativeResult:
 
 def _view_texts(corpus: pd.DataFrame, settings: dict) -> pd.DataFrame:
     """The embedded text of each document (so keyword validation sees what the scorer saw)."""
-    from conflict_narratives.embedding_views import doc_units
+    from conflict_narratives.embeddings.views import doc_units
 
     cfg = settings.get("embeddings") or {}
     units = doc_units(corpus, cfg.get("text_view", "title-lead"), int(cfg.get("max_chars", 600)))
@@ -223,7 +216,7 @@ def run(name_or_source: str, *, sample: int | None = None,
     the topics stage for the same documents (its saved result while current, else a fit).
     ``sample`` analyses a seeded random sample of that many documents, saved apart."""
     from conflict_narratives import config, pipeline
-    from conflict_narratives.corpus import default_name
+    from conflict_narratives.corpus.loader import default_name
 
     name = default_name(name_or_source)
     settings = settings or config.load_settings(name)

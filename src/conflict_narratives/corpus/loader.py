@@ -19,18 +19,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conflict_narratives import config, readers
-from conflict_narratives.accounting import (
+from conflict_narratives import config
+from conflict_narratives.common.language import detect_languages
+from conflict_narratives.common.textnorm import (
+    clean_text,
+    looks_ptb,
+    normalize_for_analysis,
+    parse_header,
+)
+from conflict_narratives.corpus import readers as readers
+from conflict_narratives.corpus.accounting import (
     Clock,
     Rejects,
     fingerprint,
     settings_hash,
 )
-from conflict_narratives.dates import flag_out_of_range, parse_dates
-from conflict_narratives.dedup import find_duplicates
-from conflict_narratives.language import detect_languages
-from conflict_narratives.registry import REGISTRY, default_name, recognise_columns, resolve
-from conflict_narratives.textnorm import clean_text, looks_ptb, normalize_for_analysis, parse_header
+from conflict_narratives.corpus.dates import flag_out_of_range, parse_dates
+from conflict_narratives.corpus.dedup import find_duplicates
+from conflict_narratives.corpus.registry import REGISTRY, default_name, recognise_columns, resolve
 
 __all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "sample_corpus",
            "sample_size", "save"]

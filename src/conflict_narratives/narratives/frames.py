@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from conflict_narratives.outlets import periods
+from conflict_narratives.narratives.outlets import periods
 
 NONE = "none"
 
@@ -175,7 +175,7 @@ def keyword_labels(corpus: pd.DataFrame, frames: list[Frame], *, min_hits: int =
     """Documents whose frame is obvious from their words: ``doc_id, frame, hits, runner_up``
     where one frame's keyword hits are >= ``min_hits`` and >= ``dominance`` × every other
     frame's. Matching reuses the actor gazetteer machinery (whole words, Arabic proclitics)."""
-    from conflict_narratives.actors import Gazetteer
+    from conflict_narratives.narratives.actors import Gazetteer
 
     with_kw = [f for f in frames if f.keywords]
     if len(with_kw) < 2:

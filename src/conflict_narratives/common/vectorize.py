@@ -16,7 +16,7 @@ from importlib import resources
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from conflict_narratives.textnorm import normalize_for_analysis
+from conflict_narratives.common.textnorm import normalize_for_analysis
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 NEWS_STOPWORDS = ("resources/stopwords_news_ar.txt", "resources/stopwords_news_en.txt")

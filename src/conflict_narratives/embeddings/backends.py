@@ -36,8 +36,8 @@ import pandas as pd
 from bertopic.backend import BaseEmbedder
 
 from conflict_narratives import config
-from conflict_narratives.embedding_cache import EmbeddingCache, text_key
-from conflict_narratives.embedding_views import doc_units
+from conflict_narratives.embeddings.cache import EmbeddingCache, text_key
+from conflict_narratives.embeddings.views import doc_units
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +253,7 @@ class TfidfLsaBackend(Backend):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import make_pipeline
 
-        from conflict_narratives.textnorm import normalize_for_analysis
+        from conflict_narratives.common.textnorm import normalize_for_analysis
 
         texts = self._corpus
         big = len(texts) >= 20
@@ -279,7 +279,7 @@ class TfidfLsaBackend(Backend):
 def _norm_fingerprint() -> str:
     """Short hash of what the analysis normaliser does to a probe, so a change to it
     changes tfidf-lsa's id (its vocabulary depends on it)."""
-    from conflict_narratives.textnorm import normalize_for_analysis
+    from conflict_narratives.common.textnorm import normalize_for_analysis
 
     probe = "أإآٱ ى ة ـ َ ABC ١٢٣ ﻻ"
     return hashlib.sha256(normalize_for_analysis(probe).encode("utf-8")).hexdigest()[:8]

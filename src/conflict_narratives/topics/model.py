@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives import config
-from conflict_narratives.textnorm import normalize_for_analysis
-from conflict_narratives.topic_text import (
+from conflict_narratives.common.textnorm import normalize_for_analysis
+from conflict_narratives.common.vectorize import (
     analysis_tokens,
     display_forms,
     documents,
@@ -128,7 +128,7 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
 
 
 def _default_backend(settings: dict | None):
-    from conflict_narratives.embeddings import get_backend
+    from conflict_narratives.embeddings.backends import get_backend
 
     return get_backend(settings=settings)
 
@@ -347,7 +347,7 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
 # ---------------------------------------------------------------- one stage run
 def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -> dict:
     """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`)."""
-    from conflict_narratives import evaluation
+    from conflict_narratives.topics import evaluation as evaluation
 
     col = label_column(df, settings)
     metrics = evaluation.evaluate(
@@ -367,9 +367,14 @@ def run(name_or_source: str, *, sample: int | None = None, stability: bool = Fal
     seed + 1 and reports the ARI between the two fits."""
     import time
 
-    from conflict_narratives import evaluation
-    from conflict_narratives.corpus import default_name, get_corpus, sample_corpus, sample_size
-    from conflict_narratives.embeddings import embed_corpus, get_backend
+    from conflict_narratives.corpus.loader import (
+        default_name,
+        get_corpus,
+        sample_corpus,
+        sample_size,
+    )
+    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
+    from conflict_narratives.topics import evaluation as evaluation
 
     t0 = time.perf_counter()
     name = default_name(name_or_source)

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from conflict_narratives.common.vectorize import documents, make_vectorizer
+
 EVENT_COLUMNS = [
     "date", "start", "end", "topic", "label", "words", "intensity", "score", "n_docs",
     "outlets", "headlines", "doc_ids",
@@ -34,14 +36,12 @@ def topic_words_over_time(
     """
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    from conflict_narratives import topics as topics_mod
-
     docs = docs[docs["topic"] != -1]
     if docs.empty:
         return pd.DataFrame(columns=["topic", "period", "count", "words", "weights"])
-    vectorizer = vectorizer or topics_mod.make_vectorizer(len(docs))
+    vectorizer = vectorizer or make_vectorizer(len(docs))
     text = docs["text"].fillna("").astype(str).str[:max_chars]  # the lead tells the event
-    X = vectorizer.fit_transform(topics_mod.documents(docs.assign(text=text)))
+    X = vectorizer.fit_transform(documents(docs.assign(text=text)))
     words = vectorizer.get_feature_names_out()
     classes = docs.groupby(["topic", "period"]).ngroup().to_numpy()
     keys = docs.groupby(["topic", "period"]).size()
@@ -108,7 +108,7 @@ def _central(ev: pd.DataFrame, vectors: np.ndarray, k: int) -> pd.DataFrame:
 def _tfidf_vectors(docs: pd.DataFrame) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from conflict_narratives.textnorm import normalize_for_analysis
+    from conflict_narratives.common.textnorm import normalize_for_analysis
 
     text = (
         (docs["title"].fillna("") + " " + docs["text"].fillna(""))

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conflict_narratives import bursts as burst_mod
-from conflict_narratives.timeline_events import event_table, topic_words_over_time
+from conflict_narratives.timelines import bursts as burst_mod
+from conflict_narratives.timelines.events import event_table, topic_words_over_time
 
 FREQS = ("day", "week", "month")
 log = logging.getLogger(__name__)
@@ -302,8 +302,8 @@ def timelines_dir(name: str, sample: int | None = None) -> Path:
     """Where a corpus's timeline tables are saved: ``data/processed/<name>/timelines/``
     (``<name>`` as the corpus stage names it: ``t17:X`` → ``t17-X``; a sample's in
     ``sample-<N>/`` below it)."""
+    from conflict_narratives.corpus.registry import default_name
     from conflict_narratives.pipeline import stage_dir
-    from conflict_narratives.registry import default_name
 
     return stage_dir(default_name(name), "timelines", sample)
 
@@ -322,8 +322,9 @@ def run(
     ``t17:`` corpus the summary gains date precision/recall/F1 of the date selection and
     of PUBCOUNT against the journalists' timelines. ``sample`` runs on that many documents
     drawn with the ``seed`` setting (for notebooks on a slice), saved apart."""
-    from conflict_narratives import config, embeddings, pipeline, timeline_eval
+    from conflict_narratives import config, embeddings, pipeline
     from conflict_narratives import corpus as corpus_mod
+    from conflict_narratives.timelines import evaluation as timeline_eval
 
     if freq is not None and freq not in FREQS:
         raise ValueError(f"unknown freq {freq!r}; choose one of {list(FREQS)}")

@@ -12,7 +12,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from scipy.cluster import hierarchy
 
-from conflict_narratives.plots_base import (
+from conflict_narratives.figures.base import (
     LIGHT_GREY,
     OKABE_ITO,
     TEXT_WIDTH,

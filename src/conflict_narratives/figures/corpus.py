@@ -12,7 +12,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from conflict_narratives.plots_base import (
+from conflict_narratives.figures.base import (
     GREY,
     HALF_WIDTH,
     TEXT_WIDTH,
