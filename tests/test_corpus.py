@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conflict_narratives.cli import app
 from conflict_narratives.corpus.accounting import REJECT_COLUMNS
-from conflict_narratives.corpus.loader import SCHEMA, get_corpus, load_corpus, save
+from conflict_narratives.corpus.loader import SCHEMA, load_corpus
 from conflict_narratives.corpus.registry import REGISTRY, recognise_columns
 
 FIX = Path(__file__).parent / "fixtures" / "corpus"
@@ -186,22 +186,28 @@ def test_registry_lists_origins():
         assert spec.origin.startswith("http") and spec.citation and spec.licence
 
 
-def test_save_and_get_corpus(home):
-    r = load_corpus(FIX / "articles.csv", name="mini")
-    paths = save(r)
-    assert paths["corpus"] == home / "data" / "processed" / "mini.parquet"
-    back = pd.read_parquet(paths["corpus"])
-    pd.testing.assert_frame_equal(back, r.corpus)
-    assert json.loads(paths["report"].read_text(encoding="utf-8"))["kept"] == 5
-    assert pd.read_parquet(paths["rejects"]).columns.tolist() == list(REJECT_COLUMNS)
+def test_pipeline_saves_and_reuses_the_loaded_corpus(home):
+    from conflict_narratives.pipeline import Pipeline
+
     src = home / "articles.csv"
     src.write_bytes((FIX / "articles.csv").read_bytes())
-    first = get_corpus(src)
-    stamp = (home / "data" / "processed" / "articles.parquet").stat().st_mtime_ns
-    assert get_corpus(src).equals(first)  # reused, not reloaded
-    assert (home / "data" / "processed" / "articles.parquet").stat().st_mtime_ns == stamp
+    first = Pipeline(src).load()
+    assert not first.cached and first.path == home / "data" / "processed" / "articles" / "corpus"
+    back = pd.read_parquet(first.path / "corpus.parquet")
+    pd.testing.assert_frame_equal(back, first.result[0])
+    assert json.loads((first.path / "meta.json").read_text(encoding="utf-8"))["kept"] == 5
+    rejects = pd.read_parquet(first.path / "rejects.parquet")
+    assert rejects.columns.tolist() == list(REJECT_COLUMNS)
+    stamp = (first.path / "corpus.parquet").stat().st_mtime_ns
+    again = Pipeline(src).load()
+    assert again.cached and again.key == first.key and again.result[0].equals(first.result[0])
+    assert (first.path / "corpus.parquet").stat().st_mtime_ns == stamp  # reused, not rewritten
     src.write_bytes(src.read_bytes() + b"a9,Late,x late text here,2018-04-01,x,y\n")
-    assert len(get_corpus(src)) == 6  # source changed: loaded again
+    changed = Pipeline(src).load()
+    assert not changed.cached and len(changed.result[0]) == 6  # source changed: loaded again
+    assert Pipeline(src, overrides={"corpus": {"dayfirst": True}}).load().key != changed.key
+    src.unlink()  # the source is gone: the saved table is all there is
+    assert len(Pipeline(src).load().result[0]) == 6
 
 
 def test_cli_load_seed(home):
@@ -209,7 +215,7 @@ def test_cli_load_seed(home):
     assert out.exit_code == 0, out.output
     report = json.loads(out.output)
     assert report["rows_in"] == 1 and report["sources"] == {"أخبار الآن": 1}
-    assert (home / "data" / "processed" / "seed-test.parquet").is_file()
+    assert (home / "data" / "processed" / "seed-test" / "corpus" / "corpus.parquet").is_file()
 
 
 def test_cli_mapping_options(home):

@@ -1,16 +1,18 @@
 """The corpus stage on the real shared corpora (../shared/corpora): counts, dates, cleaning."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conflict_narratives import config
 from conflict_narratives.cli import app
 from conflict_narratives.corpus.loader import load_corpus
 
-CORPORA = config.shared_corpora_dir()
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+CORPORA = SHARED
 pytestmark = pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora not present")
 T17 = ["EgyptianProtest_cnn", "LibyaWar_cnn", "SyrianCrisis_bbc"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,9 +16,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bertopic.backend import BaseEmbedder  # noqa: E402
 
-from conflict_narratives import config  # noqa: E402
 from conflict_narratives import embeddings as emb  # noqa: E402
 from conflict_narratives.embeddings.views import doc_units  # noqa: E402
+from conflict_narratives.settings import Settings  # noqa: E402
+from conflict_narratives.store import ENV_HOME  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 # Arabic news sentences and their English translations (conflict reporting).
 PAIRS = [
@@ -55,9 +59,8 @@ def use_m():
 
 @pytest.fixture
 def settings():
-    s = config.load_settings()
-    s["embeddings"].update(shard_size=3, batch_size=2, text_view="title-lead", max_chars=600)
-    return s
+    return Settings.defaults().replace({"embeddings": {
+        "shard_size": 3, "batch_size": 2, "text_view": "title-lead", "max_chars": 600}})
 
 
 @pytest.fixture
@@ -267,7 +270,7 @@ def test_paragraphs_view_mean_pools(use_m, settings, tmp_path):
 
 def test_real_ant_multisource_rows(use_m, settings, tmp_path):
     """On real articles, documents of one category are nearer each other than others."""
-    path = config.shared_corpora_dir() / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
+    path = SHARED / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
     raw = pd.read_csv(path, usecols=["docno", "category", "title", "text"])
     df = (raw[raw["category"].isin(["sport", "economy", "middleEast"])]
           .groupby("category").sample(12, random_state=0)
@@ -287,7 +290,7 @@ def test_cli_embed_prints_stats_and_hits_cache_second_time(tmp_path, monkeypatch
 
     from conflict_narratives.cli import app
 
-    monkeypatch.setenv(config.ENV_HOME, str(tmp_path))  # data/ goes under tmp_path
+    monkeypatch.setenv(ENV_HOME, str(tmp_path))  # data/ goes under tmp_path
     src = tmp_path / "mini.csv"
     pd.DataFrame({"doc_id": [f"m{i}" for i in range(len(PAIRS))],
                   "title": [f"خبر {i}" for i in range(len(PAIRS))],

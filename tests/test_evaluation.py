@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conflict_narratives.common.vectorize import analysis_tokens, documents, stop_words
-from conflict_narratives.corpus.loader import get_corpus
+from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.topics import evaluation as ev
 
 
@@ -67,7 +67,7 @@ def test_stability_and_outliers():
 
 @pytest.fixture(scope="module")
 def bbc():
-    df = get_corpus("bbc-news")
+    df = Pipeline("bbc-news").corpus
     return df.sample(600, random_state=3).reset_index(drop=True)
 
 

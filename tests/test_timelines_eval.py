@@ -2,12 +2,14 @@
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conflict_narratives import config
 from conflict_narratives.timelines import evaluation as te
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 D = dt.date
 PUB = D(2011, 3, 23)  # a Wednesday
@@ -72,7 +74,7 @@ def test_mentions_lift_a_day_later_articles_refer_to():
 
 
 def _t17(topic):
-    folder = config.shared_corpora_dir() / "t17-conflict" / topic
+    folder = SHARED / "t17-conflict" / topic
     rows = [json.loads(line) for line in (folder / "articles.jsonl").open(encoding="utf-8")]
     df = pd.DataFrame({"doc_id": [r["id"] for r in rows], "title": "",
                        "text": [r["text"] for r in rows],
@@ -80,7 +82,7 @@ def _t17(topic):
     return df, te.read_reference_timelines(folder / "timelines.jsonl")
 
 
-@pytest.mark.skipif(not (config.shared_corpora_dir() / "t17-conflict").is_dir(),
+@pytest.mark.skipif(not (SHARED / "t17-conflict").is_dir(),
                     reason="../shared/corpora/t17-conflict is not beside the project")  # fmt: skip
 def test_t17_evaluation_produces_scores_and_beats_pubcount_on_average():
     per_topic = {}

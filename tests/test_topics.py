@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives import config, topics
+from conflict_narratives import topics
 from conflict_narratives.common import vectorize as tt
 from conflict_narratives.common.textnorm import normalize_for_analysis
-from conflict_narratives.corpus.loader import get_corpus
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.settings import Settings
 from conflict_narratives.embeddings.backends import embed_corpus
 from conflict_narratives.topics import evaluation as ev
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("topics")
 
 @pytest.fixture(scope="module")
 def ant():
-    df = get_corpus("ant-multisource")
+    df = Pipeline("ant-multisource").corpus
     df = df[df["text"].fillna("").str.len() > 200].sample(300, random_state=11)
     df = df.reset_index(drop=True)
     return df, embed_corpus(df, progress=False).matrix
@@ -66,8 +67,8 @@ def test_min_df_above_the_number_of_topics_still_fits(ant):
     """BERTopic counts its vectorizer's min_df over one text per topic: min_df 8 with 3
     topics used to prune every word ("After pruning, no terms remain")."""
     df, matrix = ant
-    settings = config.load_settings()
-    settings["topics"].update(min_df=8, nr_topics=3, doc_map=False)
+    settings = Settings.defaults().replace(
+        {"topics": {"min_df": 8, "nr_topics": 3, "doc_map": {"enabled": False}}})
     _, result = topics.fit_topics(df, matrix, settings=settings, name="ant-slice")
     assert 1 <= result.n_topics <= 3
     assert all(len(words) == 10 for words in result.topic_words())
@@ -91,8 +92,7 @@ def test_label_column_detection():
     assert topics.label_column(pd.DataFrame({"category": ["a", "b"], "text": ["", ""]})) == \
         "category"
     assert topics.label_column(pd.DataFrame({"labels": [0, 1], "text": ["", ""]})) is None
-    settings = config.load_settings()
-    settings["topics"]["label_column"] = "missing"
+    settings = Settings.defaults().replace({"topics": {"label_column": "missing"}})
     with pytest.raises(ValueError, match="missing"):
         topics.label_column(pd.DataFrame({"text": [""]}), settings)
 

@@ -1,21 +1,25 @@
 """The `topics` subcommand end to end on a real bbc-news sample, in a throw-away project."""
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conflict_narratives import config
 from conflict_narratives.cli import app
+from conflict_narratives.settings import ENV_CONFIG
+from conflict_narratives.store import ENV_DATA, ENV_HOME
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 pytestmark = pytest.mark.xdist_group("topics")
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    monkeypatch.setenv(config.ENV_DATA, str(config.shared_corpora_dir()))
-    monkeypatch.setenv(config.ENV_HOME, str(tmp_path))
-    monkeypatch.setenv(config.ENV_CONFIG, str(tmp_path / "none.yaml"))
+    monkeypatch.setenv(ENV_DATA, str(SHARED))
+    monkeypatch.setenv(ENV_HOME, str(tmp_path))
+    monkeypatch.setenv(ENV_CONFIG, str(tmp_path / "none.yaml"))
     return tmp_path
 
 
@@ -30,7 +34,13 @@ def test_cli_topics_prints_quality_and_saves_apart(project):
     assert out["n_docs"] == 200 and out["label_column"] == "label"
     assert out["n_topics"] >= 2 and out["nmi"] > 0.3  # five clear BBC sections
     assert out["arabic_word_share"] == 0.0 and out["stopword_share"] == 0.0
-    saved = project / "data" / "processed" / "bbc-news" / "topics" / "sample-200"
-    assert out["saved"] == str(saved)
+    saved = Path(out["path"])
+    assert saved.parent == project / "data" / "processed" / "bbc-news" / "topics"
     assert (saved / "doc_topics.parquet").is_file() and (saved / "model" / "config.json").is_file()
-    assert not (saved.parent / "topic_info.parquet").exists()  # never stands in for the corpus
+    assert not out["cached"]
+    again = json.loads(CliRunner().invoke(app, ["topics", "bbc-news", "--sample", "200"]).stdout)
+    assert again["cached"] and again["path"] == out["path"] and again["nmi"] == out["nmi"]
+    # the whole corpus is another version: never served by the sample's result
+    from conflict_narratives.pipeline import Pipeline
+
+    assert Pipeline("bbc-news").key("topics") != saved.name

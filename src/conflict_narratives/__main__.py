@@ -1,3 +1,3 @@
-from conflict_narratives.cli import app
+from conflict_narratives.cli import main
 
-app(prog_name="conflict-narratives")
+main()

@@ -1,39 +1,53 @@
-"""Stage results on disk, reused while they are current, and the whole pipeline in one call.
+"""The only orchestrator: builds a run's inputs once, calls each stage, records keys.
 
-Each analysis stage (topics → timelines → narratives) saves its tables under
-``data/processed/<corpus>/<stage>/`` with a ``stage.json`` holding a key: a hash of what the
-result depends on (the loaded corpus's fingerprint, the settings of the stage and of the
-stages it reads, the seed, the sample, the package's code). :func:`get` returns the saved
-result while the key matches and runs the stage otherwise, so a second ``make report``
-reuses everything and a changed setting recomputes exactly the stages it reaches.
+>>> import conflict_narratives as cn
+>>> run = cn.open("fa-kes")            # settings read once; nothing computed yet
+>>> run.topics().topic_info            # saved result while current, else fitted and saved
+>>> run.timelines().events
+>>> run.run()                          # every stage, one JSON-able summary
+
+Every stage's result is saved under ``data/processed/<corpus>/<stage>/<key>/`` (see
+:mod:`store`). The key hashes what the result depends on: the loaded corpus (stage 0, keyed
+on its source files, the ``corpus`` settings and the loader's code), the sample and seed,
+the settings sections the stage reads, the result of the stage it reads from, and the
+code of the stage. Options given on the command line (``--freq``) are settings, so they
+are part of the key: a result is reused only when it was made with the same inputs.
+
+Stages are functions of their inputs (tables, an embedding matrix, settings); they never
+call back here. The corpus is read once and its texts hashed for the embedding cache once
+per :class:`Pipeline`, and only when a stage has to be computed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from conflict_narratives import __version__, config
+import pandas as pd
+
+from conflict_narratives.common.system import release_memory
+from conflict_narratives.settings import Settings, resolve
+from conflict_narratives.store import Store, code_fingerprint, make_key
 
 log = logging.getLogger(__name__)
 
 STAGES = ("topics", "timelines", "narratives")
-# settings sections each stage's result depends on (besides the corpus and embeddings)
-DEPENDS = {
-    "topics": ("topics",),
-    "timelines": ("topics", "timelines"),
-    "narratives": ("topics", "narratives"),
+# the package code and settings sections each stage's result depends on
+CODE = {
+    "corpus": ("corpus", "common"),
+    "topics": ("topics", "embeddings", "common"),
+    "timelines": ("timelines", "common"),
+    "narratives": ("narratives", "embeddings", "common"),
 }
+SECTIONS = {"topics": ("embeddings", "topics"), "timelines": ("timelines",),
+            "narratives": ("embeddings", "narratives")}
 
 
-@dataclass
+@dataclass(frozen=True)
 class StageRun:
     """One stage's result and how it was obtained."""
 
@@ -42,166 +56,296 @@ class StageRun:
     summary: dict[str, Any]
     seconds: float
     cached: bool
+    key: str
+    path: Path
 
 
-def stage_dir(name: str, stage: str, sample: int | None = None) -> Path:
-    """``data/processed/<name>/<stage>/`` (a sample's in ``sample-<n>/`` below it)."""
-    path = config.processed_dir() / name / stage
-    return path / f"sample-{sample}" if sample else path
-
-
-def write_tables(path: str | Path, tables: dict, sidecar: str, meta: dict) -> Path:
-    """A stage result on disk: each table as ``<name>.parquet`` and ``meta`` as the JSON
-    ``sidecar`` (written last: its presence marks a complete save)."""
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    for table, frame in tables.items():
-        frame.to_parquet(path / f"{table}.parquet", index=False)
-    (path / sidecar).write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
-                                encoding="utf-8")
-    return path
-
-
-def read_tables(path: str | Path, sidecar: str, names=None, *, what: str, hint: str
-                ) -> tuple[dict, dict]:
-    """What :func:`write_tables` wrote: the tables (``names``, else every Parquet file) and the
-    sidecar's JSON. No sidecar -> ``FileNotFoundError`` naming ``what`` is missing and how to
-    make it (``hint``)."""
-    import pandas as pd
-
-    path = Path(path)
-    if not (path / sidecar).is_file():
-        raise FileNotFoundError(f"no saved {what} in {path} ({hint})")
-    files = ([path / f"{n}.parquet" for n in names] if names is not None
-             else sorted(path.glob("*.parquet")))
-    tables = {f.stem: pd.read_parquet(f) for f in files}
-    return tables, json.loads((path / sidecar).read_text(encoding="utf-8"))
-
-
-def _load_report(name: str) -> dict:
-    path = config.processed_dir() / f"{name}.load.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Hash of the package's source and resources: results made by other code are stale."""
-    root = Path(__file__).parent
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
-        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def stage_key(name: str, stage: str, settings: dict, sample: int | None = None) -> str:
-    """Hash of everything ``stage``'s result for corpus ``name`` depends on."""
-    load = _load_report(name)
-    parts = {
-        "code": code_fingerprint(),
-        "stage": stage,
-        "corpus": [load.get(k) for k in ("fingerprint", "settings_hash", "kept", "loader_version")],
-        "embeddings": settings.get("embeddings"),
-        "seed": settings.get("seed"),
-        "sample": sample,
-        "settings": {s: settings.get(s) for s in DEPENDS[stage]},
-    }
-    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
-
-
-def _runners() -> dict[str, tuple[Callable, Callable]]:
-    """Per stage: ``run(name, sample, settings) -> (result, summary)`` and ``load(path)``."""
+def _result_class(stage: str):
     from conflict_narratives import narratives, timelines, topics
 
-    def run_topics(name, sample, settings):
-        return topics.run(name, sample=sample, settings=settings)
-
-    def run_timelines(name, sample, settings):
-        result = timelines.run(name, sample=sample, settings=settings)
-        return result, result.summary
-
-    def run_narratives(name, sample, settings):
-        result = narratives.run(name, sample=sample, settings=settings)
-        return result, result.summary
-
-    return {
-        "topics": (run_topics, topics.TopicResult.load),
-        "timelines": (run_timelines, timelines.TimelineResult.load),
-        "narratives": (run_narratives, narratives.NarrativeResult.load),
-    }
+    return {"topics": topics.TopicResult, "timelines": timelines.TimelineResult,
+            "narratives": narratives.NarrativeResult}[stage]
 
 
-def is_current(name: str, stage: str, settings: dict, sample: int | None = None) -> bool:
-    """Whether ``stage``'s saved result for ``name`` matches the current inputs."""
-    marker = stage_dir(name, stage, sample) / "stage.json"
-    if not marker.is_file():
-        return False
-    saved = json.loads(marker.read_text(encoding="utf-8"))
-    return saved.get("key") == stage_key(name, stage, settings, sample)
+class Pipeline:
+    """One corpus (a named corpus, a file, a folder, or a DataFrame with ``name``), one
+    settings object, one store; each stage computed at most once per object.
 
+    ``sample`` analyses a seeded random sample of that many documents (the whole corpus
+    when it has no more); ``overrides`` are deep-merged into the settings (CLI options);
+    ``mapping`` names input columns (``{"text": "body"}``), remembered with the corpus."""
 
-def get(name_or_source: str, stage: str, *, sample: int | None = None,
-        settings: dict | None = None, force: bool = False) -> StageRun:
-    """``stage``'s result for a corpus: the saved one while current, else a fresh run
-    (whose tables the stage saves, and whose key is recorded here)."""
-    from conflict_narratives.corpus.loader import default_name, get_corpus, sample_size
+    def __init__(self, source, *, name: str | None = None, sample: int | None = None,
+                 settings: Settings | dict | None = None, overrides: dict | None = None,
+                 mapping: dict | None = None, store: Store | None = None,
+                 progress: bool = False):
+        from conflict_narratives.corpus import default_name
 
-    if stage not in STAGES:
-        raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
-    name = default_name(name_or_source)
-    settings = settings or config.load_settings(name)
-    # the load report the key reads is made current here; a sample as large as the corpus
-    # is the corpus
-    sample = sample_size(get_corpus(name_or_source), sample)
-    run, load = _runners()[stage]
-    path = stage_dir(name, stage, sample)
-    if not force and is_current(name, stage, settings, sample):
-        marker = json.loads((path / "stage.json").read_text(encoding="utf-8"))
-        log.info("%s: reusing %s from %s", name, stage, path)
-        return StageRun(stage, load(path), marker["summary"], 0.0, cached=True)
-    t0 = time.perf_counter()
-    result, summary = run(name_or_source, sample, settings)
-    config.release_memory()  # the next stage should not build on this one's freed heap
-    seconds = round(time.perf_counter() - t0, 2)
-    path.mkdir(parents=True, exist_ok=True)
-    marker = {"key": stage_key(name, stage, settings, sample), "seconds": seconds,
-              "summary": summary}
-    (path / "stage.json").write_text(
-        json.dumps(marker, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    return StageRun(stage, result, summary, seconds, cached=False)
+        if isinstance(source, pd.DataFrame) and not name:
+            raise ValueError("a DataFrame corpus needs a name (Pipeline(df, name='my-war'))")
+        self.store = store or Store()
+        self.source = source
+        self.name = name or default_name(source)
+        base = Settings.load(self.name, project_root=self.store.root) if settings is None \
+            else resolve(settings)
+        self.settings = base.replace(overrides)
+        self.requested_sample = int(sample) if sample else None
+        self.mapping = mapping
+        self.progress = progress
+        self._runs: dict[str, StageRun] = {}
 
+    def __repr__(self) -> str:
+        return (f"Pipeline({self.name!r}, sample={self.requested_sample}, "
+                f"store={str(self.store.root)!r})")
 
-def run_all(name_or_source: str, *, sample: int | None = None, settings: dict | None = None,
-            force: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Load → embed → topics → timelines → narratives; one JSON-able summary of every stage
-    with its wall time and whether it was served from a cache."""
-    from conflict_narratives import corpus, embeddings
+    # ------------------------------------------------------------ stage 0: the corpus
+    def load(self, force: bool = False) -> StageRun:
+        """The loaded corpus (whole): the saved table while its source files, ``corpus``
+        settings, column mapping and the loader's code are unchanged, else a fresh load."""
+        if "corpus" in self._runs and not force:
+            return self._runs["corpus"]
+        from conflict_narratives import corpus
 
-    name = corpus.default_name(name_or_source)
-    settings = settings or config.load_settings(name)
-    summary: dict[str, Any] = {"corpus": name, "sample": sample, "stages": {}}
-    report_path = config.processed_dir() / f"{name}.load.json"
-    before = report_path.stat().st_mtime_ns if report_path.is_file() else None
-    t0 = time.perf_counter()
-    df = corpus.get_corpus(name_or_source, settings=settings)
-    load = _load_report(name)
-    summary["stages"]["load"] = {
-        "seconds": round(time.perf_counter() - t0, 2),
-        "cached": before == report_path.stat().st_mtime_ns,
-        **{k: load.get(k) for k in ("rows_in", "kept", "rejected_total", "dated", "undated",
-                                    "out_of_range_dates", "date_min", "date_max", "languages")},
-    }
-    sample = corpus.sample_size(df, sample)
-    df = corpus.sample_corpus(df, sample, int(settings.get("seed", 42)))
-    t0 = time.perf_counter()
-    emb = embeddings.embed_corpus(df, settings=settings, progress=progress)
-    summary["stages"]["embed"] = _entry(emb.stats, time.perf_counter() - t0,
-                                        cached=emb.stats.get("n_computed") == 0)
-    for stage in STAGES:
-        done = get(name_or_source, stage, sample=sample, settings=settings, force=force)
-        summary["stages"][stage] = _entry(done.summary, done.seconds, done.cached)
-    summary["seconds"] = round(sum(s["seconds"] for s in summary["stages"].values()), 2)
-    return summary
+        path = self.store.corpus_dir(self.name)
+        saved = self.store.marker(path)
+        mapping = self.mapping if self.mapping is not None else (saved or {}).get("mapping")
+        try:
+            source = corpus.source_fingerprint(self.source, self.store.data_path())
+        except FileNotFoundError:
+            if saved is None:
+                raise
+            source = None  # the source is gone: the saved table is all there is
+        key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
+                       settings=self.settings.digest("corpus"), mapping=mapping)
+        t0 = time.perf_counter()
+        if saved is not None and not force and (saved["key"] == key or source is None):
+            df, report = self.store.read_corpus(self.name)
+            cached, summary = True, saved["summary"]
+        else:
+            result = corpus.load_corpus(self.source, name=self.name, mapping=mapping,
+                                        settings=self.settings,
+                                        search=self.store.data_path())
+            self.store.save_corpus(result, key, mapping=mapping)
+            df, report, cached = result.corpus, result.report, False
+            summary = self.store.marker(path)["summary"]
+        run = StageRun("corpus", (df, report), summary, time.perf_counter() - t0, cached,
+                       (saved or {}).get("key", key) if cached else key, path)
+        self._runs["corpus"] = run
+        return run
+
+    @cached_property
+    def corpus(self) -> pd.DataFrame:
+        """The documents this run analyses (the seeded sample, when one is asked for)."""
+        from conflict_narratives.corpus import sample_corpus
+
+        df = self.load().result[0]
+        return sample_corpus(df, self.sample, int(self.settings["seed"]))
+
+    @property
+    def load_report(self) -> dict:
+        """The load report: rows in / kept / rejected by reason, dates, languages, …"""
+        return self.load().result[1]
+
+    @cached_property
+    def sample(self) -> int | None:
+        """The sample size in effect (None: the whole corpus)."""
+        from conflict_narratives.corpus import sample_size
+
+        return sample_size(self.load().result[0], self.requested_sample)
+
+    @property
+    def label(self) -> str:
+        """The report's name: the corpus, or ``<corpus>-sample<N>`` for a sample."""
+        return f"{self.name}-sample{self.sample}" if self.sample else self.name
+
+    # ------------------------------------------------------------ stage 1: embeddings
+    @cached_property
+    def backend(self):
+        from conflict_narratives.embeddings import get_backend
+
+        return get_backend(settings=self.settings)
+
+    @cached_property
+    def embeddings(self):
+        """The corpus's embeddings (``embeddings.EmbeddingResult``), from the cache where
+        it has them; computed on first use only."""
+        from conflict_narratives.embeddings import embed_corpus
+
+        return embed_corpus(self.corpus, backend=self.backend, settings=self.settings,
+                            progress=self.progress, cache_dir=self.store.embeddings_dir)
+
+    # ------------------------------------------------------------ stages 2-4
+    def key(self, stage: str) -> str:
+        """Hash of everything ``stage``'s result depends on."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
+        parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
+                 "settings": self.settings.digest(*SECTIONS[stage])}
+        if stage == "topics":
+            parts |= {"corpus": self.load().key, "sample": self.sample,
+                      "seed": self.settings["seed"]}
+        else:
+            parts["topics"] = self.key("topics")
+        return make_key(**parts)
+
+    def _stage(self, stage: str, build, force: bool) -> StageRun:
+        if stage in self._runs and not force:
+            return self._runs[stage]
+        key = self.key(stage)
+        hit = None if force else self.store.find(self.name, stage, key)
+        if hit is not None:
+            path, marker = hit
+            log.info("%s: reusing %s from %s", self.name, stage, path)
+            run = StageRun(stage, _result_class(stage).load(path), marker["summary"], 0.0,
+                           True, key, path)
+        else:
+            t0 = time.perf_counter()
+            path = self.store.stage_dir(self.name, stage, key)
+            result, summary = build(path)
+            result.save(path)
+            seconds = time.perf_counter() - t0
+            self.store.mark(path, key, summary, seconds)
+            self.store.evict(self.name, stage, int(self.settings["store"]["keep_versions"]))
+            release_memory()  # the next stage should not build on this one's freed heap
+            run = StageRun(stage, result, summary, round(seconds, 2), False, key, path)
+        self._runs[stage] = run
+        return run
+
+    def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
+        """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
+        from conflict_narratives import topics
+
+        def build(path: Path):
+            result = topics.build_topics(
+                self.corpus, self.embeddings.matrix, backend=self.backend,
+                settings=self.settings, name=self.name, model_path=path / "model",
+                stability=stability)
+            return result, {"corpus": self.name, "n_docs": len(self.corpus),
+                            **result.meta["metrics"]}
+
+        return self._stage("topics", build, force or stability)
+
+    def run_timelines(self, force: bool = False) -> StageRun:
+        """The timelines stage (scored against reference timelines where the corpus has
+        them, e.g. Timeline17)."""
+        from conflict_narratives import timelines
+
+        def build(path: Path):
+            topic = self.run_topics().result
+            result = timelines.build_timeline(
+                self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
+                topic_info=topic.topic_info, settings=self.settings)
+            if str(self.source).startswith("t17:"):  # journalists' reference timelines
+                refs = timelines.read_reference_timelines(
+                    timelines.t17_timelines_path(str(self.source), self.store.data_path()))
+                result.summary |= timelines.evaluate(self.corpus, refs)
+            return result, result.summary | {"name": self.name}
+
+        return self._stage("timelines", build, force)
+
+    def run_narratives(self, force: bool = False) -> StageRun:
+        """The narratives stage: outlets, frames, actors, storylines."""
+        from conflict_narratives import narratives
+
+        def build(path: Path):
+            topic = self.run_topics().result
+            result = narratives.build_narratives(
+                self.corpus, self.embeddings.matrix, self.backend, topic.doc_topics,
+                topic_info=topic.topic_info, settings=self.settings)
+            result.summary |= {"name": self.name, "sample": self.sample}
+            return result, result.summary
+
+        return self._stage("narratives", build, force)
+
+    def topics(self, force: bool = False):
+        """``topics.TopicResult`` for this corpus."""
+        return self.run_topics(force).result
+
+    def timelines(self, force: bool = False):
+        """``timelines.TimelineResult`` for this corpus."""
+        return self.run_timelines(force).result
+
+    def narratives(self, force: bool = False):
+        """``narratives.NarrativeResult`` for this corpus."""
+        return self.run_narratives(force).result
+
+    def stage(self, stage: str, force: bool = False) -> StageRun:
+        return {"topics": self.run_topics, "timelines": self.run_timelines,
+                "narratives": self.run_narratives}[stage](force)
+
+    def trace(self, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
+        """Where the story of a text file is told in this corpus (see
+        ``narratives.trace_story``)."""
+        from conflict_narratives import corpus, narratives
+        from conflict_narratives.embeddings import embed_corpus
+
+        query = corpus.load_corpus(str(path), settings=self.settings).corpus
+        if query.empty or not (query["text"].fillna("").str.strip() != "").any():
+            raise ValueError(f"{path}: no text to trace after cleaning")
+        saved = self.narratives()
+        qvec = embed_corpus(query.head(1), backend=self.backend, settings=self.settings,
+                            cache_dir=self.store.embeddings_dir).matrix
+        result = narratives.trace_story(query.iloc[0], qvec[0], self.corpus,
+                                        self.embeddings.matrix, self.backend, saved,
+                                        settings=self.settings, threshold=threshold)
+        result["query"]["path"] = str(path)
+        return result | {"corpus": self.name, "sample": self.sample}
+
+    # ------------------------------------------------------------ figures and report
+    def figure_book(self):
+        """The :class:`figures.FigureBook` of this run's report (``reports/<label>/figures``)."""
+        from conflict_narratives.figures import FigureBook
+
+        return FigureBook(self.store.figures_dir(self.label))
+
+    def report(self, *, trace: str | Path | None = None, force: bool = False,
+               kernel: str | None = None) -> dict[str, Any]:
+        """Every stage, then the four notebooks (each re-executed only when its inputs
+        changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
+        text file whose story notebook 04 traces (default: the seed document, if present)."""
+        from conflict_narratives import report
+
+        summary = self.run(force=force)
+        trace = Path(trace) if trace else self.store.root.parent / "shared" / "seed" / \
+            "akhbar-alaan_mosul-isis-collapse.txt"
+        trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,
+                                                    trace.stat().st_mtime_ns]
+                             if trace.is_file() else None)
+        params = {"corpus": self.name if isinstance(self.source, pd.DataFrame)
+                  else str(self.source), "sample": self.sample or 0,
+                  "overrides": self.settings.to_dict(), "home": str(self.store.root),
+                  "trace": str(trace)}
+        inputs = {"corpus": self.load().key, "topics": self.key("topics"),
+                  "timelines": self.key("timelines"),
+                  "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
+        tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
+        tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
+        return report.write_report(
+            self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
+            tables=tables, summary=summary, settings=self.settings.to_dict(),
+            force=force, **({"kernel": kernel} if kernel else {}))
+
+    # ------------------------------------------------------------ everything
+    def run(self, force: bool = False) -> dict[str, Any]:
+        """Load → embed → topics → timelines → narratives; one JSON-able summary of every
+        stage with its wall time and whether it was served from a saved result."""
+        loaded = self.load()
+        summary: dict[str, Any] = {"corpus": self.name, "sample": self.sample, "stages": {}}
+        summary["stages"]["load"] = _entry(loaded.summary, loaded.seconds, loaded.cached)
+        needed = force or any(self.store.find(self.name, s, self.key(s)) is None
+                              for s in STAGES)
+        summary["stages"]["embed"] = self._embed_entry(needed)
+        for stage in STAGES:
+            done = self.stage(stage, force)
+            summary["stages"][stage] = _entry(done.summary, done.seconds, done.cached)
+        summary["seconds"] = round(sum(s["seconds"] for s in summary["stages"].values()), 2)
+        return summary
+
+    def _embed_entry(self, needed: bool) -> dict[str, Any]:
+        if not needed:  # every stage is current: nothing to embed
+            return {"seconds": 0.0, "cached": True, "needed": False}
+        stats = self.embeddings.stats
+        return _entry(stats, stats["seconds"], stats.get("n_computed") == 0)
 
 
 def _entry(stage_summary: dict, seconds: float, cached: bool) -> dict[str, Any]:

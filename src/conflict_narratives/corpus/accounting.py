@@ -65,3 +65,19 @@ class Clock:
 
     def total(self) -> float:
         return round(time.perf_counter() - self.start, 2)
+
+
+REPORT_SUMMARY = ("rows_in", "kept", "rejected_total", "dated", "undated", "dated_share",
+                  "out_of_range_dates", "date_min", "date_max", "bulk_date_min",
+                  "bulk_date_max")
+
+
+def report_tables(report: dict) -> dict[str, pd.DataFrame]:
+    """A load report as tables to show: the counts, then rejects by reason, languages,
+    duplicates and outlets (those present)."""
+    tables = {"load": pd.Series({k: report.get(k) for k in REPORT_SUMMARY}).to_frame("value")}
+    for part in ("rejected", "languages", "duplicates", "sources"):
+        value = report.get(part)
+        if isinstance(value, dict) and value:
+            tables[part] = pd.Series(value).to_frame("value")
+    return tables

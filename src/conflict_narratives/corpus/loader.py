@@ -10,16 +10,14 @@ drops — what cannot be used: ``rows_in == kept + rejected``. ``save`` writes
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from conflict_narratives import config
+import conflict_narratives.corpus.readers as readers
 from conflict_narratives.common.language import detect_languages
 from conflict_narratives.common.textnorm import (
     clean_text,
@@ -27,7 +25,6 @@ from conflict_narratives.common.textnorm import (
     normalize_for_analysis,
     parse_header,
 )
-from conflict_narratives.corpus import readers as readers
 from conflict_narratives.corpus.accounting import (
     Clock,
     Rejects,
@@ -36,10 +33,10 @@ from conflict_narratives.corpus.accounting import (
 )
 from conflict_narratives.corpus.dates import flag_out_of_range, parse_dates
 from conflict_narratives.corpus.dedup import find_duplicates
-from conflict_narratives.corpus.registry import REGISTRY, default_name, recognise_columns, resolve
+from conflict_narratives.corpus.registry import default_name, recognise_columns, resolve
+from conflict_narratives.settings import resolve as resolve_settings
+from conflict_narratives.settings import thaw
 
-__all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "sample_corpus",
-           "sample_size", "save"]
 log = logging.getLogger(__name__)
 
 LOADER_VERSION = 1
@@ -80,18 +77,20 @@ def _as_text(values: pd.Series) -> pd.Series:
     return s.where(s != "")
 
 
-def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None) -> LoadResult:
+def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None,
+                search=None) -> LoadResult:
     """Load ``source`` (a path or a named corpus) into the corpus table.
 
     ``mapping`` names input columns for schema fields (``{"text": "body", ...}``) and
     overrides recognition; ``dayfirst`` forces D/M/Y (True) or M/D/Y (False) for numeric
     dates, otherwise the registry's or the settings' choice, otherwise detection.
+    ``search`` lists the folders where named corpora are looked up (default: the project
+    store's data path); ``settings`` default to the package defaults.
     """
     clock = Clock()
-    path, spec = resolve(source)
+    path, spec = resolve(source, search)
     name = name or default_name(source)
-    settings = settings or config.load_settings(name)
-    cs = settings.get("corpus", {}) or {}
+    cs = thaw(resolve_settings(settings)["corpus"])
     raw = readers.read_source(path, encoding=cs.get("encoding"))
     frame = raw.frame
     frame.columns = [str(c) for c in frame.columns]
@@ -335,59 +334,10 @@ def _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, 
     }
 
 
-def _paths(name: str) -> dict[str, Path]:
-    out = config.processed_dir()
-    return {
-        "corpus": out / f"{name}.parquet",
-        "rejects": out / f"{name}.rejects.parquet",
-        "report": out / f"{name}.load.json",
-    }
-
-
-def save(result: LoadResult) -> dict[str, Path]:
-    """Write the corpus, its rejects and the load report under ``data/processed/``."""
-    paths = _paths(result.name)
-    with config.atomic_path(paths["corpus"]) as tmp:
-        result.corpus.to_parquet(tmp, index=False)
-    with config.atomic_path(paths["rejects"]) as tmp:
-        result.rejects.to_parquet(tmp, index=False)
-    with config.atomic_path(paths["report"]) as tmp:  # last: it marks the save complete
-        tmp.write_text(json.dumps(result.report, ensure_ascii=False, indent=2, default=str),
-                       encoding="utf-8")
-    return paths
-
-
-def get_corpus(name_or_source, *, settings=None) -> pd.DataFrame:
-    """The corpus table: the saved parquet while it is current (same source files, loader
-    version and corpus settings), else a fresh load that is saved first."""
-    name = default_name(name_or_source)
-    paths = _paths(name)
-    settings = settings or config.load_settings(name)
-    if paths["corpus"].is_file() and paths["report"].is_file():
-        report = json.loads(paths["report"].read_text(encoding="utf-8"))
-        try:
-            current = fingerprint(resolve(name_or_source)[0]) == report.get("fingerprint")
-        except FileNotFoundError:  # the source is gone: the saved table is all there is
-            current = True
-        if (
-            current
-            and report.get("loader_version") == LOADER_VERSION
-            and report.get("settings_hash") == settings_hash(settings.get("corpus", {}) or {})
-        ):
-            return _read_table(paths["corpus"])
-    result = load_corpus(name_or_source, name=name, settings=settings)
-    save(result)
-    return result.corpus
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    """A saved corpus table, handing Arrow's decoding buffers back to the system (~300 MB
-    on ant-multisource that the allocator would otherwise keep for the whole run)."""
-    import pyarrow as pa
-
-    df = pd.read_parquet(path)
-    pa.default_memory_pool().release_unused()
-    return df
+def source_fingerprint(source, search=None) -> dict:
+    """What a saved load of ``source`` depends on in the file system (paths, sizes,
+    modification times); ``FileNotFoundError`` when the source cannot be found."""
+    return fingerprint(resolve(source, search)[0])
 
 
 def sample_size(df: pd.DataFrame, sample: int | None) -> int | None:

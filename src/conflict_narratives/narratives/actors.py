@@ -27,8 +27,8 @@ import networkx as nx
 import pandas as pd
 import yaml
 
+from conflict_narratives.common.periods import periods
 from conflict_narratives.common.textnorm import normalize_for_analysis
-from conflict_narratives.narratives.outlets import periods
 
 _WORD = re.compile(r"\w+")
 # Arabic proclitics stripped before lookup: optional conjunction (و/ف), then optional

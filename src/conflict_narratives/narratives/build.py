@@ -12,16 +12,15 @@ The stage joins its parts into one result of tables (:class:`NarrativeResult`):
 - storylines (:mod:`storylines`): each article's nearest earlier article on the same story
   and the resulting chains.
 
-:func:`build_narratives` works on tables and an embedding matrix (testable alone);
-:func:`run` does a named corpus end to end (corpus → cached embeddings → saved or fitted
-topics → tables under ``data/processed/<name>/narratives/``); :func:`trace_file` traces a
-text file through the corpus cleaning into the corpus.
+:func:`build_narratives` works on tables and an embedding matrix; :func:`trace_story` finds
+where one document's story is told. The pipeline hands both their inputs.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conflict_narratives.narratives import actors as actors
-from conflict_narratives.narratives import frames as frames
-from conflict_narratives.narratives import outlets as outlets
-from conflict_narratives.narratives import storylines as storylines
+import conflict_narratives.narratives.actors as actors
+import conflict_narratives.narratives.frames as frames
+import conflict_narratives.narratives.outlets as outlets
+import conflict_narratives.narratives.storylines as storylines
+from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,9 @@ TABLES = (
 )
 
 
-def narrative_settings(settings: dict | None = None) -> dict[str, Any]:
-    """Package defaults (``defaults.yaml``) under the ``narratives`` section (nested dicts
-    merged)."""
-    from conflict_narratives.config import default_settings
-
-    user = (settings or {}).get("narratives") or {}
-    return {k: {**v, **(user.get(k) or {})} if isinstance(v, dict) else user.get(k, v)
-            for k, v in default_settings()["narratives"].items()}
+def narrative_settings(settings: Mapping | None = None) -> dict[str, Any]:
+    """The ``narratives`` section of the settings as a plain dict."""
+    return thaw(resolve(settings)["narratives"])
 
 
 @dataclass
@@ -65,17 +61,12 @@ class NarrativeResult:
         return self.tables[name]
 
     def save(self, path: str | Path) -> Path:
-        from conflict_narratives.pipeline import write_tables
-
-        return write_tables(path, self.tables, "summary.json", self.summary)
+        """Each table as Parquet and the summary as ``meta.json`` in ``path``."""
+        return Store.write_tables(Path(path), self.tables, self.summary)
 
     @classmethod
     def load(cls, path: str | Path) -> NarrativeResult:
-        from conflict_narratives.pipeline import read_tables
-
-        tables, summary = read_tables(path, "summary.json",
-                                      what="narratives",
-                                      hint="run `conflict-narratives narratives NAME`")
+        tables, summary = Store.read_tables(Path(path))
         return cls(tables, summary)
 
 
@@ -111,7 +102,7 @@ def build_narratives(
     from ``backend``) and optionally its document → topic table (``topic_info`` adds topic
     labels). Without ``doc_topics`` the topic-based tables (distribution, divergence,
     distinctive words) are left out and actor networks pool all documents under topic -1."""
-    settings = settings or {}
+    settings = resolve(settings)
     cfg = narrative_settings(settings)
     if len(matrix) != len(corpus):
         raise ValueError(f"{len(matrix)} embedding rows for {len(corpus)} documents")
@@ -187,90 +178,29 @@ def build_narratives(
     return NarrativeResult(t, summary)
 
 
-def narratives_dir(name: str, sample: int | None = None) -> Path:
-    """Where a corpus's narrative tables are saved: ``data/processed/<name>/narratives/``
-    (a sample's under ``.../narratives/sample-<n>/``)."""
-    from conflict_narratives.pipeline import stage_dir
-
-    return stage_dir(name, "narratives", sample)
-
-
-def _inputs(name: str, settings: dict, sample: int | None = None):
-    """Corpus table (a seeded random sample of ``sample`` rows if given), its cached
-    embeddings and the embedding backend."""
-    from conflict_narratives import corpus as corpus_mod
-    from conflict_narratives import embeddings
-
-    df = corpus_mod.get_corpus(name)
-    sample = corpus_mod.sample_size(df, sample)
-    df = corpus_mod.sample_corpus(df, sample, int(settings.get("seed", 42)))
-    backend = embeddings.get_backend(None, settings)
-    matrix = embeddings.embed_corpus(df, backend=backend, settings=settings,
-                                     progress=False).matrix
-    return df, matrix, backend, sample
-
-
-def run(name_or_source: str, *, sample: int | None = None,
-        settings: dict | None = None) -> NarrativeResult:
-    """The stage for a named corpus, saved under :func:`narratives_dir`. Topics come from
-    the topics stage for the same documents (its saved result while current, else a fit).
-    ``sample`` analyses a seeded random sample of that many documents, saved apart."""
-    from conflict_narratives import config, pipeline
-    from conflict_narratives.corpus.loader import default_name
-
-    name = default_name(name_or_source)
-    settings = settings or config.load_settings(name)
-    df, matrix, backend, sample = _inputs(name_or_source, settings, sample)
-    topic_result = pipeline.get(name_or_source, "topics", sample=sample,
-                                settings=settings).result
-    result = build_narratives(df, matrix, backend, topic_result.doc_topics,
-                              topic_info=topic_result.topic_info, settings=settings)
-    result.summary |= {"name": name, "sample": sample,
-                       "n_docs_with_topic": int(df["doc_id"].astype(str).isin(
-                           topic_result.doc_topics["doc_id"].astype(str)).sum())}
-    result.save(narratives_dir(name, sample))
-    return result
-
-
-def trace_file(name_or_source: str, path: str | Path, *, threshold: float | None = None,
-               sample: int | None = None, settings: dict | None = None) -> dict[str, Any]:
-    """Trace the story of a text file (read through the corpus cleaning: header line and
-    "read also" block removed) in the named corpus (or the same seeded ``sample`` of it as
-    :func:`run`): matching articles, their outlets, dates, story chains and frames — or
-    ``status: no_match`` when nothing reaches the threshold. Runs the stage first if its
-    tables are not saved."""
-    from conflict_narratives import config, embeddings
-    from conflict_narratives import corpus as corpus_mod
-
-    name = corpus_mod.default_name(name_or_source)
-    settings = settings or config.load_settings(name)
+def trace_story(query: pd.Series, qvec: np.ndarray, corpus: pd.DataFrame, matrix: np.ndarray,
+                backend, saved: NarrativeResult, *, settings: Mapping | None = None,
+                threshold: float | None = None) -> dict[str, Any]:
+    """Where the story of one document (``query``: a corpus row read through the corpus
+    cleaning, embedded as ``qvec``) is told in ``corpus`` (embedded as ``matrix``, its
+    narrative tables ``saved``): matching articles, their outlets, dates, story chains and
+    frames — or ``status: no_match`` when nothing reaches the threshold."""
+    settings = resolve(settings)
     cfg = narrative_settings(settings)["trace"]
-    query = corpus_mod.load_corpus(str(path), settings=settings).corpus
-    if query.empty or not (query["text"].fillna("").str.strip() != "").any():
-        raise ValueError(f"{path}: no text to trace after cleaning")
-    df, matrix, backend, sample = _inputs(name_or_source, settings, sample)
-    try:
-        saved = NarrativeResult.load(narratives_dir(name, sample))
-    except FileNotFoundError:
-        saved = run(name_or_source, sample=sample, settings=settings)
-    qvec = embeddings.embed_corpus(query.head(1), backend=backend, settings=settings,
-                                   progress=False).matrix
     scorer = frame_scorer(backend, matrix, settings)
-    first = query.iloc[0]
     gazetteer = actors.Gazetteer.from_config(settings)
-    text = "\n".join(v for v in (first.get("title"), first["text"]) if isinstance(v, str))
+    text = "\n".join(v for v in (query.get("title"), query["text"]) if isinstance(v, str))
     named = {a for a, _ in gazetteer.find(text)}
     result = storylines.trace(
-        qvec[0], df, matrix, stories=saved["storylines"], doc_frames=saved["doc_frames"],
+        qvec, corpus, matrix, stories=saved["storylines"], doc_frames=saved["doc_frames"],
         query_actors=named if cfg["shared_actor"] else None, mentions=saved["actor_mentions"],
         threshold=float(threshold if threshold is not None else cfg["threshold"]),
         top_k=int(cfg["top_k"]))
-    frame = scorer.transform(qvec, [first["doc_id"]]).iloc[0]
+    frame = scorer.transform(qvec[None, :], [query["doc_id"]]).iloc[0]
     result["query"] = {
-        "path": str(path), **{k: first.get(k) if isinstance(first.get(k), str) else None
-                              for k in ("source", "lang")},
+        **{k: query.get(k) if isinstance(query.get(k), str) else None
+           for k in ("source", "lang")},
         "n_chars": len(text), "frame": frame["frame"],
         "top_frame": frame["top_frame"], "actors": sorted(named),
     }
-    result |= {"corpus": name, "sample": sample}
     return result

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from conflict_narratives.narratives.outlets import periods
+from conflict_narratives.common.periods import periods
 
 NONE = "none"
 

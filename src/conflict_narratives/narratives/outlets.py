@@ -20,27 +20,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial.distance import jensenshannon
 
+from conflict_narratives.common.periods import periods
 from conflict_narratives.common.vectorize import documents, make_vectorizer
-from conflict_narratives.timelines.build import period_start
-
-
-def usable_dates(corpus: pd.DataFrame) -> pd.Series:
-    """The corpus dates (UTC), NaT where ``date_status`` says the date is not usable
-    (missing, unparseable, out of range), so stray dates never enter a period."""
-    dates = pd.to_datetime(corpus["date"], utc=True)
-    if "date_status" in corpus:
-        dates = dates.where(corpus["date_status"].eq("ok"))
-    return dates
-
-
-def periods(corpus: pd.DataFrame, freq: str) -> pd.Series:
-    """Period start (``freq``: day / week / month) of each usable date, NaT otherwise."""
-    dates = usable_dates(corpus)
-    out = pd.Series(pd.NaT, index=corpus.index, dtype="datetime64[ns]")
-    ok = dates.notna()
-    if ok.any():
-        out[ok] = period_start(dates[ok], freq).to_numpy()
-    return out
 
 
 def js_divergence(p, q) -> float:

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from conflict_narratives.narratives.outlets import usable_dates
+from conflict_narratives.common.periods import usable_dates
 
 _DAY = np.int64(86_400 * 10**9)
 

@@ -1,9 +1,14 @@
-"""The report: run the pipeline, execute the four notebooks, and index what they made.
+"""The report: the four notebooks executed, their figures and tables indexed on one page.
 
-``build(name)`` runs every stage (reusing current results, see :mod:`pipeline`), executes
-``notebooks/0*.ipynb`` with papermill into ``reports/<corpus>/``, exports each to HTML, copies
-the stage tables as CSV, and writes ``reports/<corpus>/index.html`` linking every figure (PNG,
-SVG, PDF) and table with a one-line caption, the settings used, and each stage's wall time.
+:func:`write_report` takes what the pipeline made (the run summary, each section's inputs
+key and tables) and executes the notebooks shipped inside this package
+(``report/notebooks/``, so ``report`` works from any project folder) with papermill into
+``reports/<label>/``, exports each to HTML, copies the stage tables as CSV, and writes
+``index.html`` linking every figure (PNG, SVG, PDF) with the caption its figure book
+recorded, every table, the settings and each stage's wall time.
+
+A section whose inputs (stage results, notebook, figure code, parameters) are unchanged
+since its last execution is not executed again: its notebook, HTML and figures are current.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from conflict_narratives import config, pipeline
-from conflict_narratives.figures.base import figures_dir
+from conflict_narratives.figures.book import FigureBook
+from conflict_narratives.store import code_fingerprint, make_key, write_json
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,7 @@ SECTIONS = (
     ("narratives", "04_narratives", "Narratives", "How outlets tell it: frames, actors, stories."),
 )
 MAX_CSV_ROWS = 250_000
+EXECUTED = ".executed.json"
 
 
 @dataclass
@@ -44,31 +51,24 @@ class Section:
     notebook: Path | None = None
     html: Path | None = None
     seconds: float = 0.0
+    reused: bool = False
     figures: list[dict[str, Any]] = field(default_factory=list)
     tables: list[dict[str, Any]] = field(default_factory=list)
 
 
-def report_name(name_or_source: str, sample: int | None = None) -> str:
-    """The folder name of a report (and of its figures): the corpus, or ``<corpus>-sample<N>``
-    for a run on a sample, so a quick run never overwrites the full report."""
-    from conflict_narratives.corpus.loader import default_name
-
-    name = default_name(name_or_source)
-    return f"{name}-sample{sample}" if sample else name
-
-
 def notebooks_dir() -> Path:
-    return config.project_root() / "notebooks"
+    """The notebooks shipped with the package (``notebooks/`` in a checkout links here)."""
+    return Path(str(resources.files("conflict_narratives").joinpath("report/notebooks")))
 
 
 def execute_notebook(path: Path, out: Path, parameters: dict[str, Any],
                      kernel: str = KERNEL) -> Path:
-    """Execute ``path`` with papermill into ``out`` (cwd: the notebooks folder)."""
+    """Execute ``path`` with papermill into ``out`` (cwd: the output folder)."""
     import papermill
 
     out.parent.mkdir(parents=True, exist_ok=True)
     papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name=kernel,
-                               cwd=str(path.parent), progress_bar=False, log_output=False)
+                               cwd=str(out.parent), progress_bar=False, log_output=False)
     return out
 
 
@@ -81,51 +81,6 @@ def export_html(notebook: Path) -> Path:
     target = notebook.with_suffix(".html")
     target.write_text(body, encoding="utf-8")
     return target
-
-
-def _figure_files(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.*")} if folder.is_dir() else {}
-
-
-def _figures_made(folder: Path, before: dict[str, int]) -> list[dict[str, Any]]:
-    """Figures written in ``folder`` since ``before`` (a :func:`_figure_files` snapshot)."""
-    after = _figure_files(folder)
-    stems = sorted({n.rsplit(".", 1)[0] for n, t in after.items() if before.get(n) != t
-                    and n.rsplit(".", 1)[-1] in ("png", "svg", "pdf")})
-    captions = _captions(folder)
-    return [{"name": s, "caption": captions.get(s) or s.replace("_", " "),
-             "files": {ext: folder / f"{s}.{ext}" for ext in ("png", "svg", "pdf")
-                       if (folder / f"{s}.{ext}").is_file()}} for s in stems]
-
-
-def _captions(folder: Path) -> dict[str, str]:
-    path = folder / "captions.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def export_tables(name: str, stage: str, out_dir: Path, sample: int | None = None
-                  ) -> list[dict[str, Any]]:
-    """Copy a stage's Parquet tables into ``out_dir/tables/<stage>/`` as CSV (UTF-8 with BOM,
-    so spreadsheet programs read Arabic) — or link the Parquet when a table is too large."""
-    if stage == "corpus":
-        sources = [config.processed_dir() / f"{name}.rejects.parquet"]
-    else:
-        sources = sorted(pipeline.stage_dir(name, stage, sample).glob("*.parquet"))
-    target = out_dir / "tables" / stage
-    target.mkdir(parents=True, exist_ok=True)
-    tables = []
-    for src in sources:
-        if not src.is_file():
-            continue
-        df = pd.read_parquet(src)
-        if len(df) <= MAX_CSV_ROWS:
-            path = target / f"{src.stem}.csv"
-            df.to_csv(path, index=False, encoding="utf-8-sig")
-        else:
-            path = src
-        tables.append({"name": src.stem, "path": path, "rows": len(df),
-                       "columns": len(df.columns), "caption": table_caption(src.stem, df)})
-    return tables
 
 
 TABLE_CAPTIONS = {
@@ -151,40 +106,63 @@ def table_caption(name: str, df: pd.DataFrame) -> str:
     return f"{name.replace('_', ' ').capitalize()}: {cols}."
 
 
-def build(name_or_source: str, *, sample: int | None = None, force: bool = False,
-          kernel: str = KERNEL, progress: bool = True) -> dict[str, Any]:
-    """The main job: pipeline, notebooks, HTML, tables, index. Returns the run summary
-    (with each notebook's wall time and the index path)."""
-    from conflict_narratives.corpus.loader import default_name
+def export_tables(sources: list[Path], target: Path) -> list[dict[str, Any]]:
+    """Copy Parquet tables into ``target`` as CSV (UTF-8 with BOM, so spreadsheet programs
+    read Arabic) — or link the Parquet when a table is too large."""
+    target.mkdir(parents=True, exist_ok=True)
+    tables = []
+    for src in sources:
+        df = pd.read_parquet(src)
+        if len(df) <= MAX_CSV_ROWS:
+            path = target / f"{src.stem}.csv"
+            df.to_csv(path, index=False, encoding="utf-8-sig")
+        else:
+            path = src
+        tables.append({"name": src.stem, "path": path, "rows": len(df),
+                       "columns": len(df.columns), "caption": table_caption(src.stem, df)})
+    return tables
 
-    name = default_name(name_or_source)
-    label = report_name(name_or_source, sample)
-    settings = config.load_settings(name)
-    summary = pipeline.run_all(name_or_source, sample=sample, settings=settings, force=force,
-                               progress=progress)
-    out_dir = config.reports_dir() / label
+
+def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
+                 inputs: dict[str, str], tables: dict[str, list[Path]], summary: dict,
+                 settings: dict, kernel: str = KERNEL, force: bool = False) -> dict[str, Any]:
+    """Execute each section's notebook (unless its ``inputs`` key is unchanged), export HTML
+    and ``tables`` (per section, Parquet paths), write ``index.html``; returns the summary
+    with each notebook's wall time and the index path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    fig_dir = figures_dir(label)
-    params = {"corpus": str(name_or_source), "sample": sample or 0,
-              "seed": int(settings.get("seed", 42)), "figures_name": label}
+    book = FigureBook(out_dir / "figures")
+    executed_path = out_dir / EXECUTED
+    executed = json.loads(executed_path.read_text(encoding="utf-8")) \
+        if executed_path.is_file() else {}
+    code = code_fingerprint("figures", "report")
     sections = []
     for key, stem, title, blurb in SECTIONS:
         section = Section(key, title, blurb)
-        before = _figure_files(fig_dir)
+        notebook = notebooks_dir() / f"{stem}.ipynb"
+        run_key = make_key(inputs=inputs[key], params=params, code=code,
+                           notebook=notebook.read_text(encoding="utf-8"))
+        section.notebook, section.html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
+        section.reused = (not force and executed.get(key) == run_key
+                          and section.html.is_file() and section.notebook.is_file())
         t0 = time.perf_counter()
-        section.notebook = execute_notebook(notebooks_dir() / f"{stem}.ipynb",
-                                            out_dir / f"{stem}.ipynb", params, kernel)
-        section.html = export_html(section.notebook)
+        if not section.reused:
+            executed.pop(key, None)
+            write_json(executed_path, executed)
+            execute_notebook(notebook, section.notebook, params, kernel)
+            export_html(section.notebook)
+            executed[key] = run_key
+            write_json(executed_path, executed)
         section.seconds = round(time.perf_counter() - t0, 2)
-        section.figures = _figures_made(fig_dir, before)
-        section.tables = export_tables(name, key, out_dir, sample)
+        section.figures = book.entries(key)
+        section.tables = export_tables(tables.get(key, []), out_dir / "tables" / key)
         sections.append(section)
-        log.info("%s: notebook %s in %.1fs", label, stem, section.seconds)
-    summary["notebooks"] = {s.key: s.seconds for s in sections}
+        log.info("%s: notebook %s %s in %.1fs", label, stem,
+                 "reused" if section.reused else "executed", section.seconds)
+    summary = summary | {"notebooks": {s.key: s.seconds for s in sections},
+                         "notebooks_reused": [s.key for s in sections if s.reused]}
     (out_dir / "settings.yaml").write_text(
         yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (out_dir / "summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    write_json(out_dir / "summary.json", summary)
     summary["index"] = str(write_index(out_dir, label, sections, summary, settings))
     return summary
 
@@ -208,8 +186,9 @@ def write_index(out_dir: Path, label: str, sections: list[Section], summary: dic
     for stage, info in summary.get("stages", {}).items():
         parts.append(f"<tr><td>{esc(stage)}</td><td>{info.get('seconds')}</td>"
                      f"<td>{'yes' if info.get('cached') else 'no'}</td></tr>")
-    for key, seconds in summary.get("notebooks", {}).items():
-        parts.append(f"<tr><td>notebook {esc(key)}</td><td>{seconds}</td><td></td></tr>")
+    for s in sections:
+        parts.append(f"<tr><td>notebook {esc(s.key)}</td><td>{s.seconds}</td>"
+                     f"<td>{'yes' if s.reused else 'no'}</td></tr>")
     parts.append("</table>")
     for s in sections:
         parts += [f"<h2 id='{s.key}'>{esc(s.title)}</h2>", f"<p>{esc(s.blurb)} Notebook: "

@@ -1,21 +1,20 @@
 """Stage 3: topics in time: prevalence, bursts, dated events."""
 
+from conflict_narratives.common.periods import FREQS, choose_freq, period_range, period_start
 from conflict_narratives.timelines.build import (
-    FREQS,
     TimelineResult,
     build_timeline,
-    choose_freq,
     dated_documents,
     detect_bursts,
     in_bursts,
-    period_range,
-    period_start,
     prevalence,
-    run,
     timeline_settings,
-    timelines_dir,
     topic_labels,
     trim_sparse_edges,
 )
+from conflict_narratives.timelines.evaluation import (
+    evaluate,
+    read_reference_timelines,
+    t17_timelines_path,
+)
 from conflict_narratives.timelines.events import event_table, topic_words_over_time
-

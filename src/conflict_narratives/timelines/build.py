@@ -17,6 +17,7 @@ more of the news, not when the news volume does.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,49 +25,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conflict_narratives.timelines import bursts as burst_mod
+import conflict_narratives.timelines.bursts as burst_mod
+from conflict_narratives.common.periods import choose_freq, period_range, period_start
+from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.store import Store
 from conflict_narratives.timelines.events import event_table, topic_words_over_time
 
-FREQS = ("day", "week", "month")
 log = logging.getLogger(__name__)
 _TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
 
 
-def timeline_settings(settings: dict | None = None) -> dict[str, Any]:
-    """The ``timelines`` section of the settings (package defaults under user overrides)."""
-    from conflict_narratives import config
-
-    cfg = dict(config.default_settings()["timelines"])
-    cfg.update(((settings or config.load_settings()).get("timelines")) or {})
-    return cfg
-
-
-def choose_freq(dates: pd.Series) -> str:
-    """``day`` for spans up to 45 days, ``week`` up to two years, else ``month``."""
-    dates = dates.dropna()
-    if dates.empty:
-        raise ValueError("no dated documents to place in time")
-    span = (dates.max() - dates.min()).days
-    return "day" if span <= 45 else "week" if span <= 730 else "month"
-
-
-def period_start(dates: pd.Series, freq: str) -> pd.Series:
-    """The start of each date's period (naive UTC): the day, the Monday, the 1st."""
-    if freq not in FREQS:
-        raise ValueError(f"unknown freq {freq!r}; choose one of {list(FREQS)}")
-    naive = dates.dt.tz_convert("UTC").dt.tz_localize(None) if dates.dt.tz else dates
-    day = naive.dt.floor("D")
-    if freq == "day":
-        return day
-    if freq == "week":
-        return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
-    return day - pd.to_timedelta(day.dt.day - 1, unit="D")
-
-
-def period_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
-    """Every period start from ``first`` to ``last`` (empty periods included)."""
-    alias = {"day": "D", "week": "W-MON", "month": "MS"}[freq]
-    return pd.date_range(first, last, freq=alias, name="period")
+def timeline_settings(settings: Mapping | None = None) -> dict[str, Any]:
+    """The ``timelines`` section of the settings as a plain dict."""
+    return thaw(resolve(settings)["timelines"])
 
 
 def dated_documents(
@@ -222,19 +193,13 @@ class TimelineResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
-        """Write each table as Parquet and ``summary.json`` to ``path``."""
-        from conflict_narratives.pipeline import write_tables
-
-        return write_tables(path, {t: getattr(self, t) for t in _TABLES}, "summary.json",
-                            self.summary)
+        """Each table as Parquet and the summary as ``meta.json`` in ``path``."""
+        return Store.write_tables(Path(path), {t: getattr(self, t) for t in _TABLES},
+                                  self.summary)
 
     @classmethod
     def load(cls, path: str | Path) -> TimelineResult:
-        from conflict_narratives.pipeline import read_tables
-
-        tables, summary = read_tables(path, "summary.json", _TABLES,
-                                      what="timelines",
-                                      hint="run `conflict-narratives timeline`")
+        tables, summary = Store.read_tables(Path(path), _TABLES)
         return cls(**tables, summary=summary)
 
 
@@ -296,59 +261,3 @@ def build_timeline(
         **excluded,
     }
     return TimelineResult(prev, by_source, words, found, events, summary)
-
-
-def timelines_dir(name: str, sample: int | None = None) -> Path:
-    """Where a corpus's timeline tables are saved: ``data/processed/<name>/timelines/``
-    (``<name>`` as the corpus stage names it: ``t17:X`` → ``t17-X``; a sample's in
-    ``sample-<N>/`` below it)."""
-    from conflict_narratives.corpus.registry import default_name
-    from conflict_narratives.pipeline import stage_dir
-
-    return stage_dir(default_name(name), "timelines", sample)
-
-
-def run(
-    name: str,
-    *,
-    freq: str | None = None,
-    evaluate: bool = False,
-    sample: int | None = None,
-    settings: dict | None = None,
-) -> TimelineResult:
-    """The stage for a named corpus: corpus → embeddings (cached) → topics (the topics
-    stage's saved result, else that stage is run) → timelines, saved under
-    :func:`timelines_dir`. With ``evaluate`` on a
-    ``t17:`` corpus the summary gains date precision/recall/F1 of the date selection and
-    of PUBCOUNT against the journalists' timelines. ``sample`` runs on that many documents
-    drawn with the ``seed`` setting (for notebooks on a slice), saved apart."""
-    from conflict_narratives import config, embeddings, pipeline
-    from conflict_narratives import corpus as corpus_mod
-    from conflict_narratives.timelines import evaluation as timeline_eval
-
-    if freq is not None and freq not in FREQS:
-        raise ValueError(f"unknown freq {freq!r}; choose one of {list(FREQS)}")
-    if evaluate and not name.startswith("t17:"):
-        raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), not {name}")
-    settings = settings or config.load_settings(name)
-    df = corpus_mod.get_corpus(name)
-    sample = corpus_mod.sample_size(df, sample)
-    df = corpus_mod.sample_corpus(df, sample, int(settings.get("seed", 42)))
-    matrix = embeddings.embed_corpus(df, settings=settings, progress=False).matrix
-    topic_result = pipeline.get(name, "topics", sample=sample, settings=settings).result
-    result = build_timeline(
-        df,
-        topic_result.doc_topics,
-        embeddings=matrix,
-        topic_info=topic_result.topic_info,
-        settings=settings,
-        **({"freq": freq} if freq else {}),
-    )
-    result.summary["name"] = name
-    if evaluate:
-        refs = timeline_eval.read_reference_timelines(timeline_eval.t17_timelines_path(name))
-        scores = timeline_eval.evaluate_dates(df, refs)
-        result.summary |= {"n_reference_timelines": len(refs)}
-        result.summary |= timeline_eval.summarize_evaluation(scores)
-    result.save(timelines_dir(name, sample))
-    return result

@@ -184,19 +184,21 @@ def read_reference_timelines(path: str | Path) -> list[list[tuple[dt.date, list[
     return timelines
 
 
-def t17_timelines_path(name: str) -> Path:
-    """``timelines.jsonl`` of a ``t17:<Topic>`` corpus, searched on the data path."""
-    from conflict_narratives.config import data_path
+def t17_timelines_path(name: str, search: Sequence[Path] | None = None) -> Path:
+    """``timelines.jsonl`` of a ``t17:<Topic>`` corpus, searched in ``search`` (default: the
+    project store's data path)."""
+    from conflict_narratives.store import Store
 
+    search = list(search) if search is not None else Store().data_path()
     if not name.startswith("t17:"):
         raise ValueError(f"reference timelines exist for t17:<Topic> corpora only, not {name!r}")
     topic = name.split(":", 1)[1]
-    for root in data_path():
+    for root in search:
         for folder in ("t17-conflict", "t17", "Timeline17"):
             path = root / folder / topic / "timelines.jsonl"
             if path.is_file():
                 return path
-    raise FileNotFoundError(f"timelines.jsonl for {topic!r} not found under {data_path()}")
+    raise FileNotFoundError(f"timelines.jsonl for {topic!r} not found under {search}")
 
 
 def evaluate_dates(
@@ -227,3 +229,11 @@ def summarize_evaluation(scores: pd.DataFrame) -> dict[str, float]:
         out |= {f"{prefix}_f1": row["f1"], f"{prefix}_precision": row["precision"]}
         out[f"{prefix}_recall"] = row["recall"]
     return {k: round(float(v), 4) for k, v in out.items()}
+
+
+def evaluate(df: pd.DataFrame, timelines: Sequence[Sequence[tuple[dt.date, object]]]
+             ) -> dict[str, float]:
+    """The timeline stage's scores against reference ``timelines``: the number of
+    timelines and the averaged date precision/recall/F1 of each method."""
+    scores = evaluate_dates(df, timelines)
+    return {"n_reference_timelines": len(timelines)} | summarize_evaluation(scores)

@@ -2,15 +2,13 @@
 
 from conflict_narratives.topics.model import (
     LABEL_COLUMNS,
-    TopicResult,
     build_model,
+    build_topics,
     fit_topics,
     label_column,
     load_model,
-    run,
     save_model,
     scaled_min_cluster_size,
     score,
-    topics_dir,
 )
-
+from conflict_narratives.topics.result import TopicResult

@@ -88,7 +88,7 @@ def npmi(topic_words: Sequence[Sequence[str]], tokens: list[list[str]], topn: in
 def _processes(n_texts: int) -> int:
     """Worker processes for gensim's co-occurrence counting: one per core on large corpora
     (the counts add up, so the scores are identical), one below 5,000 texts."""
-    from conflict_narratives.config import n_threads
+    from conflict_narratives.common.system import n_threads
 
     return n_threads() if n_texts >= 5000 else 1
 

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from conflict_narratives import config
+from conflict_narratives.common.system import release_memory
 from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.common.vectorize import (
     analysis_tokens,
@@ -47,20 +47,19 @@ from conflict_narratives.common.vectorize import (
     stop_words,
     tokenize,
 )
+from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.topics.result import TopicResult
 
 log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ("category", "label", "topic_label", "section")
-_TABLES = ("doc_topics", "topic_info", "topics_per_source", "hierarchy")
 
 
 # ---------------------------------------------------------------- settings & inputs
-def _topic_settings(settings: dict | None) -> dict[str, Any]:
-    settings = settings or config.load_settings()
-    cfg = dict(config.default_settings()["topics"])
-    cfg.update(settings.get("topics") or {})
-    cfg["seed"] = int(cfg["seed"] if cfg.get("seed") is not None else settings.get("seed", 42))
-    return cfg
+def _topic_settings(settings: Mapping | None) -> dict[str, Any]:
+    """The ``topics`` section as a plain dict, with the run's ``seed``."""
+    settings = resolve(settings)
+    return thaw(settings["topics"]) | {"seed": int(settings["seed"])}
 
 
 def scaled_min_cluster_size(n_docs: int) -> int:
@@ -88,9 +87,10 @@ def _representation(cfg: dict):
 
     kind = cfg["representation"]
     if kind == "mmr":
-        return MaximalMarginalRelevance(diversity=float(cfg["mmr_diversity"]), top_n_words=10)
+        return MaximalMarginalRelevance(diversity=float(cfg["mmr_diversity"]),
+                                        top_n_words=int(cfg["top_n_words"]))
     if kind == "keybert":
-        return KeyBERTInspired(top_n_words=10, random_state=cfg["seed"])
+        return KeyBERTInspired(top_n_words=int(cfg["top_n_words"]), random_state=cfg["seed"])
     if kind == "c-tf-idf":
         return None
     raise ValueError(f"unknown topics.representation {kind!r}; valid: mmr, keybert, c-tf-idf")
@@ -123,7 +123,7 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
-        top_n_words=10,
+        top_n_words=int(cfg["top_n_words"]),
     )
 
 
@@ -144,14 +144,16 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     t0 = time.perf_counter()
     if len(df) != len(embeddings):
         raise ValueError(f"{len(df)} documents but {len(embeddings)} embeddings")
-    if len(df) < 20:
-        raise ValueError(f"too few documents for topics ({len(df)}; need at least 20)")
     cfg = _topic_settings(settings)
+    if len(df) < cfg["min_docs"]:
+        raise ValueError(f"too few documents for topics ({len(df)}; need at least "
+                         f"{cfg['min_docs']}: setting topics.min_docs)")
     docs = documents(df)
     # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
-    xy = _doc_map(embeddings, cfg["seed"]) if cfg["doc_map"] else np.full((len(df), 2), np.nan)
+    xy = _doc_map(embeddings, cfg["doc_map"], cfg["seed"]) if cfg["doc_map"]["enabled"] \
+        else np.full((len(df), 2), np.nan)
     vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
-    config.release_memory()
+    release_memory()
     model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary)
     topics, _ = model.fit_transform(docs, embeddings)
     _release_clustering(model)
@@ -160,7 +162,7 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         topics = model.reduce_outliers(docs, topics, strategy=cfg["outlier_strategy"],
                                        threshold=float(cfg["outlier_threshold"]),
                                        embeddings=embeddings)
-        model.update_topics(docs, topics=topics, top_n_words=10,
+        model.update_topics(docs, topics=topics, top_n_words=int(cfg["top_n_words"]),
                             vectorizer_model=model.vectorizer_model,
                             ctfidf_model=model.ctfidf_model,
                             representation_model=model.representation_model)
@@ -179,7 +181,7 @@ def _release_clustering(model) -> None:
     from bertopic.dimensionality import BaseDimensionalityReduction
 
     model.umap_model, model.hdbscan_model = BaseDimensionalityReduction(), BaseCluster()
-    config.release_memory()
+    release_memory()
 
 
 def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> None:
@@ -190,12 +192,14 @@ def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> N
         [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
 
 
-def _doc_map(embeddings: np.ndarray, seed: int) -> np.ndarray:
+def _doc_map(embeddings: np.ndarray, cfg: Mapping, seed: int) -> np.ndarray:
+    """2-D coordinates for document maps (a seeded UMAP of its own: ``topics.doc_map``)."""
     from umap import UMAP
 
     n = len(embeddings)
-    return UMAP(n_neighbors=min(15, n - 1), n_components=2, min_dist=0.1, metric="cosine",
-                random_state=seed, low_memory=True).fit_transform(embeddings)
+    return UMAP(n_neighbors=min(int(cfg["n_neighbors"]), n - 1), n_components=2,
+                min_dist=float(cfg["min_dist"]), metric="cosine", random_state=seed,
+                low_memory=True).fit_transform(embeddings)
 
 
 def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray,
@@ -219,9 +223,11 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
                                "probability": probs if probs.ndim == 1 else probs.max(axis=1),
                                "x": xy[:, 0].astype(float), "y": xy[:, 1].astype(float)})
 
-    reps = _representatives(topics, embeddings, ids)
+    reps = _representatives(topics, embeddings, ids, int(cfg["n_representatives"]))
     freq = sorted(model.get_topic_freq().itertuples(index=False, name=None))
-    top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:10] for t, _ in freq}
+    n_words = int(cfg["top_n_words"])
+    top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
+           for t, _ in freq}
     shown = display_forms(docs, {w for pairs in top.values() for w, _ in pairs})
     rows = []
     for t, size in freq:
@@ -247,7 +253,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
 
     hierarchy, linkage = _hierarchy(model, docs)
     leaf_labels = [labels[t] for t in sorted(labels) if t != -1]
-    meta = {"name": name, "n_docs": len(df), "settings": {k: v for k, v in cfg.items()},
+    meta = {"name": name, "n_docs": len(df), "settings": cfg,
             "embedding_model": repr(model.embedding_model)}
     return TopicResult(doc_topics, topic_info, topics_per_source, hierarchy, linkage,
                        leaf_labels, meta)
@@ -273,58 +279,6 @@ def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
     return table.reset_index(drop=True), captured[-1]
 
 
-# ---------------------------------------------------------------- the result
-@dataclass
-class TopicResult:
-    """Topics as data: what figures, notebooks and later stages read (never the model)."""
-
-    doc_topics: pd.DataFrame
-    topic_info: pd.DataFrame
-    topics_per_source: pd.DataFrame
-    hierarchy: pd.DataFrame
-    linkage: np.ndarray
-    leaf_labels: list[str]
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_topics(self) -> int:
-        return int((self.topic_info["topic"] != -1).sum())
-
-    def topic_words(self) -> list[list[str]]:
-        """Top words of each topic (outliers excluded), in topic order."""
-        return self.topic_info.loc[self.topic_info["topic"] != -1, "words"].map(list).tolist()
-
-    def save(self, path: str | Path) -> Path:
-        """Write Parquet tables and ``topics.json`` (linkage, leaf labels, meta) to ``path``."""
-        from conflict_narratives.pipeline import write_tables
-
-        return write_tables(path, {t: getattr(self, t) for t in _TABLES}, "topics.json",
-                            {"linkage": self.linkage.tolist(), "leaf_labels": self.leaf_labels,
-                             "meta": self.meta})
-
-    @classmethod
-    def load(cls, path: str | Path) -> TopicResult:
-        from conflict_narratives.pipeline import read_tables
-
-        tables, extra = read_tables(path, "topics.json", _TABLES,
-                                    what="topics",
-                                    hint="run `conflict-narratives topics`")
-        for col in ("words", "weights", "display_words", "representative_ids"):
-            tables["topic_info"][col] = tables["topic_info"][col].map(list)
-        if "Topics" in tables["hierarchy"]:
-            tables["hierarchy"]["Topics"] = tables["hierarchy"]["Topics"].map(list)
-        return cls(**tables, linkage=np.asarray(extra["linkage"], dtype=float).reshape(-1, 4),
-                   leaf_labels=extra["leaf_labels"], meta=extra["meta"])
-
-
-def topics_dir(name: str, sample: int | None = None) -> Path:
-    """Where a corpus's topics are saved: ``data/processed/<name>/topics/`` (a sample's
-    apart, in ``sample-<N>/`` below it, so it never stands in for the whole corpus)."""
-    from conflict_narratives.pipeline import stage_dir
-
-    return stage_dir(name, "topics", sample)
-
-
 def save_model(model, path: str | Path) -> Path:
     """Save the BERTopic model with safetensors (no pickle), without the embedding model."""
     path = Path(path)
@@ -347,7 +301,7 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
 # ---------------------------------------------------------------- one stage run
 def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -> dict:
     """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`)."""
-    from conflict_narratives.topics import evaluation as evaluation
+    import conflict_narratives.topics.evaluation as evaluation
 
     col = label_column(df, settings)
     metrics = evaluation.evaluate(
@@ -359,47 +313,30 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
                 result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}
 
 
-def run(name_or_source: str, *, sample: int | None = None, stability: bool = False,
-        seed: int | None = None, settings: dict | None = None) -> tuple[TopicResult, dict]:
-    """The ``topics`` stage: load the corpus, embed (cached), fit, save the result and the
-    model under :func:`topics_dir`, and score it. ``sample`` fits a seeded random sample of
-    that many documents; ``seed`` overrides the ``seed`` setting; ``stability`` refits with
-    seed + 1 and reports the ARI between the two fits."""
+def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
+                 settings: Mapping | None = None, name: str = "corpus",
+                 model_path: str | Path | None = None, stability: bool = False) -> TopicResult:
+    """The topics stage: fit, save the model to ``model_path`` (if given) and drop it, then
+    score (``result.meta["metrics"]``). ``stability`` refits with seed + 1 and adds the ARI
+    between the two fits."""
     import time
 
-    from conflict_narratives.corpus.loader import (
-        default_name,
-        get_corpus,
-        sample_corpus,
-        sample_size,
-    )
-    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
-    from conflict_narratives.topics import evaluation as evaluation
+    import conflict_narratives.topics.evaluation as evaluation
 
     t0 = time.perf_counter()
-    name = default_name(name_or_source)
-    settings = settings or config.load_settings(name)
-    if seed is not None:
-        settings = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed}}
-    df = get_corpus(name_or_source)
-    seed = _topic_settings(settings)["seed"]
-    sample = sample_size(df, sample)
-    df = sample_corpus(df, sample, int(settings.get("seed", 42)))
-    backend = get_backend(settings=settings)
-    emb = embed_corpus(df, backend=backend, settings=settings, progress=False)
-    model, result = fit_topics(df, emb.matrix, backend=backend, settings=settings, name=name)
-    out = topics_dir(name, sample)
-    save_model(model, out / "model")
+    settings = resolve(settings)
+    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name)
+    if model_path is not None:
+        save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
-    config.release_memory()
+    release_memory()
     metrics = score(result, df, settings)
     if stability:
-        other = {**settings, "topics": {**(settings.get("topics") or {}), "seed": seed + 1,
-                                        "doc_map": False}}
-        _, result_b = fit_topics(df, emb.matrix, backend=backend, settings=other, name=name)
+        other = settings.replace({"seed": int(settings["seed"]) + 1,
+                                  "topics": {"doc_map": {"enabled": False}}})
+        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     result.meta["metrics"] = metrics
-    result.save(out)
-    return result, {"corpus": name, "n_docs": len(df), **metrics, "saved": str(out)}
+    return result
