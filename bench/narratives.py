@@ -21,14 +21,17 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import md_table
-from conflict_narratives import config, narratives
 from conflict_narratives import corpus as corpus_mod
 from conflict_narratives import embeddings as emb_mod
-from conflict_narratives import topics as topics_mod
+from conflict_narratives import narratives
+from conflict_narratives.common.system import n_threads
 from conflict_narratives.narratives import actors as actors
 from conflict_narratives.narratives import frames as frames
 from conflict_narratives.narratives import outlets as outlets
 from conflict_narratives.narratives import storylines as storylines
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.settings import Settings
+from conflict_narratives.store import Store
 
 SEED = "akhbar-alaan_mosul-isis-collapse.txt"
 CENTERINGS = (0.0, 0.5, 1.0)
@@ -67,14 +70,11 @@ def step_times(name, df, matrix, backend, settings) -> dict:
     mentions, out["actor mentions s"] = timed(gaz.mentions, df)
     _, out["actor network s"] = timed(actors.cooccurrence, mentions, df, None)
     _, out["storylines s"] = timed(storylines.link_storylines, df, matrix)
-    try:
-        topic = topics_mod.TopicResult.load(topics_mod.topics_dir(name))
-        _, out["divergence (overall+monthly) s"] = timed(
-            lambda: (outlets.outlet_divergence(df, topic.doc_topics),
-                     outlets.outlet_divergence(df, topic.doc_topics, freq="month")))
-        _, out["distinctive words s"] = timed(outlets.distinctive_words, df, topic.doc_topics)
-    except FileNotFoundError:
-        out["divergence (overall+monthly) s"] = out["distinctive words s"] = "no saved topics"
+    topic = Pipeline(name).topics()  # the saved topics while current, else a fit
+    _, out["divergence (overall+monthly) s"] = timed(
+        lambda: (outlets.outlet_divergence(df, topic.doc_topics),
+                 outlets.outlet_divergence(df, topic.doc_topics, freq="month")))
+    _, out["distinctive words s"] = timed(outlets.distinctive_words, df, topic.doc_topics)
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
 
 
@@ -107,7 +107,7 @@ def trace_rows(name, df, matrix, backend, settings, seed_path: Path) -> list[dic
     gaz = actors.Gazetteer.from_config(settings)
     named = {a for a, _ in gaz.find(query["text"].iloc[0])}
     res = storylines.trace(q, df, matrix, query_actors=named, mentions=gaz.mentions(df),
-                           threshold=narratives.DEFAULTS["trace"]["threshold"], top_k=50)
+                           threshold=settings["narratives"]["trace"]["threshold"], top_k=50)
     return [{"corpus": name, "status": res["status"], "rank": i + 1, **{
         k: r.get(k) for k in ("similarity", "date", "source", "title", "shared_actors")}}
         for i, r in enumerate(res.get("matches") or res["nearest"])][:10]
@@ -116,13 +116,13 @@ def trace_rows(name, df, matrix, backend, settings, seed_path: Path) -> list[dic
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpora", nargs="+", default=["ant-multisource", "fa-kes"])
-    ap.add_argument("--out", default=str(config.reports_dir() / "benchmarks" / "narratives.md"))
+    ap.add_argument("--out", default=str(Store().reports_dir / "benchmarks" / "narratives.md"))
     args = ap.parse_args(argv)
-    seed_path = config.project_root().parent / "shared" / "seed" / SEED
+    seed_path = Store().root.parent / "shared" / "seed" / SEED
     f_rows, per_frame, steps, links, traces, samples = [], [], [], [], [], {}
     for name in args.corpora:
-        settings = config.load_settings(name)
-        df = corpus_mod.get_corpus(name)
+        settings = Settings.load(name, project_root=Store().root)
+        df = Pipeline(name).corpus
         backend = emb_mod.get_backend(None, settings)
         res = emb_mod.embed_corpus(df, backend=backend, settings=settings, progress=False)
         matrix = res.matrix
@@ -139,7 +139,7 @@ def main(argv=None) -> int:
         "# Narratives benchmark",
         "",
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs visible, "
-        f"{config.n_threads()} threads used; Python {platform.python_version()}.",
+        f"{n_threads()} threads used; Python {platform.python_version()}.",
         f"Command: `.venv/bin/python bench/narratives.py {' '.join(argv or sys.argv[1:])}`",
         f"Date: {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC. Embeddings: use-m, title-lead "
         "view (from the cache).",

@@ -71,9 +71,11 @@ def rows(emb: np.ndarray, labels: np.ndarray, seed: int, sizes: list[int]) -> li
 
 
 def main(argv: list[str] | None = None) -> None:
-    from conflict_narratives import config, topics
-    from conflict_narratives.corpus.loader import get_corpus
+    from conflict_narratives import topics
     from conflict_narratives.embeddings.backends import embed_corpus
+    from conflict_narratives.pipeline import Pipeline
+    from conflict_narratives.settings import Settings
+    from conflict_narratives.store import Store
     from conflict_narratives.topics.model import scaled_min_cluster_size
 
     parser = argparse.ArgumentParser(prog="python -m bench.nmi_ceiling")
@@ -81,8 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "benchmarks")
     args = parser.parse_args(argv)
     command = "python -m bench.nmi_ceiling " + shlex.join(sys.argv[1:] if argv is None else argv)
-    settings = config.load_settings(args.corpus)
-    df = get_corpus(args.corpus)
+    settings = Settings.load(args.corpus, project_root=Store().root)
+    df = Pipeline(args.corpus).corpus
     col = topics.label_column(df, settings)
     if col is None:
         sys.exit(f"{args.corpus} has no label column")

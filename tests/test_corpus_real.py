@@ -102,4 +102,4 @@ def test_cli_named_corpus(tmp_path, monkeypatch):
     out = CliRunner().invoke(app, ["load", "t17:LibyaWar_cnn"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["rows_in"] == 398
-    assert (tmp_path / "data" / "processed" / "t17-LibyaWar_cnn.load.json").is_file()
+    assert (tmp_path / "data" / "processed" / "t17-LibyaWar_cnn" / "corpus" / "meta.json").is_file()

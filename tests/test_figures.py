@@ -123,10 +123,10 @@ PLOTS = {
 @pytest.mark.parametrize("name", sorted(PLOTS))
 def test_plot_renders_and_saves_three_formats(name, tmp_path):
     fig = PLOTS[name]()
-    paths = figures.save(fig, "test corpus", f"{name} figure", dpi=60)
+    paths = figures.save(fig, tmp_path / "figures", f"{name} figure", dpi=60)
     assert set(paths) == {"png", "svg", "pdf"}
     for ext, path in paths.items():
-        assert path == tmp_path / "reports" / "figures" / "test_corpus" / f"{name}_figure.{ext}"
+        assert path == tmp_path / "figures" / f"{name}_figure.{ext}"
         assert path.stat().st_size > 1000
     svg = paths["svg"].read_text(encoding="utf-8")
     assert "<text" not in svg  # text drawn as glyph paths
@@ -134,41 +134,41 @@ def test_plot_renders_and_saves_three_formats(name, tmp_path):
     assert fig.axes, "the figure is left open for the caller"
 
 
-def test_missing_glyph_warnings_fail_the_suite():
+def test_missing_glyph_warnings_fail_the_suite(tmp_path):
     fig, ax = figures.new_figure()
     ax.set_title("漢字")  # in neither Amiri nor DejaVu Sans
     with pytest.raises(UserWarning, match="missing"):
-        figures.save(fig, "t", "cjk", formats=("png",))
+        figures.save(fig, tmp_path, "cjk", formats=("png",))
 
 
-def test_arabic_is_drawn_with_the_house_fonts_as_paths():
+def test_arabic_is_drawn_with_the_house_fonts_as_paths(tmp_path):
     fig = figures.barh(pd.Series([3, 1], index=["داعش الموصل", "BBC"]))
-    svg = figures.save(fig, "t", "bars", formats=("svg",))["svg"].read_text(encoding="utf-8")
+    svg = figures.save(fig, tmp_path, "bars", formats=("svg",))["svg"].read_text(encoding="utf-8")
     family = figures.font_families()[0].replace(" ", "")
     assert f'id="{family}-' in svg
-    pdf = figures.save(fig, "t", "bars", formats=("pdf",))["pdf"].read_bytes()
+    pdf = figures.save(fig, tmp_path, "bars", formats=("pdf",))["pdf"].read_bytes()
     assert b"/FontFile2" in pdf  # TrueType embedded (pdf.fonttype 42)
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_pdf_renders(tmp_path):
     fig = figures.topic_sizes(_topic_info())
-    pdf = figures.save(fig, "t", "sizes", formats=("pdf",))["pdf"]
+    pdf = figures.save(fig, tmp_path, "sizes", formats=("pdf",))["pdf"]
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-singlefile", str(pdf),
                     str(tmp_path / "page")], check=True, timeout=60)
     image = matplotlib.image.imread(tmp_path / "page.png")
     assert image.shape[0] > 50 and image.std() > 0.05  # a drawn page, not a blank one
 
 
-def test_save_is_stable_and_checks_formats():
+def test_save_is_stable_and_checks_formats(tmp_path):
     fig = figures.heatmap(_heat())
-    first = figures.save(fig, "t", "Heat Map!", formats=("svg", "pdf"))
-    again = figures.save(fig, "t", "Heat Map!", formats=("svg", "pdf"))
+    first = figures.save(fig, tmp_path, "Heat Map!", formats=("svg", "pdf"))
+    again = figures.save(fig, tmp_path, "Heat Map!", formats=("svg", "pdf"))
     assert first["svg"].name == "heat_map.svg"
     assert first["svg"].read_bytes() == again["svg"].read_bytes()
     assert first["pdf"].read_bytes() == again["pdf"].read_bytes()
     with pytest.raises(ValueError, match="unsupported"):
-        figures.save(fig, "t", "x", formats=("jpg",))
+        figures.save(fig, tmp_path, "x", formats=("jpg",))
 
 
 def test_labels_compose_safely():
@@ -278,3 +278,19 @@ def test_use_style_choice_carries_into_plot_functions():
             assert label.get_fontsize() == 10.5
         finally:
             figures.use_style()
+
+
+def test_figure_book_records_captions_and_sections_and_clears_a_section(tmp_path):
+    book = figures.FigureBook(tmp_path / "figs", formats=("png",))
+    names = book.publish([figures.Panel("a", PLOTS["heatmap"](), "Heat: topic × outlet"),
+                          figures.Panel("b map", PLOTS["topic_sizes"](), "Sizes")], "topics")
+    assert names == ["a", "b_map"]
+    book.add("c", PLOTS["language_mix"](), section="corpus")  # caption from the title
+    entries = {e["name"]: e for e in book.entries()}
+    assert entries["a"]["caption"] == "Heat: topic × outlet" and entries["a"]["section"] == "topics"
+    assert entries["b_map"]["files"]["png"] == tmp_path / "figs" / "b_map.png"
+    assert entries["c"]["caption"]
+    book.publish([figures.Panel("d", PLOTS["heatmap"](), "New")], "topics")  # redrawn
+    assert [e["name"] for e in book.entries("topics")] == ["d"]
+    assert not (tmp_path / "figs" / "a.png").exists()
+    assert [e["name"] for e in book.entries("corpus")] == ["c"]

@@ -120,5 +120,5 @@ def test_build_save_load_roundtrip(tmp_path):
     back = narratives.NarrativeResult.load(path)
     pd.testing.assert_frame_equal(back["frame_shares"], result["frame_shares"])
     assert back.summary["n_docs"] == n
-    with pytest.raises(FileNotFoundError, match="narratives NAME"):
+    with pytest.raises(FileNotFoundError, match="no saved result"):
         narratives.NarrativeResult.load(tmp_path / "missing")

@@ -1,52 +1,84 @@
-"""The pipeline's stage reuse and the report: every notebook executed on a small slice.
+"""The report end to end from an installed package, stage and notebook reuse, keys.
 
-Runs in a throw-away project folder (``CONFLICT_NARRATIVES_HOME``) whose ``notebooks/`` are
-the real ones, so nothing here touches the checkout's data or reports. The embedding cache
-is shared with the checkout (it is content-addressed), which keeps re-runs fast.
+The report is built by the package installed from a wheel (not this checkout) into an
+empty project folder outside the checkout, as an analyst who installed the package would
+work. The embedding cache is shared with the checkout (it is content-addressed), which
+keeps re-runs fast.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from conflict_narratives import config, pipeline, report
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.report import broken_links
+from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 SAMPLE = 150
+LABEL = f"ant-multisource-sample{SAMPLE}"
 
 pytestmark = pytest.mark.xdist_group("report")
 
 
 @pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The package built as a wheel and unpacked into a folder of its own (no checkout)."""
+    wheels = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(ROOT)], check=True)
+    site = tmp_path_factory.mktemp("site")
+    with zipfile.ZipFile(next(wheels.glob("*.whl"))) as wheel:
+        wheel.extractall(site)
+    return site
+
+
+@pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """``<tmp>/main`` with the real notebooks, ``<tmp>/shared`` -> the real ../shared."""
-    workspace = tmp_path_factory.mktemp("workspace")
-    home = workspace / "main"
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    (workspace / "shared").symlink_to(ROOT.parent / "shared", target_is_directory=True)
+    """An empty project folder outside the checkout (only the shared embedding cache)."""
+    home = tmp_path_factory.mktemp("analyst") / "my-project"
     cache = ROOT / "data" / "interim" / "embeddings"
     cache.mkdir(parents=True, exist_ok=True)
     (home / "data" / "interim").mkdir(parents=True)
     (home / "data" / "interim" / "embeddings").symlink_to(cache, target_is_directory=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(config.ENV_HOME, str(home))
-        yield home
+    return home
 
 
 @pytest.fixture(scope="module")
-def built(project):
-    return report.build("ant-multisource", sample=SAMPLE, progress=False)
+def built(installed, project):
+    env = {**os.environ, "PYTHONPATH": str(installed), ENV_HOME: str(project),
+           ENV_DATA: str(SHARED / "corpora"), "HF_HUB_OFFLINE": "1"}
+    where = subprocess.run([sys.executable, "-c", "import conflict_narratives as c; "
+                            "print(c.__file__)"], env=env, cwd=project, check=True,
+                           capture_output=True, text=True).stdout
+    assert where.startswith(str(installed)), where  # the installed copy, not the checkout
+    done = subprocess.run(
+        [sys.executable, "-m", "conflict_narratives", "report", "ant-multisource", "--sample",
+         str(SAMPLE), "--trace", str(SHARED / "seed" / "akhbar-alaan_mosul-isis-collapse.txt")],
+        env=env, cwd=project, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def home(project, monkeypatch):
+    monkeypatch.setenv(ENV_DATA, str(SHARED / "corpora"))
+    return Store(project)
 
 
 def test_report_runs_every_stage_and_notebook(built, project):
     assert set(built["stages"]) == {"load", "embed", "topics", "timelines", "narratives"}
     assert set(built["notebooks"]) == {"corpus", "topics", "timelines", "narratives"}
-    out = project / "reports" / f"ant-multisource-sample{SAMPLE}"
+    out = project / "reports" / LABEL
     assert Path(built["index"]) == out / "index.html"
     for stem in ("01_corpus", "02_topics", "03_timelines", "04_narratives"):
         nb = json.loads((out / f"{stem}.ipynb").read_text(encoding="utf-8"))
@@ -62,44 +94,52 @@ def test_report_runs_every_stage_and_notebook(built, project):
 
 def test_index_links_only_to_existing_files(built):
     index = Path(built["index"])
-    assert report.broken_links(index) == []
+    assert broken_links(index) == []
     page = index.read_text(encoding="utf-8")
     for section in ("corpus", "topics", "timelines", "narratives"):
         assert f"id='{section}'" in page
     links = re.findall(r"href='([^']+\.(?:png|svg|pdf))'", page)
     stems = {Path(link).stem for link in links}
     assert {"documents_over_time", "topic_sizes", "timeline_topic_shares",
-            "narratives_outlet_frame"} <= stems
+            "narratives_outlet_frame", "narratives_trace_seed"} <= stems
     for stem in stems:  # every figure in all three formats
         assert {f"{stem}.{ext}" for ext in ("png", "svg", "pdf")} <= {Path(x).name for x in links}
     assert "settings.yaml" in page and "text_view" in page  # settings echoed
 
 
-def test_figures_carry_arabic_captions_and_tables_are_csv(built, project):
-    out = project / "reports" / f"ant-multisource-sample{SAMPLE}"
+def test_figures_carry_captions_from_the_manifest_and_tables_are_csv(built, project):
+    out = project / "reports" / LABEL
     topic_info = (out / "tables" / "topics" / "topic_info.csv").read_text(encoding="utf-8-sig")
     assert re.search(r"[\u0600-\u06FF]{3,}", topic_info)  # Arabic topic words survive
-    captions = json.loads((project / "reports" / "figures" / out.name / "captions.json")
-                          .read_text(encoding="utf-8"))
-    assert captions["topic_sizes"]
+    manifest = json.loads((out / "figures" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["topic_sizes"]["section"] == "topics"
+    assert manifest["topic_sizes"]["caption"].startswith("Documents per topic")
+    assert not list(out.glob("figures/captions.json"))  # no side channel any more
 
 
-def test_second_run_reuses_every_stage(built):
-    again = pipeline.run_all("ant-multisource", sample=SAMPLE, progress=False)
+def test_second_report_reuses_every_stage_and_notebook(built, home):
+    again = Pipeline("ant-multisource", sample=SAMPLE, store=home).report(
+        trace=SHARED / "seed" / "akhbar-alaan_mosul-isis-collapse.txt")
     assert all(stage["cached"] for stage in again["stages"].values()), again["stages"]
+    assert again["stages"]["embed"]["needed"] is False
+    assert set(again["notebooks_reused"]) == {"corpus", "topics", "timelines", "narratives"}
+    assert broken_links(Path(again["index"])) == []
 
 
-def test_changed_setting_recomputes_only_what_it_reaches(built):
-    settings = config.load_settings("ant-multisource")
-    settings["timelines"]["freq"] = "month"
-    assert pipeline.is_current("ant-multisource", "topics", settings, SAMPLE)
-    assert not pipeline.is_current("ant-multisource", "timelines", settings, SAMPLE)
-    assert pipeline.is_current("ant-multisource", "narratives", settings, SAMPLE)
-    done = pipeline.get("ant-multisource", "timelines", sample=SAMPLE, settings=settings)
+def test_changed_setting_recomputes_only_what_it_reaches(built, home):
+    base = Pipeline("ant-multisource", sample=SAMPLE, store=home)
+    month = Pipeline("ant-multisource", sample=SAMPLE, store=home,
+                     overrides={"timelines": {"freq": "month"}})
+    assert month.key("topics") == base.key("topics")
+    assert month.key("narratives") == base.key("narratives")
+    assert month.key("timelines") != base.key("timelines")
+    done = month.run_timelines()
     assert not done.cached and done.summary["freq"] == "month"
-    assert pipeline.get("ant-multisource", "timelines", sample=SAMPLE, settings=settings).cached
+    assert Pipeline("ant-multisource", sample=SAMPLE, store=home,
+                    overrides={"timelines": {"freq": "month"}}).run_timelines().cached
+    assert base.run_timelines().cached  # the earlier version is still there
 
 
 def test_unknown_stage_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown stage"):
-        pipeline.get("fa-kes", "sentiment")
+        Pipeline("fa-kes").key("sentiment")

@@ -176,7 +176,7 @@ def test_save_and_load_round_trip(tmp_path):
     assert back.summary["n_events"] == result.summary["n_events"]
     pd.testing.assert_frame_equal(back.prevalence, result.prevalence)
     assert back.events["headlines"].map(list).tolist() == result.events["headlines"].tolist()
-    with pytest.raises(FileNotFoundError, match="no saved timelines"):
+    with pytest.raises(FileNotFoundError, match="no saved result"):
         tl.TimelineResult.load(tmp_path / "nothing")
 
 

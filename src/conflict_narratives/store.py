@@ -139,13 +139,13 @@ class Store:
     @staticmethod
     def read_tables(path: Path, names=None) -> tuple[dict[str, pd.DataFrame], dict]:
         """What :meth:`write_tables` wrote: the tables (``names``, else every Parquet file)
-        and the meta."""
+        and the meta; ``FileNotFoundError`` when ``path`` holds no saved result."""
+        if not (path / META).is_file():
+            raise FileNotFoundError(f"no saved result in {path}")
         files = ([path / f"{n}.parquet" for n in names] if names is not None
                  else sorted(path.glob("*.parquet")))
         tables = {f.stem: pd.read_parquet(f) for f in files}
-        meta = json.loads((path / META).read_text(encoding="utf-8")) \
-            if (path / META).is_file() else {}
-        return tables, meta
+        return tables, json.loads((path / META).read_text(encoding="utf-8"))
 
     # ------------------------------------------------------------ stage 0: the corpus
     def save_corpus(self, result, key: str, **extra: Any) -> Path:

@@ -91,9 +91,9 @@ class Backend(BaseEmbedder):
     def _encode(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
-    def bind_corpus(self, texts: list[str]) -> None:
-        """Called by :func:`embed_corpus` with the corpus texts before ``id`` is read;
-        only corpus-fitted backends use it."""
+    def bind_corpus(self, texts: list[str], keys: list[str] | None = None) -> None:
+        """Called by :func:`embed_corpus` with the corpus texts (and their cache keys) before
+        ``id`` is read; only corpus-fitted backends use it."""
 
     def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
         texts = [str(t) for t in documents]
@@ -232,12 +232,12 @@ class TfidfLsaBackend(Backend):
         self._corpus: list[str] | None = None
         self.fingerprint: str | None = None  # the fitted model is a sklearn Pipeline
 
-    def bind_corpus(self, texts):
+    def bind_corpus(self, texts, keys=None):
         if self._model is None and self._corpus is None:
             self._corpus = sorted(set(texts))
             h = hashlib.sha256()
-            for t in self._corpus:
-                h.update(text_key(t).encode("ascii"))
+            for k in sorted(set(keys if keys is not None else map(text_key, self._corpus))):
+                h.update(k.encode("ascii"))
             self.fingerprint = h.hexdigest()[:16]
 
     @property
@@ -372,7 +372,7 @@ def embed_corpus(
 
     unique = list(dict.fromkeys(u for doc in units for u in doc))
     keys = {t: text_key(t) for t in unique}
-    model.bind_corpus(unique)
+    model.bind_corpus(unique, list(keys.values()))
     if cache_dir is None:
         from conflict_narratives.store import Store
 

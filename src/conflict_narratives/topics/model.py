@@ -48,6 +48,7 @@ from conflict_narratives.common.vectorize import (
     tokenize,
 )
 from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.topics.assign import topic_centroids
 from conflict_narratives.topics.result import TopicResult
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     meta = {"name": name, "n_docs": len(df), "settings": cfg,
             "embedding_model": repr(model.embedding_model)}
     return TopicResult(doc_topics, topic_info, topics_per_source, hierarchy, linkage,
-                       leaf_labels, meta)
+                       leaf_labels, meta, topic_centroids(topics, embeddings))
 
 
 def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:

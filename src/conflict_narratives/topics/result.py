@@ -11,15 +11,16 @@ import pandas as pd
 
 from conflict_narratives.store import Store
 
-TABLES = ("doc_topics", "topic_info", "topics_per_source", "hierarchy")
+TABLES = ("doc_topics", "topic_info", "topics_per_source", "hierarchy", "centroids")
 
 
 @dataclass
 class TopicResult:
     """Each document's topic (``doc_topics``: doc_id, topic, probability, x, y), each topic
     (``topic_info``: size, label, words, weights, display_words, representative_ids), topics
-    per outlet, BERTopic's hierarchy with its scipy ``linkage``, and ``meta`` (settings,
-    quality metrics)."""
+    per outlet, BERTopic's hierarchy with its scipy ``linkage``, ``meta`` (settings,
+    quality metrics) and each topic's centroid (``topics.assign``: new documents go to the
+    nearest)."""
 
     doc_topics: pd.DataFrame
     topic_info: pd.DataFrame
@@ -28,6 +29,8 @@ class TopicResult:
     linkage: np.ndarray
     leaf_labels: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
+    centroids: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["topic", "n_docs", "vector"]))
 
     @property
     def n_topics(self) -> int:
