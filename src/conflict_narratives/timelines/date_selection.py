@@ -25,7 +25,6 @@ it changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -155,34 +154,3 @@ def default_weights() -> dict[str, float]:
     from conflict_narratives.config import default_settings
 
     return dict(default_settings()["timelines"]["date_weights"])
-
-
-def weight_grid(values: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
-    """Every combination of per-feature weight values (``published`` fixed to 1 if absent:
-    only ratios matter)."""
-    values = {"published": [1.0], **values}
-    names = list(values)
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values.values())]
-
-
-def fit_weights(
-    collections: Mapping[str, Sequence[tuple[pd.DataFrame, list[dt.date]]]],
-    grid: Sequence[Mapping[str, float]],
-) -> tuple[dict[str, float], pd.DataFrame]:
-    """Grid search: the weights with the best date F1 averaged over ``collections``
-    (name → [(features of the reference's span, reference dates), ...]); ties go to the
-    combination listed first. Returns ``(best weights, F1 per weights × collection)``."""
-    from conflict_narratives.timelines.evaluation import date_prf
-
-    rows = []
-    for weights in grid:
-        row = {}
-        for name, items in collections.items():
-            f1 = [date_prf(rank_dates(date_scores(f, "weighted", weights), len(ref)), ref)["f1"]
-                  for f, ref in items]
-            row[name] = float(np.mean(f1))
-        rows.append(row)
-    table = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(
-        [tuple(w.values()) for w in grid], names=list(grid[0])))
-    best = int(np.argmax(table.mean(axis=1).to_numpy()))
-    return dict(grid[best]), table

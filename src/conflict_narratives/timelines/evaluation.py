@@ -8,16 +8,20 @@ their averages. ROUGE of timeline summaries is in :mod:`~conflict_narratives.tim
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+import conflict_narratives.timelines.date_selection as ds
 from conflict_narratives.timelines.date_selection import DEFAULT_METHOD, METHODS, select_dates
 
 __all__ = ["DEFAULT_METHOD", "METHODS", "date_prf", "evaluate_dates", "read_reference_timelines",
-           "select_dates", "summarize_evaluation", "t17_timelines_path"]
+           "select_dates", "summarize_evaluation", "t17_timelines_path", "fit_weights",
+           "weight_grid"]
 
 
 def date_prf(predicted: Iterable[dt.date], reference: Iterable[dt.date]) -> dict[str, float]:
@@ -88,3 +92,32 @@ def summarize_evaluation(scores: pd.DataFrame) -> dict[str, float]:
         out |= {f"{prefix}_f1": row["f1"], f"{prefix}_precision": row["precision"]}
         out[f"{prefix}_recall"] = row["recall"]
     return {k: round(float(v), 4) for k, v in out.items()}
+
+
+def weight_grid(values: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
+    """Every combination of per-feature weight values (``published`` fixed to 1 if absent:
+    only ratios matter)."""
+    values = {"published": [1.0], **values}
+    names = list(values)
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values.values())]
+
+
+def fit_weights(
+    collections: Mapping[str, Sequence[tuple[pd.DataFrame, list[dt.date]]]],
+    grid: Sequence[Mapping[str, float]],
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Grid search: the weights with the best date F1 averaged over ``collections``
+    (name → [(features of the reference's span, reference dates), ...]); ties go to the
+    combination listed first. Returns ``(best weights, F1 per weights × collection)``."""
+    rows = []
+    for weights in grid:
+        row = {}
+        for name, items in collections.items():
+            f1 = [date_prf(ds.rank_dates(ds.date_scores(f, "weighted", weights), len(ref)), ref)["f1"]
+                  for f, ref in items]
+            row[name] = float(np.mean(f1))
+        rows.append(row)
+    table = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(
+        [tuple(w.values()) for w in grid], names=list(grid[0])))
+    best = int(np.argmax(table.mean(axis=1).to_numpy()))
+    return dict(grid[best]), table
