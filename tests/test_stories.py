@@ -76,3 +76,12 @@ def test_story_settings_are_checked():
     docs = df.assign(row=np.arange(len(df)))
     with pytest.raises(ValueError, match="unknown story settings"):
         story_events(docs, v, min_doc=3)
+
+
+def test_no_story_event_keeps_the_table_typed():
+    df, v = _busy_topic()
+    df, v = df[~df["title"].str.startswith("Chemical")], v[~df["title"].str.startswith("Chemical").to_numpy()]
+    tl = build_timeline(df.assign(date_status="ok"), df[["doc_id", "topic"]], embeddings=v,
+                        freq="week")
+    assert tl.summary["n_story_events"] == 0
+    assert {"level", "summary"} <= set(tl.events.columns)

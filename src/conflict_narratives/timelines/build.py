@@ -293,7 +293,9 @@ def build_timeline(
     if embeddings is not None and story_cfg.get("enabled", True):
         stories = story_events(docs, embeddings, labels=labels, n_headlines=cfg["n_headlines"],
                                weights=cfg.get("date_weights"), **story_cfg)
-        events = add_story_events(events, stories, words, period_start(stories["date"], freq))
+        if len(stories):
+            events = add_story_events(events, stories, words,
+                                      period_start(stories["date"], freq))
     elif story_cfg.get("enabled", True):
         log.info("story-level events need embeddings; only topic bursts are events")
     summary = {
