@@ -1,7 +1,9 @@
-"""Timelines benchmark: burst detectors on planted bursts, and date selection against the
-journalists' timelines of the Timeline17 conflict topics (date F1 beside PUBCOUNT).
+"""Timelines benchmark: burst detectors on planted bursts; date selection and timeline
+summaries against the journalists' timelines of the 13 shared Timeline17 topics (date F1
+beside PUBCOUNT, leave-one-topic-out, ROUGE-1/2); story-level events of a corpus.
 
-    .venv/bin/python bench/timelines.py [--series 300] [--out reports/benchmarks/timelines.md]
+    .venv/bin/python -m bench.timelines [--series 300] [--events ant-multisource]
+        [--out reports/benchmarks/timelines.md]
 
 Writes a Markdown report with the machine, the command and every number.
 """
@@ -17,12 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import tls
 from bench.common import md_table
-from conflict_narratives import config
+from conflict_narratives.store import Store
 from conflict_narratives.timelines import bursts as bursts
-from conflict_narratives.timelines import evaluation as timeline_eval
 
-T17_TOPICS = ("EgyptianProtest_cnn", "LibyaWar_cnn", "SyrianCrisis_bbc")
 DETECTORS = {
     "kleinberg s=2 γ=1 (default)": {"method": "kleinberg", "s": 2.0, "gamma": 1.0},
     "kleinberg s=3 γ=1": {"method": "kleinberg", "s": 3.0, "gamma": 1.0},
@@ -47,45 +48,32 @@ def burst_table(n_series: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def date_table() -> pd.DataFrame:
-    """Per t17 topic: date P/R/F1 of each date-selection method (news-tls protocol)."""
-    from conflict_narratives import corpus
-
-    rows = []
-    for topic in T17_TOPICS:
-        name = f"t17:{topic}"
-        df = corpus.get_corpus(name)
-        refs = timeline_eval.read_reference_timelines(timeline_eval.t17_timelines_path(name))
-        scores = timeline_eval.evaluate_dates(df, refs, methods=timeline_eval.METHODS)
-        mean = scores.groupby("method")[["precision", "recall", "f1"]].mean()
-        for method, r in mean.iterrows():
-            rows.append({"topic": topic, "method": method, "n_docs": len(df),
-                         "l": int(scores["l"].iloc[0]), **r.to_dict()})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def report(n_series: int) -> str:
+def report(n_series: int, events: str | None) -> str:
     t0 = time.perf_counter()
     bt = burst_table(n_series)
     t_bursts = time.perf_counter() - t0
     t0 = time.perf_counter()
-    dt_ = date_table()
-    t_dates = time.perf_counter() - t0
+    res = tls.run(tls.t17_topics())
+    t_tls = time.perf_counter() - t0
+    events_md, t_events = "", 0.0
+    if events:
+        from bench.story_events import section
 
+        t0 = time.perf_counter()
+        events_md = section(events)
+        t_events = time.perf_counter() - t0
     f1 = bt.pivot_table(index="detector", columns="scenario", values="f1", sort=False)
     f1["mean F1"] = f1.mean(axis=1)
     detail = bt[["scenario", "detector", "precision", "recall", "f1", "burst_recall"]]
-    per_topic = dt_.pivot_table(index="topic", columns="method", values="f1")
-    per_topic.loc["average"] = per_topic.mean()
-    per_topic = per_topic[["pubcount", "mentions", "pubmention"]].reset_index()
-    cmd = "CONFLICT_NARRATIVES_THREADS=2 .venv/bin/python bench/timelines.py " + " ".join(
+    cmd = "CONFLICT_NARRATIVES_THREADS=2 .venv/bin/python -m bench.timelines " + " ".join(
         sys.argv[1:])
     return f"""# Timelines benchmark
 
 Machine: {platform.node()} · {platform.processor() or platform.machine()} ·
 {os.cpu_count()} cores visible · Python {platform.python_version()} ·
 {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
-Command: `{cmd.strip()}` ({t_bursts:.1f} s bursts, {t_dates:.1f} s dates).
+Command: `{cmd.strip()}` ({t_bursts:.1f} s bursts, {t_tls:.1f} s Timeline17 dates and
+summaries, {t_events:.1f} s story events).
 
 ## Burst detection on planted bursts
 
@@ -109,55 +97,19 @@ z-score misses the later periods of a multi-period burst (the burst enters its o
 baseline), which costs it recall; with strong overdispersion both lose precision, Kleinberg
 less. The z-score stays available (`timelines.burst_method: zscore`).
 
-## Date selection vs journalists' timelines (Timeline17 conflict topics)
-
-Protocol of news-tls (Gholipour Ghalandari & Ifrim, ACL 2020, `experiments/evaluate.py`):
-for each ground-truth timeline, `l` = its number of dates, the input is the articles
-published between its first and last date (T17: no extension), candidates are days in that
-span; date precision / recall / F1 of the selected `l` days, averaged over the topic's
-timelines (one per topic here). Methods (`timeline_eval.select_dates`):
-
-- `pubcount`: the `l` days with most articles (PUBCOUNT baseline);
-- `mentions`: the `l` days most articles refer to (explicit and relative date expressions
-  resolved against the publication date; time stamps such as "March 21, 2011 at 9:14 am",
-  i.e. reader comments, skipped);
-- `pubmention` (default): articles published on the day + articles referring to it.
-
-Date F1 per topic:
-
-{md_table(per_topic)}
-
-All numbers:
-
-{md_table(dt_)}
-
-What was tuned, and on what: nothing was fitted to these topics — `pubmention` is an
-unweighted sum of two counts, chosen because it degrades to PUBCOUNT where no date
-expression is found (non-English text). While building it we looked at these three
-topics: we added one rule that generalises beyond them (a date followed by a clock time is
-a time stamp — the comment threads in the CNN pages — not an event), and we tried a few
-other unweighted variants (development runs on the raw files: only references from later
-articles .525 average F1, explicit dates only .551, reciprocal-rank fusion of the two
-rankings .517, publication count of the day and the next .465); we kept the simplest
-rather than the best-scoring on three timelines. Per topic: `pubmention` ties PUBCOUNT on
-EgyptianProtest_cnn (a reference date for every day of its 20-day span, so any choice of
-days inside the span scores 1.0), loses on LibyaWar_cnn (.447 vs .474)
-and wins on SyrianCrisis_bbc (.154 vs 0: its 13 dates over 15 months are mostly days with no BBC
-article in the collection, which only mentions can find). Three timelines are a small
-sample; the average margin (.534 vs .491) rests on SyrianCrisis_bbc. For reference,
-news-tls reports on all of Timeline17 PUBCOUNT date F1 .481 and supervised DATEWISE .544.
-The same date scores come out of `conflict-narratives timeline t17:<Topic> --evaluate`
-(`date_f1`, `pubcount_date_f1`).
-"""
+{tls.sections(res)}
+{events_md}"""
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=300, help="synthetic series per scenario")
+    parser.add_argument("--events", default=None,
+                        help="also list the story-level events of this corpus (topics fitted)")
     parser.add_argument("--out", type=Path,
-                        default=config.reports_dir() / "benchmarks" / "timelines.md")  # fmt: skip
+                        default=Store().reports_dir / "benchmarks" / "timelines.md")  # fmt: skip
     args = parser.parse_args(argv)
-    text = report(args.series)
+    text = report(args.series, args.events)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

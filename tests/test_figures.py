@@ -240,6 +240,18 @@ def test_event_timeline_labels_do_not_overlap():
         assert box.x0 >= width.x0 - 1 and box.x1 <= width.x1 + 1
 
 
+def test_event_timeline_marks_story_events_apart():
+    events = _events().assign(level=["topic", "story"] * (len(_events()) // 2)
+                              + ["story"] * (len(_events()) % 2))
+    fig = figures.event_timeline(events)
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert set(legend) == {"topic burst", "story in a topic"}
+    markers = [ln.get_marker() for ln in ax.lines if len(ln.get_xdata()) == 1]
+    assert markers.count("D") == (events["level"] == "story").sum()
+    assert markers.count("o") == (events["level"] == "topic").sum()
+
+
 def test_document_map_centroid_labels_do_not_overlap():
     doc = _doc_topics(300)
     doc[["x", "y"]] = RNG.normal(0, 0.3, (len(doc), 2))  # all topics on top of each other

@@ -136,7 +136,10 @@ def test_bursts_and_events_find_the_planted_story():
     assert (flagged["topic"] == 2).any()
     assert flagged["period"].between(burst["start"], burst["end"]).any()
     assert set(prev["label"]) == set(labels)
-    ev = result.events[result.events["topic"] == 2].iloc[0]
+    events = result.events
+    assert set(events["level"]) <= {"topic", "story"}
+    ev = events[(events["topic"] == 2) & (events["level"] == "topic")].iloc[0]
+    assert ev["summary"] == ev["headlines"][0]
     assert pd.Timestamp("2018-05-14") <= ev["date"] <= pd.Timestamp("2018-05-24")
     assert ev["label"] == "عفرين"
     assert 1 <= len(ev["headlines"]) <= 3 and all("عفرين" in h for h in ev["headlines"])

@@ -252,14 +252,21 @@ def _lanes(starts: np.ndarray, ends: np.ndarray, gap: float) -> list[int]:
     return lanes
 
 
+_LEVEL_MARKERS = {"topic": "o", "story": "D"}
+
+
 @styled
 def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "label",
                    group: str | None = None, title: str | None = None,
-                   max_label_chars: int = 48, width: float = TEXT_WIDTH) -> Figure:
+                   max_label_chars: int = 48, width: float = TEXT_WIDTH,
+                   level: str | None = "level") -> Figure:
     """Dated events on a time axis with their (Arabic or English) headlines in staggered
     lanes, so that no two labels overlap; each label starts at its date in its reading
-    direction (Arabic leftwards), stems pass behind labels; ``group`` colours the markers."""
+    direction (Arabic leftwards), stems pass behind labels; ``group`` colours the markers.
+    With a ``level`` column (the timeline's events table), topic bursts are drawn as
+    circles and story-level events as diamonds, named in the legend."""
     require_columns(events, date, label)
+    level = level if level and level in events else None
     ev = events.assign(_x=_as_datetime(events[date]).to_numpy()).dropna(subset=["_x"])
     ev = ev.sort_values("_x").reset_index(drop=True)
     if ev.empty:
@@ -273,9 +280,17 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     _date_axis(ax)
     groups = ev[group].astype(str) if group else pd.Series("", index=ev.index)
     colour_of = dict(zip(dict.fromkeys(groups), palette(groups.nunique()), strict=True))
+    marks = ev[level].map(lambda v: _LEVEL_MARKERS.get(v, "o")) if level else \
+        pd.Series("o", index=ev.index)
     if group:
         for g, c in colour_of.items():
             ax.plot([], [], "o", ms=4, color=c, label=shorten(g, 24))
+    if level:
+        names = {"topic": "topic burst", "story": "story in a topic"}
+        for v in dict.fromkeys(ev[level]):
+            ax.plot([], [], _LEVEL_MARKERS.get(v, "o"), ms=4, color=GREY,
+                    label=names.get(v, str(v)))
+    if group or level:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1)
     if title:
         ax.set_title(title)
@@ -305,14 +320,14 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     lane_of[order] = _lanes(np.asarray(starts)[order], np.asarray(ends)[order], 0.01 * span)
     n_lanes = int(lane_of.max()) + 1
     fig.set_size_inches(width, 0.9 + 0.26 * n_lanes)
-    for t, xv, lane, g in zip(texts, xs, lane_of, groups, strict=True):
+    for t, xv, lane, g, mk in zip(texts, xs, lane_of, groups, marks, strict=True):
         y = lane + 1
         t.set_y(y)
         offset = -3 if t.get_ha() == "right" else 3
         t.set_x(xv)
         t.set_transform(ax.transData + ScaledTranslation(offset / 72, 0, fig.dpi_scale_trans))
         ax.plot([xv, xv], [0, y], color="#BBBBBB", lw=0.5, zorder=1)  # hidden behind labels
-        ax.plot([xv], [y], "o", ms=3, color=colour_of[g], zorder=3)
+        ax.plot([xv], [y], mk, ms=3, color=colour_of[g], zorder=3)
     ax.scatter(xs, np.zeros_like(xs), s=8, color=[colour_of[g] for g in groups], zorder=3)
     ax.set_ylim(-0.5, n_lanes + 0.7)
     return fig

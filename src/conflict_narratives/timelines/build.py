@@ -29,7 +29,12 @@ import conflict_narratives.timelines.bursts as burst_mod
 from conflict_narratives.common.periods import choose_freq, period_range, period_start
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.store import Store
-from conflict_narratives.timelines.events import event_table, topic_words_over_time
+from conflict_narratives.timelines.events import (
+    add_story_events,
+    event_table,
+    topic_words_over_time,
+)
+from conflict_narratives.timelines.stories import story_events
 
 log = logging.getLogger(__name__)
 _TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
@@ -248,6 +253,16 @@ def build_timeline(
         topic_words=words,
         n_headlines=cfg["n_headlines"],
     )
+    n_topic_events = len(events)
+    story_cfg = cfg.get("stories") or {}
+    if embeddings is not None and story_cfg.get("enabled", True):
+        stories = story_events(docs, embeddings, labels=labels, n_headlines=cfg["n_headlines"],
+                               weights=cfg.get("date_weights"), **story_cfg)
+        if len(stories):
+            events = add_story_events(events, stories, words,
+                                      period_start(stories["date"], freq))
+    elif story_cfg.get("enabled", True):
+        log.info("story-level events need embeddings; only topic bursts are events")
     summary = {
         "freq": freq,
         "n_docs": len(docs),
@@ -255,6 +270,7 @@ def build_timeline(
         "n_topics": int(docs.loc[docs["topic"] != -1, "topic"].nunique()),
         "n_bursts": len(found),
         "n_events": len(events),
+        "n_story_events": len(events) - n_topic_events,
         "burst_method": method,
         "date_min": docs["date"].min() if len(docs) else None,
         "date_max": docs["date"].max() if len(docs) else None,

@@ -12,8 +12,9 @@ from conflict_narratives.common.vectorize import documents, make_vectorizer
 
 EVENT_COLUMNS = [
     "date", "start", "end", "topic", "label", "words", "intensity", "score", "n_docs",
-    "outlets", "headlines", "doc_ids",
+    "outlets", "headlines", "doc_ids", "summary", "level",
 ]  # fmt: skip
+LEVELS = ("topic", "story")  # a topic's burst; a story dominating days inside its topic
 
 
 def topic_words_over_time(
@@ -77,7 +78,8 @@ def _str(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _headline(row: pd.Series) -> str:
+def headline(row: pd.Series) -> str:
+    """A document's title, else the first sentence of its text (at most 200 characters)."""
     title = _str(row.get("title")).strip()
     if title:
         return title
@@ -96,7 +98,7 @@ def _central(ev: pd.DataFrame, vectors: np.ndarray, k: int) -> pd.DataFrame:
     sims = vectors @ centroid / np.where(norms > 0, norms, 1.0)
     picked, seen = [], set()
     for i in np.argsort(-sims, kind="stable"):
-        key = " ".join(_headline(ev.iloc[i]).split()).casefold()
+        key = " ".join(headline(ev.iloc[i]).split()).casefold()
         if key not in seen:
             seen.add(key)
             picked.append(i)
@@ -135,7 +137,8 @@ def event_table(
     ``topic``, ``label`` (from ``labels``: topic → label), ``words`` (the topic's words in
     the peak period), ``intensity``, ``n_docs``, ``outlets`` (most covering first),
     ``headlines`` and ``doc_ids`` (the ``n_headlines`` documents nearest the event's
-    centroid: embeddings when given, else TF-IDF)."""
+    centroid: embeddings when given, else TF-IDF), ``summary`` (the most central headline)
+    and ``level`` = ``"topic"``."""
     labels = labels or {}
     words = (
         {}
@@ -169,11 +172,32 @@ def event_table(
                 "score": float(b.score),
                 "n_docs": len(ev),
                 "outlets": [str(o) for o in outlets.index if o],
-                "headlines": [_headline(r) for _, r in near.iterrows()],
+                "headlines": [headline(r) for _, r in near.iterrows()],
                 "doc_ids": near["doc_id"].astype(str).tolist(),
+                "summary": headline(near.iloc[0]),
+                "level": "topic",
             }
         )
     events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     # typed even when empty, so callers can sort/rank an empty table
     return events.astype({"topic": "int64", "intensity": "float64", "score": "float64",
                           "n_docs": "int64"})
+
+
+def add_story_events(
+    events: pd.DataFrame, stories: pd.DataFrame, topic_words: pd.DataFrame | None,
+    periods: pd.Series,
+) -> pd.DataFrame:
+    """Topic-burst events and story events in one table, sorted by date; story rows get
+    their topic's words of their period (``periods``: the start of each story date's)."""
+    if stories.empty:
+        return events
+    words = ({} if topic_words is None or topic_words.empty
+             else {(r.topic, r.period): list(r.words) for r in topic_words.itertuples()})
+    stories = stories.assign(words=[words.get((t, p), []) for t, p in
+                                    zip(stories["topic"], periods, strict=True)])
+    out = pd.concat([events, stories[EVENT_COLUMNS]], ignore_index=True) if len(events) \
+        else stories[EVENT_COLUMNS].reset_index(drop=True)
+    out = out.sort_values(["date", "level", "topic"], ignore_index=True)
+    return out.astype({"topic": "int64", "intensity": "float64", "score": "float64",
+                       "n_docs": "int64"})
