@@ -24,17 +24,16 @@ _SHIFT = np.uint64(32)
 
 
 def _word_ids(texts: Sequence[str], chunk: int = 2000) -> list[np.ndarray]:
-    """Each text as an array of word ids shared across the texts. Words are factorised a
-    chunk of texts at a time (pandas, C speed) so memory stays bounded on large corpora."""
-    vocab: dict[str, int] = {}
+    """Each text as an array of 64-bit word hashes (pandas' ``hash_array``, the same in
+    every process), so a word has one id in every partition of a corpus; hashed a chunk of
+    texts at a time so memory stays bounded."""
     out: list[np.ndarray] = []
     for start in range(0, len(texts), chunk):
         words = [t.split() for t in texts[start : start + chunk]]
-        codes, uniques = pd.factorize(pd.Series(list(chain.from_iterable(words)), dtype=object))
-        ids = np.array([vocab.setdefault(w, len(vocab)) for w in uniques], dtype=np.uint64)
-        flat = ids[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
+        flat = np.asarray(list(chain.from_iterable(words)), dtype=object)
+        hashed = pd.util.hash_array(flat) if len(flat) else np.zeros(0, dtype=np.uint64)
         bounds = np.cumsum([0] + [len(w) for w in words])
-        out += [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        out += [hashed[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return out
 
 
@@ -46,6 +45,53 @@ def _shingles(ids: np.ndarray) -> np.ndarray:
     for k in range(width):
         h = (h * _MIX[k] + ids[k : len(ids) - width + 1 + k] + np.uint64(1)) & _MASK
     return np.unique(h)
+
+
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return (rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1),
+            rng.integers(0, 2**63, num_perm, dtype=np.uint64))
+
+
+def _signature(sh: np.ndarray, perm_a: np.ndarray, perm_b: np.ndarray) -> np.ndarray:
+    return ((sh[:, None] * perm_a + perm_b) >> _SHIFT).min(axis=0)  # multiply-shift hashing
+
+
+def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """``(bands, rows per band)`` of the LSH index :func:`find_duplicates` uses."""
+    lsh = MinHashLSH(threshold=max(0.05, threshold - LSH_SLACK), num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def band_keys(texts: Sequence[str], threshold: float, num_perm: int = NUM_PERM
+              ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """For partitioned corpora: each text's shingles, and one key per (text, LSH band)
+    (``positions``, ``keys``; band number mixed into the key). Two texts share a key exactly
+    when :func:`find_duplicates`' LSH index would offer one as a candidate for the other
+    (up to 64-bit hash collisions, which only add candidates: pairs are checked exactly)."""
+    bands, rows = lsh_bands(threshold, num_perm)
+    perm_a, perm_b = _permutations(num_perm)
+    shingles = [_shingles(ids) for ids in _word_ids(texts)]
+    pos, keys = [], []
+    mix = np.uint64(0x100000001B3)
+    for i, sh in enumerate(shingles):
+        if not len(sh):
+            continue
+        sig = _signature(sh, perm_a, perm_b)[: bands * rows].reshape(bands, rows)
+        key = np.arange(bands, dtype=np.uint64) + np.uint64(0xCBF29CE484222325)
+        for k in range(rows):
+            key = (key ^ sig[:, k]) * mix
+        pos.append(np.full(bands, i))
+        keys.append(key)
+    if not keys:
+        return shingles, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return shingles, np.concatenate(pos), np.concatenate(keys)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two shingle sets (sorted, unique)."""
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
 
 
 def find_duplicates(
@@ -73,9 +119,7 @@ def find_duplicates(
     )
     kept_shingles: dict[int, np.ndarray] = {}
     ids = _word_ids(texts) if lsh is not None else []
-    rng = np.random.default_rng(1)
-    perm_a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
-    perm_b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
+    perm_a, perm_b = _permutations(num_perm)
     for i in order:
         text = texts[i]
         if text in first_seen:
@@ -87,15 +131,13 @@ def find_duplicates(
         sh = _shingles(ids[i])
         if not len(sh):
             continue
-        sig = ((sh[:, None] * perm_a + perm_b) >> _SHIFT).min(axis=0)  # multiply-shift hashing
+        sig = _signature(sh, perm_a, perm_b)
         mh = MinHash(
             num_perm=num_perm, hashvalues=sig, permutations=(perm_a, perm_b), scheme="legacy"
         )
         best, best_j = -1, 0.0
         for j in lsh.query(mh):
-            other = kept_shingles[j]
-            inter = len(np.intersect1d(sh, other, assume_unique=True))
-            jac = inter / (len(sh) + len(other) - inter)
+            jac = jaccard(sh, kept_shingles[j])
             if jac >= threshold and jac > best_j:
                 best, best_j = j, jac
         if best >= 0:

@@ -26,10 +26,12 @@ from conflict_narratives.common.textnorm import (
     parse_header,
 )
 from conflict_narratives.corpus.accounting import (
+    LOADER_VERSION,  # noqa: F401 - re-exported (corpus.LOADER_VERSION)
     Clock,
     Rejects,
+    build_report,
+    corpus_stats,
     fingerprint,
-    settings_hash,
 )
 from conflict_narratives.corpus.dates import flag_out_of_range, parse_dates
 from conflict_narratives.corpus.dedup import find_duplicates
@@ -39,7 +41,6 @@ from conflict_narratives.settings import thaw
 
 log = logging.getLogger(__name__)
 
-LOADER_VERSION = 1
 TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
 SCHEMA = (
     "doc_id",
@@ -77,6 +78,118 @@ def _as_text(values: pd.Series) -> pd.Series:
     return s.where(s != "")
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How the rows of one source become corpus rows: the recognised columns (``cols``),
+    constant values (``defaults``), PTB detokenisation and the ``corpus`` settings."""
+
+    name: str
+    cols: dict
+    defaults: dict
+    ptb: bool
+    cs: dict
+
+
+def make_recipe(columns, spec, mapping, name: str, cs: dict, texts: pd.Series) -> Recipe:
+    """The :class:`Recipe` for a source with ``columns`` (``texts``: its raw text column,
+    or the first chunk of it, to detect PTB tokenisation)."""
+    cols = recognise_columns(list(columns), {**(spec.mapping if spec else {}),
+                                             **(mapping or {})})
+    ptb = spec.ptb if spec else _corpus_looks_ptb(texts.astype("string"))
+    return Recipe(name, cols, dict(spec.defaults) if spec else {}, bool(ptb), cs)
+
+
+def scrub_undecodable(frame: pd.DataFrame, cols: dict, rej: Rejects) -> pd.DataFrame:
+    """Reject rows whose text holds undecodable bytes; replace them anywhere else."""
+    bad = readers.has_undecodable(frame[cols["text"]])
+    ids = frame.loc[bad, cols["doc_id"]] if "doc_id" in cols else pd.Series(None, bad.index)
+    rej.add(
+        frame.index[bad],
+        [readers.scrub(i) for i in ids[bad]],
+        "undecodable_bytes",
+        "bytes neither UTF-8 nor Windows-1256 Arabic; if you know the file's encoding, "
+        "set corpus.encoding in config.yaml",
+    )
+    return readers.replace_undecodable(frame[~bad])
+
+
+def clean_rows(frame: pd.DataFrame, recipe: Recipe, rej: Rejects) -> tuple[pd.DataFrame, int]:
+    """Schema columns from ``frame`` (indexed by input row), header lines parsed off, text
+    cleaned for display, empty texts rejected; the raw date values kept as ``_date``.
+    Returns ``(rows, header lines parsed)``."""
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    df = _map_columns(frame, recipe.cols, recipe.name, recipe.defaults)
+    if "date" in recipe.cols:
+        raw = frame[recipe.cols["date"]]
+        df["_date"] = raw.astype("string") if raw.dtype == object else raw
+    df["raw_text"] = df["text"]
+    n_headers = _apply_headers(df)
+    ptb = recipe.ptb
+    df["text"] = pd.Series(
+        [clean_text(t, ptb=ptb) for t in df["text"].fillna("")], index=df.index, dtype="string"
+    )
+    for col in ("title", "source", "author", "place"):
+        df[col] = _as_text(df[col].map(lambda v: clean_text(v, ptb=ptb), na_action="ignore"))
+    empty = df["text"] == ""
+    if empty.any():
+        details = np.where(
+            df.loc[empty, "raw_text"].fillna("").str.strip() == "",
+            "no text",
+            "nothing left after cleaning",
+        )
+        rej.add(df.index[empty], df.loc[empty, "doc_id"].tolist(), "empty_text", list(details))
+        df = df[~empty]
+    return df, n_headers
+
+
+def duplicate_id_detail(first_row: int, same_text: bool) -> str:
+    return f"id first used on row {first_row} ({'same' if same_text else 'different'} text)"
+
+
+def reject_duplicate_ids(df: pd.DataFrame, rej: Rejects) -> pd.DataFrame:
+    """Keep the first row of each ``doc_id``; reject the others."""
+    dup_id = df["doc_id"].duplicated(keep="first")
+    if not dup_id.any():
+        return df
+    first = df[~dup_id].reset_index().set_index("doc_id")
+    dup = df[dup_id]
+    details = [duplicate_id_detail(first.at[i, "index"], text == first.at[i, "text"])
+               for i, text in zip(dup["doc_id"], dup["text"], strict=True)]
+    ids = dup["doc_id"].tolist()
+    rej.add(dup.index, ids, "duplicate_id", details, ids)
+    return df[~dup_id]
+
+
+def parse_row_dates(df: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.DataFrame, dict]:
+    """``date`` (UTC) and ``date_status`` from the raw ``_date`` values (``missing`` when the
+    source has no date column); returns the rows and the parse info."""
+    if "_date" in df.columns:
+        parsed = parse_dates(df["_date"], dayfirst=dayfirst)
+        df = df.drop(columns="_date")
+        df["date"], df["date_status"] = parsed.dates, parsed.status
+        return df, parsed.info
+    df["date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
+    df["date_status"] = "missing"
+    return df, {"dayfirst": dayfirst, "dayfirst_evidence": None}
+
+
+def add_languages(df: pd.DataFrame, cs: dict) -> pd.DataFrame:
+    df["lang"] = pd.Series(detect_languages(df["text"].tolist(), cs.get("languages")),
+                           index=df.index, dtype="string")
+    return df
+
+
+def out_of_range(dates: pd.Series, cs: dict) -> pd.Series:
+    """Dates far outside the corpus's bulk (``corpus.out_of_range_*`` settings)."""
+    return flag_out_of_range(
+        dates,
+        quantiles=tuple(cs.get("out_of_range_quantiles", (0.005, 0.995))),
+        window=float(cs.get("out_of_range_window", 0.05)),
+        density=float(cs.get("out_of_range_density", 0.005)),
+    )
+
+
 def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None,
                 search=None) -> LoadResult:
     """Load ``source`` (a path or a named corpus) into the corpus table.
@@ -94,87 +207,30 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     raw = readers.read_source(path, encoding=cs.get("encoding"))
     frame = raw.frame
     frame.columns = [str(c) for c in frame.columns]
-    cols = recognise_columns(
-        list(frame.columns), {**(spec.mapping if spec else {}), **(mapping or {})}
-    )
+    cols = recognise_columns(list(frame.columns), {**(spec.mapping if spec else {}),
+                                                   **(mapping or {})})
     rej = Rejects()
     for r in raw.rejects:  # rows the reader could not parse at all
         rej.add([r["row"]], [None], r["reason"], r["detail"])
-
     if "undecodable" in str(raw.info.get("encoding", "")):
-        # Reject rows whose text holds undecodable bytes; replace them anywhere else.
-        bad = readers.has_undecodable(frame[cols["text"]])
-        ids = frame.loc[bad, cols["doc_id"]] if "doc_id" in cols else pd.Series(None, bad.index)
-        rej.add(
-            frame.index[bad],
-            [readers.scrub(i) for i in ids[bad]],
-            "undecodable_bytes",
-            "bytes neither UTF-8 nor Windows-1256 Arabic; if you know the file's encoding, "
-            "set corpus.encoding in config.yaml",
-        )
-        frame = readers.replace_undecodable(frame[~bad])
-    df = _map_columns(frame, cols, name, spec.defaults if spec else {})
+        frame = scrub_undecodable(frame, cols, rej)
+    recipe = make_recipe(frame.columns, spec, mapping, name, cs, frame[cols["text"]])
     clock.lap("read")
-    df["raw_text"] = df["text"]
-    n_headers = _apply_headers(df)
-    ptb = spec.ptb if spec else _corpus_looks_ptb(df["text"])
-    df["text"] = pd.Series(
-        [clean_text(t, ptb=ptb) for t in df["text"].fillna("")], index=df.index, dtype="string"
-    )
-    for col in ("title", "source", "author", "place"):
-        df[col] = _as_text(df[col].map(lambda v: clean_text(v, ptb=ptb), na_action="ignore"))
-
+    df, n_headers = clean_rows(frame, recipe, rej)
     clock.lap("clean")
-    empty = df["text"] == ""
-    if empty.any():
-        details = np.where(
-            df.loc[empty, "raw_text"].fillna("").str.strip() == "",
-            "no text",
-            "nothing left after cleaning",
-        )
-        rej.add(df.index[empty], df.loc[empty, "doc_id"].tolist(), "empty_text", list(details))
-        df = df[~empty]
-    dup_id = df["doc_id"].duplicated(keep="first")
-    if dup_id.any():
-        first = df[~dup_id].reset_index().set_index("doc_id")
-        dup = df[dup_id]
-        details = [
-            f"id first used on row {first.at[i, 'index']} "
-            f"({'same' if text == first.at[i, 'text'] else 'different'} text)"
-            for i, text in zip(dup["doc_id"], dup["text"], strict=True)
-        ]
-        ids = dup["doc_id"].tolist()
-        rej.add(dup.index, ids, "duplicate_id", details, ids)
-        df = df[~dup_id]
-
-    if dayfirst is None:
-        dayfirst = spec.dayfirst if spec and spec.dayfirst is not None else cs.get("dayfirst")
-    if "date" in cols:
-        parsed = parse_dates(frame.loc[df.index, cols["date"]], dayfirst=dayfirst)
-        df["date"], df["date_status"], date_info = parsed.dates, parsed.status, parsed.info
-    else:
-        df["date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
-        df["date_status"], date_info = "missing", {"dayfirst": dayfirst, "dayfirst_evidence": None}
-
+    df = reject_duplicate_ids(df, rej)
+    df, date_info = parse_row_dates(df, choose_dayfirst(dayfirst, spec, cs))
     clock.lap("dates")
     df, dups = _drop_duplicates(df, rej, float(cs.get("near_duplicate_threshold", 0.9)))
     clock.lap("duplicates")
-    df["lang"] = pd.Series(
-        detect_languages(df["text"].tolist(), cs.get("languages")), index=df.index, dtype="string"
-    )
+    df = add_languages(df, cs)
     clock.lap("language")
-    q = tuple(cs.get("out_of_range_quantiles", (0.005, 0.995)))
-    oor = flag_out_of_range(
-        df["date"],
-        quantiles=q,
-        window=float(cs.get("out_of_range_window", 0.05)),
-        density=float(cs.get("out_of_range_density", 0.005)),
-    )
-    df.loc[oor, "date_status"] = "out_of_range"
+    df.loc[out_of_range(df["date"], cs), "date_status"] = "out_of_range"
 
-    corpus = _finish(df)
+    corpus = finish(df)
     rejects = rej.frame()
-    report = _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs)
+    report = build_report(name, path, raw.info, raw.rows_in, cols, corpus_stats(corpus),
+                          rejects, date_info, dups, n_headers, recipe.ptb, cs)
     clock.lap("report")
     report["seconds"] = clock.total()
     report["timings"] = clock.laps
@@ -188,6 +244,13 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     )
     assert report["rows_in"] == report["kept"] + report["rejected_total"], report
     return LoadResult(name, corpus, rejects, report)
+
+
+def choose_dayfirst(dayfirst, spec, cs: dict) -> bool | None:
+    """The caller's choice, else the registry's, else the settings' (None: detect)."""
+    if dayfirst is not None:
+        return dayfirst
+    return spec.dayfirst if spec and spec.dayfirst is not None else cs.get("dayfirst")
 
 
 def _map_columns(frame: pd.DataFrame, cols: dict, name: str, defaults: dict) -> pd.DataFrame:
@@ -280,7 +343,7 @@ def _drop_duplicates(df: pd.DataFrame, rej: Rejects, threshold: float):
     return df.drop(index=drop), counts
 
 
-def _finish(df: pd.DataFrame) -> pd.DataFrame:
+def finish(df: pd.DataFrame) -> pd.DataFrame:
     """Schema columns first (typed), extras after, rows in input order."""
     for col in TEXT_FIELDS:
         df[col] = df[col].astype("string")
@@ -288,50 +351,6 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     df["date_status"] = df["date_status"].astype("string")
     extras = [c for c in df.columns if c not in SCHEMA]
     return df[list(SCHEMA) + extras].sort_index().reset_index(drop=True)
-
-
-def _iso(ts) -> str | None:
-    return None if pd.isna(ts) else ts.isoformat()
-
-
-def _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs) -> dict:
-    status = corpus["date_status"].value_counts().to_dict()
-    dated = int(status.get("ok", 0) + status.get("out_of_range", 0))
-    bulk = corpus.loc[corpus["date_status"] == "ok", "date"]
-    kept = len(corpus)
-    return {
-        "name": name,
-        "source": str(path),
-        "format": raw.info.get("format"),
-        "encoding": raw.info.get("encoding"),
-        "columns": cols,
-        "rows_in": raw.rows_in,
-        "kept": kept,
-        "rejected": {str(k): int(v) for k, v in rejects["reason"].value_counts().items()},
-        "rejected_total": len(rejects),
-        "dated": dated,
-        "undated": kept - dated,
-        "dated_share": round(dated / kept, 4) if kept else 0.0,
-        "missing_dates": int(status.get("missing", 0)),
-        "unparseable_dates": int(status.get("unparseable", 0)),
-        "unparseable_examples": date_info.get("unparseable_examples", []),
-        "dayfirst": date_info.get("dayfirst"),
-        "dayfirst_evidence": date_info.get("dayfirst_evidence"),
-        "ambiguous_day_month": date_info.get("ambiguous_day_month", 0),
-        "date_min": _iso(corpus["date"].min()),
-        "date_max": _iso(corpus["date"].max()),
-        "bulk_date_min": _iso(bulk.min()),
-        "bulk_date_max": _iso(bulk.max()),
-        "out_of_range_dates": int(status.get("out_of_range", 0)),
-        "languages": {str(k): int(v) for k, v in corpus["lang"].value_counts().items()},
-        "duplicates": dups,
-        "sources": {str(k): int(v) for k, v in corpus["source"].value_counts().items()},
-        "header_lines_parsed": n_headers,
-        "ptb_detokenised": bool(ptb),
-        "loader_version": LOADER_VERSION,
-        "settings_hash": settings_hash(cs),
-        "fingerprint": fingerprint(path),
-    }
 
 
 def source_fingerprint(source, search=None) -> dict:
