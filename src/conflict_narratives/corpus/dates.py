@@ -126,22 +126,47 @@ def normalize_date_strings(values: pd.Series) -> pd.Series:
     return s
 
 
-def detect_dayfirst(s: pd.Series) -> tuple[bool | None, str]:
-    """Decide D/M/Y vs M/D/Y from numeric dates: a first field > 12 means day-first, a second
-    field > 12 means month-first. Returns ``(dayfirst, evidence)`` with evidence one of
-    ``dayfirst``, ``monthfirst``, ``conflicting``, ``ambiguous`` (no field > 12) or ``none``."""
+def dayfirst_counts(s: pd.Series) -> tuple[int, int, int]:
+    """``(numeric dates, first field > 12, second field > 12)`` among date strings: the
+    evidence :func:`decide_dayfirst` weighs (counts of partitions add up)."""
     parts = s.str.extract(_NUMERIC).iloc[:, :2].dropna()
     if parts.empty:
-        return None, "none"
+        return 0, 0, 0
     a, b = parts[0].astype(int), parts[1].astype(int)
-    day_ev, month_ev = bool((a > 12).any()), bool((b > 12).any())
-    if day_ev and month_ev:
-        return (int((a > 12).sum()) >= int((b > 12).sum())), "conflicting"
-    if day_ev:
+    return len(parts), int((a > 12).sum()), int((b > 12).sum())
+
+
+def decide_dayfirst(n: int, n_day: int, n_month: int) -> tuple[bool | None, str]:
+    """D/M/Y vs M/D/Y from :func:`dayfirst_counts`: a first field > 12 means day-first, a
+    second field > 12 means month-first. Returns ``(dayfirst, evidence)`` with evidence one
+    of ``dayfirst``, ``monthfirst``, ``conflicting``, ``ambiguous`` (no field > 12) or
+    ``none``."""
+    if not n:
+        return None, "none"
+    if n_day and n_month:
+        return n_day >= n_month, "conflicting"
+    if n_day:
         return True, "dayfirst"
-    if month_ev:
+    if n_month:
         return False, "monthfirst"
     return None, "ambiguous"
+
+
+def detect_dayfirst(s: pd.Series) -> tuple[bool | None, str]:
+    """:func:`decide_dayfirst` on the numeric dates among ``s``."""
+    return decide_dayfirst(*dayfirst_counts(s))
+
+
+def numeric_date_strings(values: pd.Series) -> pd.Series:
+    """The values :func:`parse_dates` reads as numeric D/M/Y or M/D/Y dates (normalised),
+    for deciding the order over a whole partitioned corpus."""
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return pd.Series([], dtype="string")
+    s = normalize_date_strings(values)
+    todo = s.notna() & (s != "")
+    todo &= ~(s.str.fullmatch(_EPOCH.pattern, na=False) | s.str.fullmatch(_COMPACT.pattern,
+                                                                          na=False))
+    return s[todo & s.str.match(_NUMERIC.pattern, na=False)]
 
 
 def _parse_numeric(parts: pd.DataFrame, dayfirst: bool) -> pd.Series:

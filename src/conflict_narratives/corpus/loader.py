@@ -90,11 +90,12 @@ class Recipe:
     cs: dict
 
 
-def make_recipe(columns, spec, mapping, name: str, cs: dict, texts: pd.Series) -> Recipe:
-    """The :class:`Recipe` for a source with ``columns`` (``texts``: its raw text column,
-    or the first chunk of it, to detect PTB tokenisation)."""
-    cols = recognise_columns(list(columns), {**(spec.mapping if spec else {}),
-                                             **(mapping or {})})
+def make_recipe(frame: pd.DataFrame, spec, mapping, name: str, cs: dict) -> Recipe:
+    """The :class:`Recipe` for a source whose rows (or first chunk of rows) are ``frame``
+    (its first texts tell whether it is PTB-tokenised)."""
+    cols = recognise_columns(list(frame.columns), {**(spec.mapping if spec else {}),
+                                                   **(mapping or {})})
+    texts = frame[cols["text"]].head(2000).map(readers.scrub)
     ptb = spec.ptb if spec else _corpus_looks_ptb(texts.astype("string"))
     return Recipe(name, cols, dict(spec.defaults) if spec else {}, bool(ptb), cs)
 
@@ -214,7 +215,7 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
         rej.add([r["row"]], [None], r["reason"], r["detail"])
     if "undecodable" in str(raw.info.get("encoding", "")):
         frame = scrub_undecodable(frame, cols, rej)
-    recipe = make_recipe(frame.columns, spec, mapping, name, cs, frame[cols["text"]])
+    recipe = make_recipe(frame, spec, mapping, name, cs)
     clock.lap("read")
     df, n_headers = clean_rows(frame, recipe, rej)
     clock.lap("clean")
