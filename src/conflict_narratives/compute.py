@@ -27,7 +27,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conflict_narratives.common.system import n_threads
+from conflict_narratives.common.system import ENV_THREADS, n_threads
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,10 @@ def start(settings: Mapping, *, quiet: bool = False):
     from distributed import Client, LocalCluster
 
     if kind == "local":
-        cluster = LocalCluster(n_workers=arg, processes=True,
-                               threads_per_worker=int(cfg.get("threads_per_worker") or 1),
+        threads = int(cfg.get("threads_per_worker") or 1)
+        # numeric libraries in each worker use its own threads, not every core
+        cluster = LocalCluster(n_workers=arg, processes=True, threads_per_worker=threads,
+                               env={ENV_THREADS: str(threads)},
                                memory_limit=cfg.get("memory_limit") or "auto",
                                dashboard_address=cfg.get("dashboard") or ":0")
         client = Client(cluster)
@@ -134,5 +136,7 @@ def run_tasks(client, func, items: list, *, desc: str, progress: bool = True,
 
         return [func(item, **kwargs) for item in tqdm(items, desc=desc, unit="part",
                                                        disable=not progress)]
-    futures = client.map(func, items, pure=False, retries=2, **kwargs)
+    # shared arguments go to every worker once (not once per task)
+    shared = {k: client.scatter([v], broadcast=True, hash=False)[0] for k, v in kwargs.items()}
+    futures = client.map(func, items, pure=False, retries=2, **shared)
     return gather(client, futures, desc, progress)

@@ -1,0 +1,162 @@
+"""Topics of a partitioned corpus: fit on a seeded sample, assign every document.
+
+UMAP + HDBSCAN do not scale to millions of documents on one machine (BERTopic issues
+#1178, #1362, #431), so past ``topics.fit_sample`` documents the model is fitted on a
+seeded sample of that size (:func:`corpus.parts.sample_positions`, the rows
+``sample_corpus`` draws) and scored there; every other document is then assigned on the
+workers to its nearest topic centroid (:mod:`assign`, the one "assign without refitting"
+mechanism). Topic words and topics per outlet are recounted over *all* documents: each
+partition counts the fitted vocabulary per topic (and documents per topic and outlet),
+the counts are summed, and c-TF-IDF (BERTopic's ``ClassTfidfTransformer``, as in the fit)
+ranks the words. A corpus no larger than the sample is fitted whole, exactly as in process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from conflict_narratives.common.vectorize import (
+    display_forms,
+    documents,
+    fit_vocabulary,
+    make_label,
+    make_vectorizer,
+)
+from conflict_narratives.compute import run_tasks
+from conflict_narratives.corpus.parts import Parts, sample_positions
+from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.topics.assign import assign_nearest
+from conflict_narratives.topics.model import build_topics
+from conflict_narratives.topics.result import TopicResult
+
+log = logging.getLogger(__name__)
+
+
+def _vocabulary(model_path: Path | None, docs: list[str], cfg: dict) -> list[str]:
+    """The fitted model's vocabulary (from its saved c-TF-IDF config, else refitted)."""
+    config = Path(model_path) / "ctfidf_config.json" if model_path else None
+    if config is not None and config.is_file():
+        vocab = json.loads(config.read_text(encoding="utf-8"))["vectorizer_model"]["vocab"]
+        return [w for w, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    return fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+
+
+def _assign_task(item: tuple[int, pd.DataFrame], parts: Parts, matrix: Path,
+                 centroids: pd.DataFrame, vocabulary: list[str], topic_ids: list[int],
+                 ngram_range: tuple[int, int]) -> dict:
+    """One partition (and its documents in the fitted sample): each document's topic (fitted
+    ones kept, the rest nearest centroid), word counts per topic over the fitted
+    vocabulary, documents per (topic, outlet)."""
+    i, fitted = item
+    df = parts.read(i)
+    start = int(parts.starts[i])
+    vectors = np.asarray(np.load(matrix, mmap_mode="r")[start:start + len(df)])
+    topics, sims = assign_nearest(vectors, centroids)
+    out = pd.DataFrame({"doc_id": df["doc_id"].astype(str).to_numpy(), "topic": topics,
+                        "probability": sims.astype(float), "x": np.nan, "y": np.nan})
+    if len(fitted):
+        local = fitted["position"].to_numpy() - start
+        for col in ("topic", "probability", "x", "y"):
+            out.loc[local, col] = fitted[col].to_numpy()
+    vec = make_vectorizer(len(df), 1, ngram_range, vocabulary)
+    counts = vec.transform(documents(df))
+    row = {t: k for k, t in enumerate(topic_ids)}
+    onehot = sparse.csr_matrix((np.ones(len(df)), ([row[t] for t in out["topic"]],
+                                                   np.arange(len(df)))),
+                               shape=(len(topic_ids), len(df)))
+    sources = df["source"].fillna("unknown").astype(str) if "source" in df else \
+        pd.Series("all", index=df.index)
+    per_source = pd.DataFrame({"topic": out["topic"].to_numpy(), "source": sources.to_numpy()}
+                              ).value_counts().rename("count").reset_index()
+    return {"doc_topics": out, "counts": (onehot @ counts).tocsr(), "per_source": per_source}
+
+
+def _ctfidf_words(counts: sparse.csr_matrix, vocabulary: list[str], topic_ids: list[int],
+                  top_n: int) -> dict[int, list[tuple[str, float]]]:
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    scores = sparse.csr_matrix(ClassTfidfTransformer(reduce_frequent_words=True)
+                               .fit_transform(counts))
+    words = np.asarray(vocabulary, dtype=object)
+    out = {}
+    for k, t in enumerate(topic_ids):
+        row = scores[k].toarray().ravel()
+        order = np.argsort(-row, kind="stable")[:top_n]
+        out[t] = [(str(words[j]), float(row[j])) for j in order if row[j] > 0]
+    return out
+
+
+def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=None,
+                             settings=None, name: str = "corpus",
+                             model_path: str | Path | None = None, client=None,
+                             progress: bool = False) -> TopicResult:
+    """The topics stage on a partitioned corpus whose embeddings are ``matrix_path`` (an
+    ``.npy``, row i = corpus row i): fitted on the sample, every document assigned on the
+    workers (``client``; None: here), words counted over all documents."""
+    settings = resolve(settings)
+    cfg = thaw(settings["topics"])
+    matrix_path = Path(matrix_path)
+    matrix = np.load(matrix_path, mmap_mode="r")
+    pos = sample_positions(parts.n_docs, cfg.get("fit_sample"), int(settings["seed"]))
+    if pos is None:  # the whole corpus: exactly the in-process stage
+        return build_topics(parts.to_pandas(), np.asarray(matrix), backend=backend,
+                            settings=settings, name=name, model_path=model_path)
+    sample = parts.take(pos)
+    result = build_topics(sample, np.asarray(matrix[pos]), backend=backend, settings=settings,
+                          name=name, model_path=model_path)
+    docs = documents(sample)
+    vocabulary = _vocabulary(model_path, docs, cfg)
+    fitted = result.doc_topics.assign(position=pos)
+    topic_ids = sorted(set(result.topic_info["topic"]) | set(result.centroids["topic"]))
+    bounds = np.cumsum([0] + [len(p) for p in parts.split(pos)])
+    items = [(i, fitted.iloc[a:b].reset_index(drop=True).copy())  # the part's sample docs
+             for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
+    done = run_tasks(client, _assign_task, items, desc="assign topics", progress=progress,
+                     parts=parts, matrix=matrix_path, centroids=result.centroids.copy(),
+                     vocabulary=vocabulary, topic_ids=topic_ids,
+                     ngram_range=tuple(cfg["ngram_range"]))
+    doc_topics = pd.concat([d["doc_topics"] for d in done], ignore_index=True)
+    counts = sum((d["counts"] for d in done[1:]), done[0]["counts"])
+    per_source = pd.concat([d["per_source"] for d in done]).groupby(
+        ["topic", "source"], as_index=False)["count"].sum()
+    return _extend(result, doc_topics, counts, per_source, vocabulary, topic_ids, docs, cfg,
+                   len(pos))
+
+
+def _extend(result: TopicResult, doc_topics, counts, per_source, vocabulary, topic_ids, docs,
+            cfg, n_sample: int) -> TopicResult:
+    """The sample's result with every document's topic, and words, sizes and topics per
+    outlet recounted over all documents."""
+    words = _ctfidf_words(counts, vocabulary, topic_ids, int(cfg["top_n_words"]))
+    recount = cfg["representation"] == "c-tf-idf"  # MMR / KeyBERT words stay the sample's
+    shown = display_forms(docs, {w for pairs in words.values() for w, _ in pairs})
+    sizes = doc_topics["topic"].value_counts()
+    info = result.topic_info.copy()
+    info["size"] = info["topic"].map(sizes).fillna(0).astype(int)
+    if recount:
+        info["words"] = info["topic"].map(lambda t: [w for w, _ in words.get(t, [])])
+        info["weights"] = info["topic"].map(lambda t: [s for _, s in words.get(t, [])])
+        info["display_words"] = info["words"].map(lambda ws: [shown[w] for w in ws])
+        info["label"] = [("outliers" if t == -1 else make_label(d, cfg["label_words"]))
+                         for t, d in zip(info["topic"], info["display_words"], strict=True)]
+    labels = dict(zip(info["topic"], info["label"], strict=True))
+    totals = per_source.groupby("source")["count"].transform("sum")
+    per_source = per_source.assign(
+        share=(per_source["count"] / totals).astype(float),
+        words=per_source["topic"].map(lambda t: ", ".join(info.set_index("topic")
+                                                           .at[t, "words"][:5])
+                                      if t in labels else ""))
+    result.doc_topics = doc_topics
+    result.topic_info = info
+    result.topics_per_source = per_source[["topic", "source", "count", "share", "words"]]
+    result.leaf_labels = [labels[t] for t in sorted(labels) if t != -1]
+    result.meta.update(n_docs=len(doc_topics), fit_sample=n_sample,
+                       assigned=len(doc_topics) - n_sample, metrics_on="sample",
+                       words_from="all documents" if recount else "sample")
+    return result
