@@ -29,6 +29,9 @@ Sample = Annotated[int | None, typer.Option(
 Set = Annotated[list[str] | None, typer.Option(
     "--set", help="A setting for this run, SECTION.KEY=VALUE (YAML value); repeatable.")]
 Force = Annotated[bool, typer.Option("--force", help="Recompute instead of reusing.")]
+Scheduler = Annotated[str | None, typer.Option(
+    help="Run on Dask: local | local:N (a LocalCluster of N workers) | tcp://host:8786 "
+         "(an existing cluster). Default: in process (setting compute.scheduler).")]
 Name = Annotated[str, typer.Argument(help="A named corpus, a corpus file or folder, or the "
                                           "name a corpus was loaded under.")]
 
@@ -54,11 +57,12 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
 
 
 def _open(name: str, sample: int | None = None, sets: list[str] | None = None,
-          progress: bool = False, **sections: dict[str, Any]):
+          progress: bool = False, scheduler: str | None = None, **sections: dict[str, Any]):
     """The pipeline for ``name`` with the command's options as settings overrides."""
     from conflict_narratives.pipeline import Pipeline
     from conflict_narratives.settings import deep_merge
 
+    sections["compute"] = {"scheduler": scheduler}
     overrides = {k: {o: v for o, v in opts.items() if v is not None}
                  for k, opts in sections.items()}
     overrides = deep_merge({k: v for k, v in overrides.items() if v}, parse_sets(sets))
@@ -87,14 +91,17 @@ def load(
     ] = None,
     sets: Set = None,
     force: Force = False,
+    scheduler: Scheduler = None,
 ) -> None:
-    """Load a corpus into one validated table; print the load report."""
+    """Load a corpus into one validated table (on a cluster: partitions); print the load
+    report."""
     from conflict_narratives.pipeline import Pipeline
 
     mapping = {k: v for k, v in {"text": text_col, "title": title_col, "date": date_col,
                                  "source": source_col, "doc_id": id_col}.items() if v}
     overrides = parse_sets(sets) | ({"corpus": {"dayfirst": dayfirst}}
-                                    if dayfirst is not None else {})
+                                    if dayfirst is not None else {}) | (
+        {"compute": {"scheduler": scheduler}} if scheduler else {})
     run = Pipeline(source, name=name, mapping=mapping or None, overrides=overrides)
     emit(run.load(force=force or bool(mapping)).result[1])
 
@@ -112,9 +119,10 @@ def embed(
     sample: Sample = None,
     sets: Set = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    scheduler: Scheduler = None,
 ) -> None:
     """Embed a corpus into the cache (data/interim/embeddings); print the run's stats."""
-    run = _open(name, sample, sets, progress,
+    run = _open(name, sample, sets, progress, scheduler,
                 embeddings={"backend": backend, "text_view": text_view})
     emit(run.embeddings.stats)
 
@@ -128,9 +136,11 @@ def topics(
     ] = False,
     sets: Set = None,
     force: Force = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Fit topics (data/processed/<name>/topics/); print their quality figures."""
-    done = _open(name, sample, sets).run_topics(force=force, stability=stability)
+    done = _open(name, sample, sets, scheduler=scheduler).run_topics(force=force,
+                                                                      stability=stability)
     emit(done.summary | {"cached": done.cached, "path": str(done.path)})
 
 
@@ -147,6 +157,7 @@ def timeline(
     sample: Sample = None,
     sets: Set = None,
     force: Force = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Topic prevalence, bursts and dated events (data/processed/<name>/timelines/)."""
     from conflict_narratives.common.periods import FREQS
@@ -156,15 +167,16 @@ def timeline(
     if evaluate and not name.startswith("t17:"):
         raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), "
                          f"not {name!r}")
-    done = _open(name, sample, sets, timelines={"freq": freq}).run_timelines(force=force)
+    done = _open(name, sample, sets, scheduler=scheduler,
+                 timelines={"freq": freq}).run_timelines(force=force)
     emit(done.summary | {"cached": done.cached, "path": str(done.path)})
 
 
 @app.command()
-def narratives(name: Name, sample: Sample = None, sets: Set = None, force: Force = False
-               ) -> None:
+def narratives(name: Name, sample: Sample = None, sets: Set = None, force: Force = False,
+               scheduler: Scheduler = None) -> None:
     """Outlet divergence, frames, actors and storylines (data/processed/<name>/narratives/)."""
-    done = _open(name, sample, sets).run_narratives(force=force)
+    done = _open(name, sample, sets, scheduler=scheduler).run_narratives(force=force)
     emit(done.summary | {"cached": done.cached, "path": str(done.path)})
 
 
@@ -183,9 +195,10 @@ def trace(
 
 
 @app.command()
-def run(name: Name, sample: Sample = None, sets: Set = None, force: Force = False) -> None:
+def run(name: Name, sample: Sample = None, sets: Set = None, force: Force = False,
+        scheduler: Scheduler = None) -> None:
     """The whole pipeline without notebooks: load → embed → topics → timelines → narratives."""
-    emit(_open(name, sample, sets, progress=True).run(force=force))
+    emit(_open(name, sample, sets, progress=True, scheduler=scheduler).run(force=force))
 
 
 @app.command()
@@ -196,9 +209,11 @@ def report(
         "--trace", help="A text file whose story notebook 04 traces.")] = None,
     sets: Set = None,
     force: Force = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Pipeline + executed notebooks + figures (PNG/SVG/PDF) + reports/<corpus>/index.html."""
-    emit(_open(name, sample, sets, progress=True).report(trace=trace_file, force=force))
+    emit(_open(name, sample, sets, progress=True, scheduler=scheduler).report(
+        trace=trace_file, force=force))
 
 
 USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError,

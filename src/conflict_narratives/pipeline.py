@@ -118,6 +118,8 @@ class Pipeline:
         key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
                        settings=self.settings.digest("corpus"), mapping=mapping)
         t0 = time.perf_counter()
+        if self.distributed:
+            return self._load_parts(saved, key, source, mapping, force, t0)
         if saved is not None and not force and (saved["key"] == key or source is None):
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
@@ -133,12 +135,69 @@ class Pipeline:
         self._runs["corpus"] = run
         return run
 
+    def _load_parts(self, saved, key, source, mapping, force, t0) -> StageRun:
+        """Stage 0 on the cluster: the partitioned corpus (``parts/``), reused while current."""
+        from conflict_narratives.corpus.partitioned import load_partitioned
+        from conflict_narratives.corpus.parts import Parts
+
+        path = self.store.corpus_dir(self.name)
+        current = saved is not None and saved.get("layout") == "parts" and \
+            (saved["key"] == key or source is None)
+        if current and not force:
+            report = self.store.read_load_report(self.name)
+            summary, cached = saved["summary"], True
+        else:
+            report = load_partitioned(self.source, path, name=self.name, mapping=mapping,
+                                      settings=self.settings, search=self.store.data_path(),
+                                      client=self.client, progress=self.progress)
+            summary = self.store.save_partitioned(self.name, report, key, mapping=mapping)
+            cached = False
+        run = StageRun("corpus", (Parts.open(path / "parts"), report), summary,
+                       time.perf_counter() - t0, cached, saved["key"] if cached else key, path)
+        self._runs["corpus"] = run
+        return run
+
+    # ------------------------------------------------------------ where the work runs
+    @property
+    def distributed(self) -> bool:
+        """True when ``compute.scheduler`` names a Dask cluster (``--scheduler``)."""
+        from conflict_narratives.compute import is_distributed
+
+        if is_distributed(self.settings):
+            if self.requested_sample:
+                raise ValueError("a sample is analysed in process: drop --scheduler "
+                                 "(compute.scheduler) or --sample")
+            return True
+        return False
+
+    @cached_property
+    def client(self):
+        """The Dask client for ``compute.scheduler`` (None in process), started on first
+        use and closed by :meth:`close` (or at exit); the dashboard link is printed."""
+        import atexit
+
+        from conflict_narratives import compute
+
+        client = compute.start(self.settings) if self.distributed else None
+        if client is not None:
+            atexit.register(compute.stop, client)
+        return client
+
+    def close(self) -> None:
+        """Stop the cluster this pipeline started (if any)."""
+        from conflict_narratives import compute
+
+        compute.stop(self.__dict__.pop("client", None))
+
     @cached_property
     def corpus(self) -> pd.DataFrame:
-        """The documents this run analyses (the seeded sample, when one is asked for)."""
+        """The documents this run analyses (the seeded sample, when one is asked for; on a
+        cluster the partitions read into one table, for the stages that still need it)."""
         from conflict_narratives.corpus import sample_corpus
 
         df = self.load().result[0]
+        if self.distributed:
+            return df.to_pandas()
         return sample_corpus(df, self.sample, int(self.settings["seed"]))
 
     @property
@@ -151,6 +210,8 @@ class Pipeline:
         """The sample size in effect (None: the whole corpus)."""
         from conflict_narratives.corpus import sample_size
 
+        if self.distributed:
+            return None
         return sample_size(self.load().result[0], self.requested_sample)
 
     @property
@@ -171,6 +232,17 @@ class Pipeline:
         it has them; computed on first use only."""
         from conflict_narratives.embeddings import embed_corpus
 
+        if self.distributed:
+            from conflict_narratives.embeddings.distributed import embed_partitions
+
+            key = make_key(corpus=self.load().key, seed=self.settings["seed"],
+                           settings=self.settings.digest("embeddings"),
+                           fit_sample=self.settings["topics"]["fit_sample"])
+            return embed_partitions(self.load().result[0],
+                                    self.store.stage_dir(self.name, "embeddings", key),
+                                    backend=self.backend, settings=self.settings,
+                                    cache_dir=self.store.embeddings_dir, client=self.client,
+                                    progress=self.progress)
         return embed_corpus(self.corpus, backend=self.backend, settings=self.settings,
                             progress=self.progress, cache_dir=self.store.embeddings_dir)
 
@@ -184,6 +256,10 @@ class Pipeline:
         if stage == "topics":
             parts |= {"corpus": self.load().key, "sample": self.sample,
                       "seed": self.settings["seed"]}
+            if self.distributed:  # past topics.fit_sample: fitted on a sample, assigned
+                size = self.settings["topics"]["fit_sample"]
+                parts["fitted_on"] = size if size and self.load().result[0].n_docs > size \
+                    else None
         else:
             parts["topics"] = self.key("topics")
         return make_key(**parts)
@@ -216,11 +292,19 @@ class Pipeline:
         from conflict_narratives import topics
 
         def build(path: Path):
-            result = topics.build_topics(
-                self.corpus, self.embeddings.matrix, backend=self.backend,
-                settings=self.settings, name=self.name, model_path=path / "model",
-                stability=stability)
-            return result, {"corpus": self.name, "n_docs": len(self.corpus),
+            if self.distributed:  # fitted on topics.fit_sample, assigned on the workers
+                from conflict_narratives.topics.scale import build_topics_partitioned
+
+                result = build_topics_partitioned(
+                    self.load().result[0], self.embeddings.stats["matrix"],
+                    backend=self.backend, settings=self.settings, name=self.name,
+                    model_path=path / "model", client=self.client, progress=self.progress)
+            else:
+                result = topics.build_topics(
+                    self.corpus, self.embeddings.matrix, backend=self.backend,
+                    settings=self.settings, name=self.name, model_path=path / "model",
+                    stability=stability)
+            return result, {"corpus": self.name, "n_docs": len(result.doc_topics),
                             **result.meta["metrics"]}
 
         return self._stage("topics", build, force or stability)

@@ -152,11 +152,28 @@ class Store:
         """A loaded corpus (``corpus.LoadResult``): the table, its rejects and the load
         report (``meta.json``), then the marker."""
         path = self.corpus_dir(result.name)
+        shutil.rmtree(path / "parts", ignore_errors=True)  # a partitioned load's
         self.write_tables(path, {"corpus": result.corpus, "rejects": result.rejects},
                           result.report)
         summary = {k: result.report.get(k) for k in LOAD_SUMMARY}
         self.mark(path, key, summary, float(result.report.get("seconds") or 0), **extra)
         return path
+
+    def save_partitioned(self, name: str, report: dict, key: str, **extra: Any) -> dict:
+        """Mark a partitioned load (``parts/`` and ``rejects.parquet``, written by
+        ``corpus.partitioned``) complete: the load report as ``meta.json``, then the marker.
+        Returns the summary."""
+        path = self.corpus_dir(name)
+        (path / "corpus.parquet").unlink(missing_ok=True)  # an in-process load's
+        write_json(path / META, report)
+        summary = {k: report.get(k) for k in LOAD_SUMMARY} | {
+            "partitions": report.get("partitions")}
+        self.mark(path, key, summary, float(report.get("seconds") or 0), layout="parts",
+                  **extra)
+        return summary
+
+    def read_load_report(self, name: str) -> dict:
+        return json.loads((self.corpus_dir(name) / META).read_text(encoding="utf-8"))
 
     def read_corpus(self, name: str) -> tuple[pd.DataFrame, dict]:
         """The saved corpus table and its load report, handing Arrow's decoding buffers back
@@ -167,7 +184,9 @@ class Store:
         if self.marker(path) is None:
             raise FileNotFoundError(f"no loaded corpus {name!r} in {path} "
                                     "(run `conflict-narratives load SOURCE --name NAME`)")
-        df = pd.read_parquet(path / "corpus.parquet")
+        parts = sorted((path / "parts").glob("part-*.parquet"))  # a partitioned load
+        df = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts \
+            else pd.read_parquet(path / "corpus.parquet")
         pa.default_memory_pool().release_unused()
         return df, json.loads((path / META).read_text(encoding="utf-8"))
 
