@@ -122,7 +122,7 @@ def gather(client, futures: list, desc: str, progress: bool = True) -> list:
     with tqdm(total=len(futures), desc=desc, unit="part", disable=not progress) as bar:
         for future in as_completed(futures):
             if future.status == "error":
-                future.result()  # raises the task's exception here
+                client.gather(future)  # raises the task's exception here
             bar.update(1)
     return client.gather(futures)
 

@@ -73,12 +73,13 @@ class Pipeline:
 
     ``sample`` analyses a seeded random sample of that many documents (the whole corpus
     when it has no more); ``overrides`` are deep-merged into the settings (CLI options);
-    ``mapping`` names input columns (``{"text": "body"}``), remembered with the corpus."""
+    ``mapping`` names input columns (``{"text": "body"}``), remembered with the corpus;
+    ``client``: a ``distributed.Client`` to run on (else ``compute.scheduler`` decides)."""
 
     def __init__(self, source, *, name: str | None = None, sample: int | None = None,
                  settings: Settings | dict | None = None, overrides: dict | None = None,
                  mapping: dict | None = None, store: Store | None = None,
-                 progress: bool = False):
+                 progress: bool = False, client=None):
         from conflict_narratives.corpus import default_name
 
         if isinstance(source, pd.DataFrame) and not name:
@@ -93,6 +94,8 @@ class Pipeline:
         self.mapping = mapping
         self.progress = progress
         self._runs: dict[str, StageRun] = {}
+        if client is not None:
+            self.__dict__["client"] = client  # the caller's cluster: never closed here
 
     def __repr__(self) -> str:
         return (f"Pipeline({self.name!r}, sample={self.requested_sample}, "
@@ -163,7 +166,7 @@ class Pipeline:
         """True when ``compute.scheduler`` names a Dask cluster (``--scheduler``)."""
         from conflict_narratives.compute import is_distributed
 
-        if is_distributed(self.settings):
+        if is_distributed(self.settings) or self.__dict__.get("client") is not None:
             if self.requested_sample:
                 raise ValueError("a sample is analysed in process: drop --scheduler "
                                  "(compute.scheduler) or --sample")
@@ -181,13 +184,17 @@ class Pipeline:
         client = compute.start(self.settings) if self.distributed else None
         if client is not None:
             atexit.register(compute.stop, client)
+            self._owns_client = True
         return client
+
+    _owns_client = False
 
     def close(self) -> None:
         """Stop the cluster this pipeline started (if any)."""
         from conflict_narratives import compute
 
-        compute.stop(self.__dict__.pop("client", None))
+        if self._owns_client:
+            compute.stop(self.__dict__.pop("client", None))
 
     @cached_property
     def corpus(self) -> pd.DataFrame:

@@ -275,10 +275,10 @@ def _stream_chunks(chunks, spec, name, mapping, cs, staging, client, progress):
 
             wait(list(pending.values()), return_when="FIRST_COMPLETED")
             for k in [k for k, f in pending.items() if f.done()]:
-                results[k] = pending.pop(k).result()
+                results[k] = client.gather(pending.pop(k))
                 bar.update(1)
     for k, future in pending.items():
-        results[k] = future.result()
+        results[k] = client.gather(future)
         bar.update(1)
     bar.close()
     if recipe is None:

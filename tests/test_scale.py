@@ -1,0 +1,210 @@
+"""The pipeline on a Dask cluster: the same results as in process, bad input handled alike,
+finished partitions kept when a worker or a run dies."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conflict_narratives import compute
+from conflict_narratives.corpus import load_corpus, sample_corpus
+from conflict_narratives.corpus.partitioned import load_partitioned
+from conflict_narratives.corpus.parts import Parts, sample_positions
+from conflict_narratives.embeddings import embed_corpus, get_backend
+from conflict_narratives.embeddings.distributed import embed_partitions
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.settings import Settings
+from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
+from conflict_narratives.topics.assign import assign_nearest
+from conflict_narratives.topics.scale import build_topics_partitioned
+
+pytestmark = pytest.mark.xdist_group("cluster")  # one 2-worker cluster at a time
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpora"
+FIXTURES = ROOT / "tests" / "fixtures" / "corpus"
+FAST = {"embeddings": {"backend": "tfidf-lsa", "lsa_dim": 32},
+        "topics": {"doc_map": {"enabled": False}}}
+
+
+def _roundtrip(df: pd.DataFrame) -> pd.DataFrame:
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return pd.read_parquet(buffer)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A 2-worker LocalCluster, joined by address (as an existing cluster would be)."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", memory_limit="2GB") as lc, Client(lc) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def fa_kes(cluster, tmp_path_factory):
+    """fa-kes loaded on the cluster in partitions of 100 rows (and its load report)."""
+    out = tmp_path_factory.mktemp("fa-kes")
+    settings = Settings.defaults().replace(FAST | {"compute": {"partition_rows": 100}})
+    report = load_partitioned("fa-kes", out, settings=settings, search=[SHARED],
+                              client=cluster)
+    return Parts.open(out / "parts"), report, out
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_DATA, str(SHARED))
+    monkeypatch.setenv(ENV_HOME, str(tmp_path))
+    return Store(tmp_path)
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in FIXTURES.iterdir()
+                                          if p.suffix != ".py"))
+def test_partitioned_load_equals_the_in_process_load(source, tmp_path):
+    """Every fixture (CSV, cp1256, JSON, JSONL.gz with a malformed line, Parquet, Excel,
+    day-first TSV, duplicates, a .txt folder with undecodable and empty files) in
+    partitions of 3 rows: the same rows, rejects (reasons and details) and report."""
+    settings = Settings.defaults().replace({"compute": {"partition_rows": 3}})
+    ref = load_corpus(str(FIXTURES / source), settings=settings)
+    report = load_partitioned(str(FIXTURES / source), tmp_path, settings=settings)
+    parts = Parts.open(tmp_path / "parts")
+    pd.testing.assert_frame_equal(parts.to_pandas(), _roundtrip(ref.corpus))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "rejects.parquet"),
+                                  _roundtrip(ref.rejects))
+    for key in ("rows_in", "kept", "rejected", "duplicates", "dayfirst",
+                "dayfirst_evidence", "date_min", "date_max", "languages", "sources",
+                "encoding", "header_lines_parsed"):
+        assert report[key] == ref.report[key], key
+    assert report["rows_in"] == report["kept"] + report["rejected_total"]
+
+
+def test_duplicates_across_partitions_are_found_on_the_cluster(fa_kes):
+    """fa-kes in partitions of 100 on 2 workers: its 12 duplicate ids, 4 exact and 10
+    near-duplicates are the in-process ones, with the same kept copies and corpus."""
+    parts, report, out = fa_kes
+    ref = load_corpus("fa-kes", search=[SHARED])
+    assert report["partitions"] == len(parts) == 9
+    assert report["rejected"] == ref.report["rejected"] == {
+        "duplicate_id": 12, "near_duplicate": 10, "duplicate_text": 4}
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "rejects.parquet"),
+                                  _roundtrip(ref.rejects))
+    pd.testing.assert_frame_equal(parts.to_pandas(), _roundtrip(ref.corpus))
+
+
+def test_bad_input_gets_the_in_process_errors(tmp_path):
+    bad = tmp_path / "notes.docx"
+    bad.write_bytes(b"PK")
+    no_text = tmp_path / "no_text.csv"
+    no_text.write_text("id,when\n1,2020-01-01\n", encoding="utf-8")
+    for source in (bad, no_text, tmp_path / "missing.csv"):
+        with pytest.raises((ValueError, FileNotFoundError)) as whole:
+            load_corpus(str(source))
+        with pytest.raises(type(whole.value)) as parted:
+            load_partitioned(str(source), tmp_path / "out")
+        assert str(parted.value) == str(whole.value)
+
+
+def test_scheduler_setting_is_checked():
+    assert compute.parse_scheduler(None) == ("process", None)
+    assert compute.parse_scheduler("local:3") == ("local", 3)
+    assert compute.parse_scheduler("tcp://10.0.0.5:8786") == ("address", "tcp://10.0.0.5:8786")
+    for bad in ("local:0", "local:x", "cluster", "tcp://"):
+        with pytest.raises(ValueError, match="compute.scheduler"):
+            compute.parse_scheduler(bad)
+
+
+@pytest.mark.slow
+def test_cluster_run_matches_in_process(cluster, store, tmp_path):
+    """`run fa-kes --scheduler local:2` (here: the test's 2-worker LocalCluster, handed to
+    the pipeline): the same topic assignments, prevalence and events as in process (the
+    corpus in 5 partitions)."""
+    home_b = tmp_path / "b"
+    cluster_run = Pipeline("fa-kes", store=Store(home_b), client=cluster,
+                           overrides=FAST | {"compute": {"partition_rows": 200}})
+    assert cluster_run.distributed and cluster_run.load().result[0].n_docs == 778
+    assert len(cluster_run.load().result[0]) == 5
+    in_process = Pipeline("fa-kes", store=store, overrides=FAST)
+    assert not in_process.distributed
+    for stage in ("topics", "timelines"):
+        a, b = in_process.stage(stage).result, cluster_run.stage(stage).result
+        tables = ("doc_topics", "topic_info") if stage == "topics" else \
+            ("prevalence", "prevalence_by_source", "bursts", "events")
+        for table in tables:
+            pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+    cluster_run.close()
+    assert cluster.status == "running"  # the caller's cluster is left alone
+    # the in-process pipeline reads the partitioned load too
+    again = Pipeline("fa-kes", store=Store(home_b), overrides=FAST)
+    assert again.load().cached and len(again.corpus) == 778
+
+
+def test_fit_on_a_sample_then_assign_everything(cluster, fa_kes, tmp_path):
+    """Past topics.fit_sample the topics are fitted on the seeded sample in-process
+    sampling draws, and every other document goes to its nearest centroid on the workers;
+    sizes are counted over all documents."""
+    settings = Settings.defaults().replace(FAST | {"topics": {"fit_sample": 500}})
+    parts = fa_kes[0]
+    backend = get_backend(settings=settings)
+    emb = embed_partitions(parts, tmp_path / "emb", backend=backend, settings=settings,
+                           cache_dir=tmp_path / "cache", client=cluster)
+    result = build_topics_partitioned(parts, emb.stats["matrix"], backend=backend,
+                                      settings=settings, name="fa-kes", client=cluster)
+    assert result.meta["fit_sample"] == 500 and result.meta["assigned"] == 278
+    corpus, matrix = parts.to_pandas(), np.load(emb.stats["matrix"])
+    sample = sample_corpus(corpus, 500, 42)
+    pos = sample_positions(len(corpus), 500, 42)
+    assert sample["doc_id"].tolist() == corpus["doc_id"].iloc[pos].tolist()
+    fitted = result.doc_topics.iloc[pos]
+    assert fitted["doc_id"].tolist() == sample["doc_id"].tolist()
+    assert np.isfinite(fitted["x"]).all() or not settings["topics"]["doc_map"]["enabled"]
+    expected, sims = assign_nearest(matrix, result.centroids)
+    rest = np.setdiff1d(np.arange(len(corpus)), pos)
+    np.testing.assert_array_equal(result.doc_topics["topic"].to_numpy()[rest], expected[rest])
+    np.testing.assert_allclose(result.doc_topics["probability"].to_numpy()[rest], sims[rest],
+                               rtol=1e-6)
+    assert result.topic_info["size"].sum() == 778  # sizes and words over all documents
+    assert result.meta["metrics_on"] == "sample" and result.meta["words_from"] == \
+        "all documents"
+
+
+def test_a_killed_worker_or_run_loses_no_finished_partition(cluster, fa_kes, tmp_path):
+    """A worker killed before its tasks run: the scheduler retries them elsewhere (the nanny
+    restarts it). A run killed mid-way (a partition's matrix missing): the rerun embeds
+    nothing again — finished partitions are reused, the rest comes from the shared cache."""
+    settings = Settings.defaults().replace(FAST)
+    parts = fa_kes[0]
+    pids = cluster.run(os.getpid)
+    os.kill(next(iter(pids.values())), signal.SIGKILL)
+    backend = get_backend(settings=settings)
+    first = embed_partitions(parts, tmp_path / "emb", backend=backend, settings=settings,
+                             cache_dir=tmp_path / "cache", client=cluster)
+    assert first.stats["n_computed"] == 778
+    (tmp_path / "emb" / "emb-00002.npy").unlink()
+    again = embed_partitions(parts, tmp_path / "emb", backend=backend, settings=settings,
+                             cache_dir=tmp_path / "cache", client=cluster)
+    assert again.stats["partitions_reused"] == 8 and again.stats["n_computed"] == 0
+    np.testing.assert_array_equal(np.asarray(first.matrix), np.asarray(again.matrix))
+    ref = embed_corpus(parts.to_pandas(), backend=backend, settings=settings,
+                       cache_dir=tmp_path / "cache", progress=False)
+    np.testing.assert_array_equal(ref.matrix, np.asarray(again.matrix))
+    shards = list((tmp_path / "cache").rglob("*.npz"))
+    assert shards and not list((tmp_path / "cache").rglob(".tmp-*"))
+
+
+def test_cli_rejects_a_bad_scheduler_in_one_line(tmp_path, monkeypatch, capsys):
+    from conflict_narratives.cli import main
+
+    monkeypatch.setenv(ENV_HOME, str(tmp_path))
+    monkeypatch.setenv(ENV_DATA, str(SHARED))
+    with pytest.raises(SystemExit) as done:
+        main(["run", "fa-kes", "--scheduler", "galaxy"])
+    assert done.value.code == 2
+    assert "compute.scheduler 'galaxy'" in capsys.readouterr().err
