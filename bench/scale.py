@@ -1,0 +1,211 @@
+"""Past one machine: the pipeline in process vs on a 2-worker Dask LocalCluster, on 100k,
+300k and 1M documents -> reports/benchmarks/scale.md (+ scale.json).
+
+    python -m bench.scale                                  # 100k, 300k, 1M; both modes
+    python -m bench.scale --sizes 100000 --modes process local:2 --stages load embed topics
+
+Corpora are made from ant-multisource (31,525 Arabic articles) by replication and
+perturbation, so deduplication does not collapse them: copy r of an article gets the id
+``<docno>-r<r>``, its date moved r years later (the corpus spans years, as an archive
+does) and 10% of its words (title and body) replaced by words drawn at random from the
+whole corpus (a 3-word-shingle Jaccard of about 0.6 with the original: below the 0.9
+near-duplicate threshold). Each (size, mode) runs in a fresh process and a fresh project
+folder; the client's peak RSS is its own high-water mark, each worker's is polled every
+0.5 s (psutil), disk is what the run wrote (corpus, embeddings, cache, stage results).
+Embeddings: ``tfidf-lsa`` (USE-M on 2 cores embeds ~40 full articles/s: 1M would take
+~7 h), fitted on the ``topics.fit_sample`` sample on the cluster path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.common import machine, md_table
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpora"
+SOURCE = SHARED / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
+OUT = ROOT / "reports" / "benchmarks"
+STAGES = ("load", "embed", "topics", "timelines")
+SETTINGS = {"embeddings": {"backend": "tfidf-lsa"}, "topics": {"doc_map": {"enabled": False}}}
+
+
+def make_corpus(n_docs: int, path: Path, seed: int = 0, edit: float = 0.1) -> Path:
+    """``n_docs`` rows of perturbed ant-multisource copies as a gzipped CSV (see above)."""
+    if path.is_file():
+        return path
+    base = pd.read_csv(SOURCE, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    pool = np.array(" ".join(base["text"].sample(3000, random_state=seed)).split())
+    dates = pd.to_datetime(base["datetime"], errors="coerce", utc=True)
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", newline="") as fh:
+        done, r = 0, 0
+        while done < n_docs:
+            part = base.iloc[: n_docs - done].copy()
+            if r:
+                part["docno"] = part["docno"] + f"-r{r}"
+                part["datetime"] = (dates.iloc[: len(part)] + pd.DateOffset(years=r)).map(
+                    lambda d: d.isoformat() if pd.notna(d) else "")
+                for col in ("title", "text"):
+                    part[col] = [_perturb(t, rng, pool, edit) for t in part[col]]
+            part.to_csv(fh, index=False, header=done == 0)
+            done += len(part)
+            r += 1
+    tmp.rename(path)
+    return path
+
+
+def _perturb(text: str, rng, pool: np.ndarray, edit: float) -> str:
+    words = text.split()
+    if not words:
+        return text
+    k = max(1, int(len(words) * edit))
+    for i, w in zip(rng.choice(len(words), k, replace=False), rng.choice(pool, k), strict=True):
+        words[i] = w
+    return " ".join(words)
+
+
+class WorkerPeaks:
+    """Peak RSS of each child process (the cluster's workers), polled in a thread."""
+
+    def __init__(self, every: float = 0.5):
+        import psutil
+
+        self.me, self.every, self.peaks, self._stop = psutil.Process(), every, {}, False
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def _poll(self):
+        import psutil
+
+        while not self._stop:
+            for child in self.me.children(recursive=True):
+                try:
+                    rss = child.memory_info().rss
+                except psutil.Error:
+                    continue
+                self.peaks[child.pid] = max(self.peaks.get(child.pid, 0), rss)
+            time.sleep(self.every)
+
+    def stop(self) -> dict[int, float]:
+        self._stop = True
+        self.thread.join()
+        return {pid: round(v / 2**20) for pid, v in self.peaks.items() if v > 200 * 2**20}
+
+
+def _du(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def run_one(size: int, mode: str, stages: list[str], corpus: Path) -> dict:
+    """One (size, mode) in this process: wall time per stage, peaks, disk."""
+    from conflict_narratives.pipeline import Pipeline
+    from conflict_narratives.store import Store
+
+    home = Path(tempfile.mkdtemp(prefix=f"scale-{size}-"))
+    overrides = SETTINGS | ({"compute": {"scheduler": mode}} if mode != "process" else {})
+    peaks = WorkerPeaks()
+    run = Pipeline(str(corpus), name=f"scale{size}", store=Store(home), overrides=overrides)
+    seconds, out = {}, {"size": size, "mode": mode}
+    steps = {"load": run.load, "embed": lambda: run.embeddings,
+             "topics": run.run_topics, "timelines": run.run_timelines}
+    for stage in stages:
+        t0 = time.perf_counter()
+        steps[stage]()
+        seconds[stage] = round(time.perf_counter() - t0, 1)
+    out["kept"] = run.load().summary["kept"]
+    out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in stages else None
+    run.close()
+    workers = peaks.stop()
+    out |= {"seconds": seconds, "client_peak_mb": round(resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "worker_peak_mb": sorted(workers.values(), reverse=True) if mode != "process" else [],
+        "disk_mb": _du(home / "data")}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--modes", nargs="+", default=["process", "local:2"])
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
+    parser.add_argument("--timeout", type=int, default=4 * 3600, help="per run, seconds")
+    parser.add_argument("--one", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(int(args.one[0]), args.one[1], args.stages,
+                                 Path(args.corpus))))
+        return
+    data = Path(tempfile.gettempdir()) / "cn-scale"
+    data.mkdir(exist_ok=True)
+    info = machine()
+    rows = []
+    for size in args.sizes:
+        t0 = time.perf_counter()
+        corpus = make_corpus(size, data / f"ant-x{size}.csv.gz")
+        print(f"corpus {size}: {time.perf_counter() - t0:.0f} s", flush=True)
+        for mode in args.modes:
+            cmd = [sys.executable, "-m", "bench.scale", "--one", str(size), mode,
+                   "--corpus", str(corpus), "--stages", *args.stages]
+            env = os.environ | {"HF_HUB_OFFLINE": "1"}
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                                      timeout=args.timeout, cwd=ROOT)
+                line = done.stdout.strip().splitlines()[-1] if done.returncode == 0 else None
+                row = json.loads(line) if line else {"size": size, "mode": mode,
+                                                     "error": done.stderr[-300:]}
+            except subprocess.TimeoutExpired:
+                row = {"size": size, "mode": mode, "error": f"over {args.timeout} s"}
+            print(row, flush=True)
+            rows.append(row)
+            _write(rows, info, args)
+
+
+def _write(rows: list[dict], info: dict, args) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "scale.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=1))
+    table = []
+    for r in rows:
+        s = r.get("seconds", {})
+        total = sum(s.values()) if s else None
+        table.append({"docs": f"{r['size']:,}", "mode": r["mode"], "kept": r.get("kept", ""),
+                      **{f"{k} s": s.get(k, "") for k in args.stages},
+                      "ms/doc": round(1000 * total / r["size"], 2) if total else "",
+                      "client peak MB": r.get("client_peak_mb", ""),
+                      "worker peak MB": ", ".join(map(str, r.get("worker_peak_mb", []))),
+                      "disk MB": r.get("disk_mb", ""), "note": r.get("error", "")[:80]})
+    text = [
+        "# Scale: in process vs a Dask LocalCluster",
+        "",
+        f"Machine: {info['nproc']} cores ({info['cpu']}), {info['ram_gb']} GB RAM, shared with "
+        f"other engineers (load average at start {info['load_avg_at_start'][0]:.1f}): "
+        "absolute times are inflated; compare the two modes of one size.",
+        f"Command: `python -m bench.scale --sizes {' '.join(map(str, args.sizes))} --modes "
+        f"{' '.join(args.modes)} --stages {' '.join(args.stages)}`.",
+        "Settings: embeddings `tfidf-lsa`, `topics.doc_map` off, defaults otherwise "
+        "(`compute.partition_rows` 50,000, `topics.fit_sample` 50,000, 2 GB per worker).",
+        "",
+        md_table(pd.DataFrame(table)),
+        "",
+        (__doc__ or "").split("\n\n", 2)[2].strip(),
+    ]
+    (OUT / "scale.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
