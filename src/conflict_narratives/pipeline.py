@@ -121,9 +121,9 @@ class Pipeline:
         key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
                        settings=self.settings.digest("corpus"), mapping=mapping)
         t0 = time.perf_counter()
-        if self.distributed:
-            return self._load_parts(saved, key, source, mapping, force, t0)
-        if saved is not None and not force and (saved["key"] == key or source is None):
+        if self.distributed:  # partitions (parts/), streamed and cleaned on the workers
+            df, report, summary, cached = self._load_parts(saved, key, source, mapping, force)
+        elif saved is not None and not force and (saved["key"] == key or source is None):
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
         else:
@@ -138,27 +138,20 @@ class Pipeline:
         self._runs["corpus"] = run
         return run
 
-    def _load_parts(self, saved, key, source, mapping, force, t0) -> StageRun:
-        """Stage 0 on the cluster: the partitioned corpus (``parts/``), reused while current."""
+    def _load_parts(self, saved, key, source, mapping, force):
         from conflict_narratives.corpus.partitioned import load_partitioned
         from conflict_narratives.corpus.parts import Parts
 
         path = self.store.corpus_dir(self.name)
-        current = saved is not None and saved.get("layout") == "parts" and \
-            (saved["key"] == key or source is None)
-        if current and not force:
-            report = self.store.read_load_report(self.name)
-            summary, cached = saved["summary"], True
-        else:
-            report = load_partitioned(self.source, path, name=self.name, mapping=mapping,
-                                      settings=self.settings, search=self.store.data_path(),
-                                      client=self.client, progress=self.progress)
-            summary = self.store.save_partitioned(self.name, report, key, mapping=mapping)
-            cached = False
-        run = StageRun("corpus", (Parts.open(path / "parts"), report), summary,
-                       time.perf_counter() - t0, cached, saved["key"] if cached else key, path)
-        self._runs["corpus"] = run
-        return run
+        if not force and saved is not None and saved.get("layout") == "parts" and \
+                (saved["key"] == key or source is None):
+            return (Parts.open(path / "parts"), self.store.read_load_report(self.name),
+                    saved["summary"], True)
+        report = load_partitioned(self.source, path, name=self.name, mapping=mapping,
+                                  settings=self.settings, search=self.store.data_path(),
+                                  client=self.client, progress=self.progress)
+        summary = self.store.save_partitioned(self.name, report, key, mapping=mapping)
+        return Parts.open(path / "parts"), report, summary, False
 
     # ------------------------------------------------------------ where the work runs
     @property
