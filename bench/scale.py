@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> None:
     data = Path(tempfile.gettempdir()) / "cn-scale"
     data.mkdir(exist_ok=True)
     info = machine()
-    rows = []
+    rows = []  # earlier runs' rows are kept (with their machine load) unless measured again
+    old = json.loads((OUT / "scale.json").read_text()) if (OUT / "scale.json").is_file() \
+        else {"rows": []}
     for size in args.sizes:
         t0 = time.perf_counter()
         corpus = make_corpus(size, data / f"ant-x{size}.csv.gz")
@@ -171,9 +173,12 @@ def main(argv: list[str] | None = None) -> None:
                                                      "error": done.stderr[-300:]}
             except subprocess.TimeoutExpired:
                 row = {"size": size, "mode": mode, "error": f"over {args.timeout} s"}
+            row["load_avg"] = round(os.getloadavg()[0], 1)
             print(row, flush=True)
             rows.append(row)
-            _write(rows, info, args)
+            kept = [r for r in old["rows"] if (r["size"], r["mode"]) not in
+                    {(x["size"], x["mode"]) for x in rows}]
+            _write(sorted(kept + rows, key=lambda r: (r["size"], r["mode"])), info, args)
 
 
 def _write(rows: list[dict], info: dict, args) -> None:
@@ -188,7 +193,8 @@ def _write(rows: list[dict], info: dict, args) -> None:
                       "ms/doc": round(1000 * total / r["size"], 2) if total else "",
                       "client peak MB": r.get("client_peak_mb", ""),
                       "worker peak MB": ", ".join(map(str, r.get("worker_peak_mb", []))),
-                      "disk MB": r.get("disk_mb", ""), "note": r.get("error", "")[:80]})
+                      "disk MB": r.get("disk_mb", ""), "load avg": r.get("load_avg", ""),
+                      "note": r.get("error", "")[:80]})
     text = [
         "# Scale: in process vs a Dask LocalCluster",
         "",
