@@ -115,6 +115,12 @@ def timeline_figures(result) -> Iterator[Panel]:
                     "The fifteen strongest events, each with its most central headline.")
 
 
+def _outlets_with_counts(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (one row per outlet) with each row named "outlet (documents)"."""
+    n_docs = counts.groupby("source")["n_docs"].first()
+    return table.set_axis([compose_label(s, n_docs[s]) for s in table.index], axis=0)
+
+
 def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
     """Outlet × topic, outlet divergence, outlet × frame, frames over time, the actor
     network, a multi-outlet storyline and (given ``traced``, a ``Pipeline.trace`` result
@@ -130,10 +136,8 @@ def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
         table = dist[dist["topic"].isin(top)].pivot_table(
             index="source", columns="topic", values="share", fill_value=0)[list(top)]
         table.columns = [topic_label(t, label.get(t)) for t in table.columns]
-        n_docs = dist.groupby("source")["n_docs"].first()
-        table.index = [compose_label(s, n_docs[s]) for s in table.index]
         yield Panel("narratives_outlet_topic",
-                    heatmap(table, fmt=".0%",
+                    heatmap(_outlets_with_counts(table, dist), fmt=".0%",
                             title="Outlet × topic: share of each outlet's documents"),
                     "Share of each outlet's documents in the twelve largest topics.")
     if "outlet_divergence" in result.tables and len(result["outlet_divergence"]):
@@ -145,10 +149,8 @@ def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
     if len(shares):
         table = shares.pivot(index="source", columns="frame", values="share")
         table = table[[c for c in [*result.summary["frames"]["names"], "none"] if c in table]]
-        n_docs = shares.groupby("source")["n_docs"].first()
-        table.index = [compose_label(s, n_docs[s]) for s in table.index]
         yield Panel("narratives_outlet_frame",
-                    heatmap(table, fmt=".0%",
+                    heatmap(_outlets_with_counts(table, shares), fmt=".0%",
                             title="Outlet × frame: share of each outlet's documents"),
                     "Share of each outlet's documents told in each frame.")
     over_time = result["frame_shares_time"]
