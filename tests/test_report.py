@@ -101,7 +101,7 @@ def test_index_links_only_to_existing_files(built):
     links = re.findall(r"href='([^']+\.(?:png|svg|pdf))'", page)
     stems = {Path(link).stem for link in links}
     assert {"documents_over_time", "topic_sizes", "timeline_topic_shares",
-            "narratives_outlet_frame", "narratives_trace_seed"} <= stems
+            "narratives_outlet_frame"} <= stems
     for stem in stems:  # every figure in all three formats
         assert {f"{stem}.{ext}" for ext in ("png", "svg", "pdf")} <= {Path(x).name for x in links}
     assert "settings.yaml" in page and "text_view" in page  # settings echoed

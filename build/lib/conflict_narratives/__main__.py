@@ -1,0 +1,3 @@
+from conflict_narratives.cli import main
+
+main()

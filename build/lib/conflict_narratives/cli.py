@@ -1,0 +1,226 @@
+"""The ``conflict-narratives`` command line: one subcommand per stage, all through the pipeline.
+
+Options that shape a result (``--freq``, ``--backend``, ``--set topics.min_cluster_size=50``)
+become settings of the run, and so part of each stage's key: a later command reuses a saved
+result only when it was made with the same settings. Stage modules are imported inside each
+command, so ``--help`` stays fast. A mistake in the input is reported in one line (exit 2);
+``-v`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+app = typer.Typer(
+    help="Topic and narrative analysis of conflict reporting (Arabic first).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Sample = Annotated[int | None, typer.Option(
+    help="Analyse a seeded random sample of this many documents.")]
+Set = Annotated[list[str] | None, typer.Option(
+    "--set", help="A setting for this run, SECTION.KEY=VALUE (YAML value); repeatable.")]
+Force = Annotated[bool, typer.Option("--force", help="Recompute instead of reusing.")]
+Name = Annotated[str, typer.Argument(help="A named corpus, a corpus file or folder, or the "
+                                          "name a corpus was loaded under.")]
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """Print a summary as JSON (UTF-8, Arabic unescaped)."""
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_sets(items: list[str] | None) -> dict[str, Any]:
+    """``["topics.min_cluster_size=50", "seed=7"]`` → nested overrides (values read as YAML)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise ValueError(f"--set {item!r}: expected SECTION.KEY=VALUE")
+        *parents, leaf = path.strip().split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(value)
+    return out
+
+
+def _open(name: str, sample: int | None = None, sets: list[str] | None = None,
+          progress: bool = False, **sections: dict[str, Any]):
+    """The pipeline for ``name`` with the command's options as settings overrides."""
+    from conflict_narratives.pipeline import Pipeline
+    from conflict_narratives.settings import deep_merge
+
+    overrides = {k: {o: v for o, v in opts.items() if v is not None}
+                 for k, opts in sections.items()}
+    overrides = deep_merge({k: v for k, v in overrides.items() if v}, parse_sets(sets))
+    return Pipeline(name, sample=sample, overrides=overrides, progress=progress)
+
+
+@app.callback()
+def callback(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+
+
+@app.command()
+def load(
+    source: Annotated[str, typer.Argument(help="A file, a .txt folder, or a named corpus.")],
+    name: Annotated[str | None, typer.Option(help="Name to save under data/processed/.")] = None,
+    text_col: Annotated[str | None, typer.Option(help="Column holding the body text.")] = None,
+    title_col: Annotated[str | None, typer.Option()] = None,
+    date_col: Annotated[str | None, typer.Option()] = None,
+    source_col: Annotated[str | None, typer.Option(help="Column naming the outlet.")] = None,
+    id_col: Annotated[str | None, typer.Option()] = None,
+    dayfirst: Annotated[
+        bool | None, typer.Option("--dayfirst/--monthfirst", help="D/M/YYYY or M/D/YYYY dates.")
+    ] = None,
+    sets: Set = None,
+    force: Force = False,
+) -> None:
+    """Load a corpus into one validated table; print the load report."""
+    from conflict_narratives.pipeline import Pipeline
+
+    mapping = {k: v for k, v in {"text": text_col, "title": title_col, "date": date_col,
+                                 "source": source_col, "doc_id": id_col}.items() if v}
+    overrides = parse_sets(sets) | ({"corpus": {"dayfirst": dayfirst}}
+                                    if dayfirst is not None else {})
+    run = Pipeline(source, name=name, mapping=mapping or None, overrides=overrides)
+    emit(run.load(force=force or bool(mapping)).result[1])
+
+
+@app.command()
+def embed(
+    name: Name,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="use-m | e5-small | tfidf-lsa | sentence-transformers:<name-or-path>."),
+    ] = None,
+    text_view: Annotated[
+        str | None, typer.Option(help="title-lead | first-chars | full | paragraphs.")
+    ] = None,
+    sample: Sample = None,
+    sets: Set = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Embed a corpus into the cache (data/interim/embeddings); print the run's stats."""
+    run = _open(name, sample, sets, progress,
+                embeddings={"backend": backend, "text_view": text_view})
+    emit(run.embeddings.stats)
+
+
+@app.command()
+def topics(
+    name: Name,
+    sample: Sample = None,
+    stability: Annotated[
+        bool, typer.Option("--stability/--no-stability", help="Refit with seed+1; report ARI.")
+    ] = False,
+    sets: Set = None,
+    force: Force = False,
+) -> None:
+    """Fit topics (data/processed/<name>/topics/); print their quality figures."""
+    done = _open(name, sample, sets).run_topics(force=force, stability=stability)
+    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+
+
+@app.command()
+def timeline(
+    name: Name,
+    freq: Annotated[
+        str | None, typer.Option(help="day | week | month (default: from the corpus span).")
+    ] = None,
+    evaluate: Annotated[
+        bool, typer.Option("--evaluate", help="Require reference timelines (t17:<Topic>); "
+                                              "their scores are added whenever they exist.")
+    ] = False,
+    sample: Sample = None,
+    sets: Set = None,
+    force: Force = False,
+) -> None:
+    """Topic prevalence, bursts and dated events (data/processed/<name>/timelines/)."""
+    from conflict_narratives.common.periods import FREQS
+
+    if freq is not None and freq not in FREQS:
+        raise ValueError(f"unknown freq {freq!r}; choose one of {list(FREQS)}")
+    if evaluate and not name.startswith("t17:"):
+        raise ValueError(f"--evaluate needs a t17:<Topic> corpus (reference timelines), "
+                         f"not {name!r}")
+    done = _open(name, sample, sets, timelines={"freq": freq}).run_timelines(force=force)
+    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+
+
+@app.command()
+def narratives(name: Name, sample: Sample = None, sets: Set = None, force: Force = False
+               ) -> None:
+    """Outlet divergence, frames, actors and storylines (data/processed/<name>/narratives/)."""
+    done = _open(name, sample, sets).run_narratives(force=force)
+    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+
+
+@app.command()
+def trace(
+    name: Annotated[str, typer.Argument(help="The corpus to search (named or a file).")],
+    file: Annotated[str, typer.Argument(help="A text file whose story to trace.")],
+    threshold: Annotated[
+        float | None, typer.Option(help="Least cosine similarity for a match.")
+    ] = None,
+    sample: Sample = None,
+    sets: Set = None,
+) -> None:
+    """Where the story of FILE is told in the corpus: articles, outlets, dates, frames."""
+    emit(_open(name, sample, sets).trace(file, threshold=threshold))
+
+
+@app.command()
+def run(name: Name, sample: Sample = None, sets: Set = None, force: Force = False) -> None:
+    """The whole pipeline without notebooks: load → embed → topics → timelines → narratives."""
+    emit(_open(name, sample, sets, progress=True).run(force=force))
+
+
+@app.command()
+def report(
+    name: Name,
+    sample: Sample = None,
+    trace_file: Annotated[str | None, typer.Option(
+        "--trace", help="A text file whose story notebook 04 traces.")] = None,
+    sets: Set = None,
+    force: Force = False,
+) -> None:
+    """Pipeline + executed notebooks + figures (PNG/SVG/PDF) + reports/<corpus>/index.html."""
+    emit(_open(name, sample, sets, progress=True).report(trace=trace_file, force=force))
+
+
+USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError,
+               PermissionError, UnicodeDecodeError)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point: the app, with user mistakes reported in one line."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as err:  # noqa: BLE001 - one line for users, the traceback with -v
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(err.exit_code)
+        if not isinstance(err, USER_ERRORS) or {"-v", "--verbose"} & set(argv):
+            raise
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)

@@ -1,0 +1,3 @@
+"""Shared helpers at the bottom of the pipeline: text normalisation, vectorising, language,
+periods."""
+

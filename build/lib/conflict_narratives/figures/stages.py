@@ -1,0 +1,189 @@
+"""Each stage's report figures, made from its result: the notebooks and the report call these
+and only show or save what they return (no data shaping anywhere else).
+
+Every function yields :class:`~conflict_narratives.figures.book.Panel` items (name, figure,
+caption), skipping a figure its data cannot support (e.g. a hierarchy of two topics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from conflict_narratives.figures.base import compose_label, topic_label
+from conflict_narratives.figures.book import Panel
+from conflict_narratives.figures.charts import (
+    event_timeline,
+    heatmap,
+    small_multiples,
+    stacked_shares,
+    topic_sizes,
+)
+from conflict_narratives.figures.corpus import (
+    documents_over_time,
+    language_mix,
+    length_distribution,
+)
+from conflict_narratives.figures.topics import dendrogram, document_map, network, top_words_grid
+
+
+def corpus_figures(corpus: pd.DataFrame) -> Iterator[Panel]:
+    """Documents over time, text lengths per outlet and language, the language mix."""
+    yield Panel("documents_over_time", documents_over_time(corpus),
+                "Documents per period and outlet (only usable dates).")
+    yield Panel("length_per_source", length_distribution(corpus, by="source"),
+                "Text length per outlet.")
+    yield Panel("length_per_language", length_distribution(corpus, by="lang"),
+                "Text length per detected language.")
+    yield Panel("language_mix", language_mix(corpus, by="source"),
+                "Detected languages per outlet.")
+
+
+def _topics(info: pd.DataFrame) -> pd.DataFrame:
+    return info[info["topic"] != -1]
+
+
+def topic_figures(result) -> Iterator[Panel]:
+    """Topic sizes, the document map, the hierarchy, topics × outlets, top words
+    (``result``: a ``topics.TopicResult``)."""
+    yield Panel("topic_sizes", topic_sizes(result.topic_info, top=25),
+                "Documents per topic (after outlier reduction), labelled by top words.")
+    yield Panel("topic_document_map",
+                document_map(result.doc_topics, result.topic_info, title="Documents by topic"),
+                "Each document at its 2-D UMAP position, coloured by topic.")
+    if len(result.leaf_labels) >= 3:
+        yield Panel("topic_hierarchy",
+                    dendrogram(result.linkage, result.leaf_labels, title="Topic hierarchy"),
+                    "Ward linkage of the topics' c-TF-IDF vectors: neighbours share words.")
+    info = _topics(result.topic_info)
+    top = info.nlargest(15, "size")
+    tps = result.topics_per_source.merge(info[["topic", "label"]], on="topic")
+    table = tps[tps["topic"].isin(top["topic"])].pivot_table(
+        index="label", columns="source", values="share", aggfunc="sum", fill_value=0)
+    if not table.empty:
+        yield Panel("topics_by_outlet",
+                    heatmap(table.reindex(top["label"]).dropna(how="all"),
+                            title="Share of each outlet's documents per topic", fmt=".0%",
+                            xlabel="outlet", colorbar_label="share of outlet's documents"),
+                    "Share of each outlet's documents in each of the 15 largest topics.")
+    yield Panel("topic_top_words",
+                top_words_grid(result.topic_info, n_topics=12, title="Top words per topic"),
+                "The ten words of each of the twelve largest topics, with their weights.")
+
+
+def _month_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """One tick label per month (its first period), so long spans stay legible."""
+    months = [c.strftime("%b %Y") for c in table.columns]
+    table = table.copy()
+    table.columns = [m if i == 0 or m != months[i - 1] else " " * i
+                     for i, m in enumerate(months)]
+    return table
+
+
+def timeline_figures(result) -> Iterator[Panel]:
+    """Topic shares over time, their heatmap, bursts, and the strongest events
+    (``result``: a ``timelines.TimelineResult``)."""
+    freq = result.summary.get("freq", "period")
+    prev = result.prevalence[result.prevalence["topic"] != -1]
+    if prev.empty:
+        return
+    totals = prev.groupby("label")["count"].sum()
+    yield Panel("timeline_topic_shares",
+                stacked_shares(prev, series="label", value="count", top=8,
+                               title=f"Topic shares per {freq}"),
+                f"Share of each period's documents in the eight largest topics, per {freq}.")
+    top12 = totals.nlargest(12).index
+    table = prev[prev["label"].isin(top12)].pivot_table(index="label", columns="period",
+                                                       values="share", aggfunc="sum")
+    yield Panel("timeline_heatmap",
+                heatmap(_month_columns(table.loc[top12]), annotate=table.shape[1] <= 16,
+                        fmt=".0%", title=f"Share of documents per {freq}",
+                        colorbar_label="share of the period's documents"),
+                f"Share of each {freq}'s documents per topic (twelve largest topics).")
+    yield Panel("timeline_bursts",
+                small_multiples(prev[prev["label"].isin(totals.nlargest(8).index)],
+                                series="label", value="share", burst="burst",
+                                title="Topic shares with detected bursts"),
+                "Topic shares with the detected bursts shaded.")
+    events = result.events
+    if len(events):
+        events = events.nlargest(15, "score").assign(headline=lambda d: d["headlines"].str[0])
+        yield Panel("timeline_events",
+                    event_timeline(events, label="headline", group="label",
+                                   title="What happened: strongest events"),
+                    "The fifteen strongest events, each with its most central headline.")
+
+
+def _outlets_with_counts(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (one row per outlet) with each row named "outlet (documents)"."""
+    n_docs = counts.groupby("source")["n_docs"].first()
+    return table.set_axis([compose_label(s, n_docs[s]) for s in table.index], axis=0)
+
+
+def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
+    """Outlet × topic, outlet divergence, outlet × frame, frames over time, the actor
+    network, a multi-outlet storyline and (given ``traced``, a ``Pipeline.trace`` result
+    that found matches) where a traced story appears."""
+    from conflict_narratives.narratives.actors import actor_graph
+    from conflict_narratives.narratives.outlets import divergence_matrix
+    from conflict_narratives.narratives.storylines import chain_headlines
+
+    dist = result["topic_distribution"] if "topic_distribution" in result.tables else None
+    if dist is not None and len(dist):
+        top = dist.groupby("topic")["count"].sum().nlargest(12).index
+        label = dist.drop_duplicates("topic").set_index("topic").get("label", pd.Series())
+        table = dist[dist["topic"].isin(top)].pivot_table(
+            index="source", columns="topic", values="share", fill_value=0)[list(top)]
+        table.columns = [topic_label(t, label.get(t)) for t in table.columns]
+        yield Panel("narratives_outlet_topic",
+                    heatmap(_outlets_with_counts(table, dist), fmt=".0%",
+                            title="Outlet × topic: share of each outlet's documents"),
+                    "Share of each outlet's documents in the twelve largest topics.")
+    if "outlet_divergence" in result.tables and len(result["outlet_divergence"]):
+        yield Panel("narratives_outlet_divergence",
+                    heatmap(divergence_matrix(result["outlet_divergence"]), fmt=".2f",
+                            title="Jensen–Shannon divergence of topic mixes between outlets"),
+                    "How differently outlets divide their coverage among topics (0 = same).")
+    shares = result["frame_shares"]
+    if len(shares):
+        table = shares.pivot(index="source", columns="frame", values="share")
+        table = table[[c for c in [*result.summary["frames"]["names"], "none"] if c in table]]
+        yield Panel("narratives_outlet_frame",
+                    heatmap(_outlets_with_counts(table, shares), fmt=".0%",
+                            title="Outlet × frame: share of each outlet's documents"),
+                    "Share of each outlet's documents told in each frame.")
+    over_time = result["frame_shares_time"]
+    for source in over_time.groupby("source")["n_docs"].sum().nlargest(4).index:
+        part = over_time[over_time["source"] == source]
+        if part["period"].nunique() >= 2:
+            yield Panel(f"narratives_frames_over_time_{source}",
+                        stacked_shares(part, series="frame", value="n_docs_frame",
+                                       title=f"Frames in {source}, period by period "
+                                             f"({part['n_docs'].drop_duplicates().sum():,} "
+                                             "documents)"),
+                        f"Frames in {source}'s documents over time.")
+    edges = result["actor_network"]
+    pairs = edges.groupby(["actor_a", "actor_b"])["weight"].sum()
+    if len(pairs):
+        min_weight = int(max(2, pairs.nlargest(60).min()))
+        graph = actor_graph(edges, min_weight=min_weight, mentions=result["actor_mentions"])
+        if graph.number_of_edges():
+            yield Panel("narratives_actor_network",
+                        network(graph, title="Actor co-occurrence "
+                                             f"(pairs in ≥ {min_weight} documents)"),
+                        f"Actors named together in at least {min_weight} documents.")
+    multi = result["story_chains"].query("n_outlets > 1")
+    if len(multi):
+        chain = multi.iloc[0]
+        heads = chain_headlines(result["storylines"], int(chain["chain_id"]))
+        yield Panel("narratives_storyline",
+                    event_timeline(heads.head(25), label="title", group="source",
+                                   title=f"Storyline {chain['chain_id']}: {chain['n_docs']} "
+                                         f"articles, {chain['n_outlets']} outlets"),
+                    "The largest story told by more than one outlet, article by article.")
+    if traced and traced.get("status") == "found":
+        yield Panel("narratives_trace_seed",
+                    event_timeline(pd.DataFrame(traced["matches"]).head(20), label="title",
+                                   group="source", title="Where the traced story appears"),
+                    "Articles telling the traced document's story, by outlet and date.")

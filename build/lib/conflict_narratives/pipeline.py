@@ -1,0 +1,357 @@
+"""The only orchestrator: builds a run's inputs once, calls each stage, records keys.
+
+>>> import conflict_narratives as cn
+>>> run = cn.open("fa-kes")            # settings read once; nothing computed yet
+>>> run.topics().topic_info            # saved result while current, else fitted and saved
+>>> run.timelines().events
+>>> run.run()                          # every stage, one JSON-able summary
+
+Every stage's result is saved under ``data/processed/<corpus>/<stage>/<key>/`` (see
+:mod:`store`). The key hashes what the result depends on: the loaded corpus (stage 0, keyed
+on its source files, the ``corpus`` settings and the loader's code), the sample and seed,
+the settings sections the stage reads, the result of the stage it reads from, and the
+code of the stage. Options given on the command line (``--freq``) are settings, so they
+are part of the key: a result is reused only when it was made with the same inputs.
+
+Stages are functions of their inputs (tables, an embedding matrix, settings); they never
+call back here. The corpus is read once and its texts hashed for the embedding cache once
+per :class:`Pipeline`, and only when a stage has to be computed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from conflict_narratives.common.system import release_memory
+from conflict_narratives.settings import Settings, resolve
+from conflict_narratives.store import Store, code_fingerprint, make_key
+
+log = logging.getLogger(__name__)
+
+STAGES = ("topics", "timelines", "narratives")
+# the package code and settings sections each stage's result depends on
+CODE = {
+    "corpus": ("corpus", "common"),
+    "topics": ("topics", "embeddings", "common"),
+    "timelines": ("timelines", "common"),
+    "narratives": ("narratives", "embeddings", "common"),
+}
+SECTIONS = {"topics": ("embeddings", "topics"), "timelines": ("timelines",),
+            "narratives": ("embeddings", "narratives")}
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """One stage's result and how it was obtained."""
+
+    stage: str
+    result: Any
+    summary: dict[str, Any]
+    seconds: float
+    cached: bool
+    key: str
+    path: Path
+
+
+def _result_class(stage: str):
+    from conflict_narratives import narratives, timelines, topics
+
+    return {"topics": topics.TopicResult, "timelines": timelines.TimelineResult,
+            "narratives": narratives.NarrativeResult}[stage]
+
+
+class Pipeline:
+    """One corpus (a named corpus, a file, a folder, or a DataFrame with ``name``), one
+    settings object, one store; each stage computed at most once per object.
+
+    ``sample`` analyses a seeded random sample of that many documents (the whole corpus
+    when it has no more); ``overrides`` are deep-merged into the settings (CLI options);
+    ``mapping`` names input columns (``{"text": "body"}``), remembered with the corpus."""
+
+    def __init__(self, source, *, name: str | None = None, sample: int | None = None,
+                 settings: Settings | dict | None = None, overrides: dict | None = None,
+                 mapping: dict | None = None, store: Store | None = None,
+                 progress: bool = False):
+        from conflict_narratives.corpus import default_name
+
+        if isinstance(source, pd.DataFrame) and not name:
+            raise ValueError("a DataFrame corpus needs a name (Pipeline(df, name='my-war'))")
+        self.store = store or Store()
+        self.source = source
+        self.name = name or default_name(source)
+        base = Settings.load(self.name, project_root=self.store.root) if settings is None \
+            else resolve(settings)
+        self.settings = base.replace(overrides)
+        self.requested_sample = int(sample) if sample else None
+        self.mapping = mapping
+        self.progress = progress
+        self._runs: dict[str, StageRun] = {}
+
+    def __repr__(self) -> str:
+        return (f"Pipeline({self.name!r}, sample={self.requested_sample}, "
+                f"store={str(self.store.root)!r})")
+
+    # ------------------------------------------------------------ stage 0: the corpus
+    def load(self, force: bool = False) -> StageRun:
+        """The loaded corpus (whole): the saved table while its source files, ``corpus``
+        settings, column mapping and the loader's code are unchanged, else a fresh load."""
+        if "corpus" in self._runs and not force:
+            return self._runs["corpus"]
+        from conflict_narratives import corpus
+
+        path = self.store.corpus_dir(self.name)
+        saved = self.store.marker(path)
+        mapping = self.mapping if self.mapping is not None else (saved or {}).get("mapping")
+        try:
+            source = corpus.source_fingerprint(self.source, self.store.data_path())
+        except FileNotFoundError:
+            if saved is None:
+                raise
+            source = None  # the source is gone: the saved table is all there is
+        key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
+                       settings=self.settings.digest("corpus"), mapping=mapping)
+        t0 = time.perf_counter()
+        if saved is not None and not force and (saved["key"] == key or source is None):
+            df, report = self.store.read_corpus(self.name)
+            cached, summary = True, saved["summary"]
+        else:
+            result = corpus.load_corpus(self.source, name=self.name, mapping=mapping,
+                                        settings=self.settings,
+                                        search=self.store.data_path())
+            self.store.save_corpus(result, key, mapping=mapping)
+            df, report, cached = result.corpus, result.report, False
+            summary = self.store.marker(path)["summary"]
+        run = StageRun("corpus", (df, report), summary, time.perf_counter() - t0, cached,
+                       (saved or {}).get("key", key) if cached else key, path)
+        self._runs["corpus"] = run
+        return run
+
+    @cached_property
+    def corpus(self) -> pd.DataFrame:
+        """The documents this run analyses (the seeded sample, when one is asked for)."""
+        from conflict_narratives.corpus import sample_corpus
+
+        df = self.load().result[0]
+        return sample_corpus(df, self.sample, int(self.settings["seed"]))
+
+    @property
+    def load_report(self) -> dict:
+        """The load report: rows in / kept / rejected by reason, dates, languages, …"""
+        return self.load().result[1]
+
+    @cached_property
+    def sample(self) -> int | None:
+        """The sample size in effect (None: the whole corpus)."""
+        from conflict_narratives.corpus import sample_size
+
+        return sample_size(self.load().result[0], self.requested_sample)
+
+    @property
+    def label(self) -> str:
+        """The report's name: the corpus, or ``<corpus>-sample<N>`` for a sample."""
+        return f"{self.name}-sample{self.sample}" if self.sample else self.name
+
+    # ------------------------------------------------------------ stage 1: embeddings
+    @cached_property
+    def backend(self):
+        from conflict_narratives.embeddings import get_backend
+
+        return get_backend(settings=self.settings)
+
+    @cached_property
+    def embeddings(self):
+        """The corpus's embeddings (``embeddings.EmbeddingResult``), from the cache where
+        it has them; computed on first use only."""
+        from conflict_narratives.embeddings import embed_corpus
+
+        return embed_corpus(self.corpus, backend=self.backend, settings=self.settings,
+                            progress=self.progress, cache_dir=self.store.embeddings_dir)
+
+    # ------------------------------------------------------------ stages 2-4
+    def key(self, stage: str) -> str:
+        """Hash of everything ``stage``'s result depends on."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
+        parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
+                 "settings": self.settings.digest(*SECTIONS[stage])}
+        if stage == "topics":
+            parts |= {"corpus": self.load().key, "sample": self.sample,
+                      "seed": self.settings["seed"]}
+        else:
+            parts["topics"] = self.key("topics")
+        return make_key(**parts)
+
+    def _stage(self, stage: str, build, force: bool) -> StageRun:
+        if stage in self._runs and not force:
+            return self._runs[stage]
+        key = self.key(stage)
+        hit = None if force else self.store.find(self.name, stage, key)
+        if hit is not None:
+            path, marker = hit
+            log.info("%s: reusing %s from %s", self.name, stage, path)
+            run = StageRun(stage, _result_class(stage).load(path), marker["summary"], 0.0,
+                           True, key, path)
+        else:
+            t0 = time.perf_counter()
+            path = self.store.stage_dir(self.name, stage, key)
+            result, summary = build(path)
+            result.save(path)
+            seconds = time.perf_counter() - t0
+            self.store.mark(path, key, summary, seconds)
+            self.store.evict(self.name, stage, int(self.settings["store"]["keep_versions"]))
+            release_memory()  # the next stage should not build on this one's freed heap
+            run = StageRun(stage, result, summary, round(seconds, 2), False, key, path)
+        self._runs[stage] = run
+        return run
+
+    def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
+        """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
+        from conflict_narratives import topics
+
+        def build(path: Path):
+            result = topics.build_topics(
+                self.corpus, self.embeddings.matrix, backend=self.backend,
+                settings=self.settings, name=self.name, model_path=path / "model",
+                stability=stability)
+            return result, {"corpus": self.name, "n_docs": len(self.corpus),
+                            **result.meta["metrics"]}
+
+        return self._stage("topics", build, force or stability)
+
+    def run_timelines(self, force: bool = False) -> StageRun:
+        """The timelines stage (scored against reference timelines where the corpus has
+        them, e.g. Timeline17)."""
+        from conflict_narratives import timelines
+
+        def build(path: Path):
+            topic = self.run_topics().result
+            result = timelines.build_timeline(
+                self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
+                topic_info=topic.topic_info, settings=self.settings)
+            if str(self.source).startswith("t17:"):  # journalists' reference timelines
+                refs = timelines.read_reference_timelines(
+                    timelines.t17_timelines_path(str(self.source), self.store.data_path()))
+                result.summary |= timelines.evaluate(self.corpus, refs)
+            return result, result.summary | {"name": self.name}
+
+        return self._stage("timelines", build, force)
+
+    def run_narratives(self, force: bool = False) -> StageRun:
+        """The narratives stage: outlets, frames, actors, storylines."""
+        from conflict_narratives import narratives
+
+        def build(path: Path):
+            topic = self.run_topics().result
+            result = narratives.build_narratives(
+                self.corpus, self.embeddings.matrix, self.backend, topic.doc_topics,
+                topic_info=topic.topic_info, settings=self.settings)
+            result.summary |= {"name": self.name, "sample": self.sample}
+            return result, result.summary
+
+        return self._stage("narratives", build, force)
+
+    def topics(self, force: bool = False):
+        """``topics.TopicResult`` for this corpus."""
+        return self.run_topics(force).result
+
+    def timelines(self, force: bool = False):
+        """``timelines.TimelineResult`` for this corpus."""
+        return self.run_timelines(force).result
+
+    def narratives(self, force: bool = False):
+        """``narratives.NarrativeResult`` for this corpus."""
+        return self.run_narratives(force).result
+
+    def stage(self, stage: str, force: bool = False) -> StageRun:
+        return {"topics": self.run_topics, "timelines": self.run_timelines,
+                "narratives": self.run_narratives}[stage](force)
+
+    def trace(self, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
+        """Where the story of a text file is told in this corpus (see
+        ``narratives.trace_story``)."""
+        from conflict_narratives import corpus, narratives
+        from conflict_narratives.embeddings import embed_corpus
+
+        query = corpus.load_corpus(str(path), settings=self.settings).corpus
+        if query.empty or not (query["text"].fillna("").str.strip() != "").any():
+            raise ValueError(f"{path}: no text to trace after cleaning")
+        saved = self.narratives()
+        qvec = embed_corpus(query.head(1), backend=self.backend, settings=self.settings,
+                            cache_dir=self.store.embeddings_dir).matrix
+        result = narratives.trace_story(query.iloc[0], qvec[0], self.corpus,
+                                        self.embeddings.matrix, self.backend, saved,
+                                        settings=self.settings, threshold=threshold)
+        result["query"]["path"] = str(path)
+        return result | {"corpus": self.name, "sample": self.sample}
+
+    # ------------------------------------------------------------ figures and report
+    def figure_book(self):
+        """The :class:`figures.FigureBook` of this run's report (``reports/<label>/figures``)."""
+        from conflict_narratives.figures import FigureBook
+
+        return FigureBook(self.store.figures_dir(self.label))
+
+    def report(self, *, trace: str | Path | None = None, force: bool = False,
+               kernel: str | None = None) -> dict[str, Any]:
+        """Every stage, then the four notebooks (each re-executed only when its inputs
+        changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
+        text file whose story notebook 04 traces (default: the seed document, if present)."""
+        from conflict_narratives import report
+
+        summary = self.run(force=force)
+        trace = Path(trace) if trace else self.store.root.parent / "shared" / "seed" / \
+            "akhbar-alaan_mosul-isis-collapse.txt"
+        trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,
+                                                    trace.stat().st_mtime_ns]
+                             if trace.is_file() else None)
+        params = {"corpus": self.name if isinstance(self.source, pd.DataFrame)
+                  else str(self.source), "sample": self.sample or 0,
+                  "overrides": self.settings.to_dict(), "home": str(self.store.root),
+                  "trace": str(trace)}
+        inputs = {"corpus": self.load().key, "topics": self.key("topics"),
+                  "timelines": self.key("timelines"),
+                  "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
+        tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
+        tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
+        return report.write_report(
+            self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
+            tables=tables, summary=summary, settings=self.settings.to_dict(),
+            force=force, **({"kernel": kernel} if kernel else {}))
+
+    # ------------------------------------------------------------ everything
+    def run(self, force: bool = False) -> dict[str, Any]:
+        """Load → embed → topics → timelines → narratives; one JSON-able summary of every
+        stage with its wall time and whether it was served from a saved result."""
+        loaded = self.load()
+        summary: dict[str, Any] = {"corpus": self.name, "sample": self.sample, "stages": {}}
+        summary["stages"]["load"] = _entry(loaded.summary, loaded.seconds, loaded.cached)
+        needed = force or any(self.store.find(self.name, s, self.key(s)) is None
+                              for s in STAGES)
+        summary["stages"]["embed"] = self._embed_entry(needed)
+        for stage in STAGES:
+            done = self.stage(stage, force)
+            summary["stages"][stage] = _entry(done.summary, done.seconds, done.cached)
+        summary["seconds"] = round(sum(s["seconds"] for s in summary["stages"].values()), 2)
+        return summary
+
+    def _embed_entry(self, needed: bool) -> dict[str, Any]:
+        if not needed:  # every stage is current: nothing to embed
+            return {"seconds": 0.0, "cached": True, "needed": False}
+        stats = self.embeddings.stats
+        return _entry(stats, stats["seconds"], stats.get("n_computed") == 0)
+
+
+def _entry(stage_summary: dict, seconds: float, cached: bool) -> dict[str, Any]:
+    """A stage's line in the run summary: its own summary, then the wall time of this run
+    (``seconds``; the stage's own timing, if any, kept as ``stage_seconds``) and ``cached``."""
+    entry = dict(stage_summary)
+    if "seconds" in entry:
+        entry["stage_seconds"] = entry.pop("seconds")
+    return entry | {"seconds": round(seconds, 2), "cached": bool(cached)}

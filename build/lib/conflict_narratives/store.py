@@ -1,0 +1,224 @@
+"""Every path and table on disk, and the one key function.
+
+A :class:`Store` is rooted at a project folder (``$CONFLICT_NARRATIVES_HOME``, else the
+checkout holding this package, else the current directory)::
+
+    data/raw/                          corpora you bring (searched for named corpora)
+    data/interim/embeddings/           content-addressed embedding cache (embeddings.cache)
+    data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
+    data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
+    reports/<label>/                   executed notebooks, figures/, tables/, index.html
+
+A stage result is Parquet tables plus a JSON ``meta.json``, and a ``stage.json`` marker
+written last (its presence marks a complete save) holding the key, the summary and the
+wall time. Several versions of a stage are kept (``store.keep_versions``), so going back
+to an earlier setting finds its result instead of recomputing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from conflict_narratives.common.system import atomic_path
+from conflict_narratives.settings import thaw
+
+ENV_HOME = "CONFLICT_NARRATIVES_HOME"
+ENV_DATA = "CONFLICT_NARRATIVES_DATA"
+MARKER = "stage.json"
+META = "meta.json"
+PACKAGE = Path(__file__).resolve().parent
+LOAD_SUMMARY = ("rows_in", "kept", "rejected_total", "dated", "undated", "out_of_range_dates",
+                "date_min", "date_max", "languages")
+
+
+def project_root() -> Path:
+    """The project folder: ``$CONFLICT_NARRATIVES_HOME``, else the checkout holding this
+    package (editable install), else the current directory."""
+    if os.environ.get(ENV_HOME):
+        return Path(os.environ[ENV_HOME]).expanduser().resolve()
+    here = PACKAGE.parents[1]
+    if (here / "pyproject.toml").is_file():
+        return here
+    return Path.cwd().resolve()
+
+
+def make_key(**parts: Any) -> str:
+    """The one key function: a short hash of JSON-able ``parts`` (order-independent)."""
+    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+
+@lru_cache(maxsize=16)
+def code_fingerprint(*parts: str) -> str:
+    """Hash of the package's code that a result depends on: the named subpackages or
+    modules (``"topics"``, ``"common"``), plus ``resources/``. A stage's result made by
+    other code is stale; a change to the figures does not touch it."""
+    digest = hashlib.sha256()
+    for part in sorted({*parts, "resources"}):
+        base = PACKAGE / part
+        files = sorted(base.rglob("*")) if base.is_dir() else [PACKAGE / f"{part}.py"]
+        for path in files:
+            if path.is_file() and path.suffix != ".pyc":
+                digest.update(path.relative_to(PACKAGE).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Store:
+    """Paths and table I/O under one project folder."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root).resolve() if root else project_root()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # ------------------------------------------------------------ folders
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def interim_dir(self) -> Path:
+        return self.root / "data" / "interim"
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.root / "data" / "processed"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.interim_dir / "embeddings"
+
+    def data_path(self) -> list[Path]:
+        """Folders searched, in order, for named corpora: ``$CONFLICT_NARRATIVES_DATA``
+        (``os.pathsep``-separated), ``data/raw``, then ``../shared/corpora``."""
+        env = [Path(p) for p in os.environ.get(ENV_DATA, "").split(os.pathsep) if p]
+        return [*env, self.raw_dir, self.root.parent / "shared" / "corpora"]
+
+    def corpus_dir(self, name: str) -> Path:
+        return self.processed_dir / name / "corpus"
+
+    def stage_root(self, name: str, stage: str) -> Path:
+        return self.processed_dir / name / stage
+
+    def stage_dir(self, name: str, stage: str, key: str) -> Path:
+        return self.stage_root(name, stage) / key
+
+    def report_dir(self, label: str) -> Path:
+        return self.reports_dir / label
+
+    def figures_dir(self, label: str) -> Path:
+        return self.report_dir(label) / "figures"
+
+    # ------------------------------------------------------------ tables
+    @staticmethod
+    def write_tables(path: Path, tables: dict[str, pd.DataFrame], meta: dict | None = None
+                     ) -> Path:
+        """Each table as ``<name>.parquet`` (atomically) and ``meta`` as ``meta.json``."""
+        path.mkdir(parents=True, exist_ok=True)
+        for table, frame in tables.items():
+            with atomic_path(path / f"{table}.parquet") as tmp:
+                frame.to_parquet(tmp, index=False)
+        write_json(path / META, meta or {})
+        return path
+
+    @staticmethod
+    def read_tables(path: Path, names=None) -> tuple[dict[str, pd.DataFrame], dict]:
+        """What :meth:`write_tables` wrote: the tables (``names``, else every Parquet file)
+        and the meta; ``FileNotFoundError`` when ``path`` holds no saved result."""
+        if not (path / META).is_file():
+            raise FileNotFoundError(f"no saved result in {path}")
+        files = ([path / f"{n}.parquet" for n in names] if names is not None
+                 else sorted(path.glob("*.parquet")))
+        tables = {f.stem: pd.read_parquet(f) for f in files}
+        return tables, json.loads((path / META).read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------ stage 0: the corpus
+    def save_corpus(self, result, key: str, **extra: Any) -> Path:
+        """A loaded corpus (``corpus.LoadResult``): the table, its rejects and the load
+        report (``meta.json``), then the marker."""
+        path = self.corpus_dir(result.name)
+        self.write_tables(path, {"corpus": result.corpus, "rejects": result.rejects},
+                          result.report)
+        summary = {k: result.report.get(k) for k in LOAD_SUMMARY}
+        self.mark(path, key, summary, float(result.report.get("seconds") or 0), **extra)
+        return path
+
+    def read_corpus(self, name: str) -> tuple[pd.DataFrame, dict]:
+        """The saved corpus table and its load report, handing Arrow's decoding buffers back
+        to the system (~300 MB on ant-multisource the allocator would otherwise keep)."""
+        import pyarrow as pa
+
+        path = self.corpus_dir(name)
+        if self.marker(path) is None:
+            raise FileNotFoundError(f"no loaded corpus {name!r} in {path} "
+                                    "(run `conflict-narratives load SOURCE --name NAME`)")
+        df = pd.read_parquet(path / "corpus.parquet")
+        pa.default_memory_pool().release_unused()
+        return df, json.loads((path / META).read_text(encoding="utf-8"))
+
+    def read_rejects(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.corpus_dir(name) / "rejects.parquet")
+
+    # ------------------------------------------------------------ stage markers
+    @staticmethod
+    def marker(path: Path) -> dict | None:
+        """The marker of a complete save in ``path`` (None when there is none)."""
+        file = path / MARKER
+        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
+
+    @staticmethod
+    def mark(path: Path, key: str, summary: dict, seconds: float, **extra: Any) -> dict:
+        """Write the marker last: ``path`` now holds a complete result for ``key``."""
+        marker = {"key": key, "summary": summary, "seconds": round(seconds, 2),
+                  "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
+        write_json(path / MARKER, marker)
+        return marker
+
+    def find(self, name: str, stage: str, key: str) -> tuple[Path, dict] | None:
+        """The folder and marker of a saved ``stage`` result for ``key``, if complete."""
+        path = self.stage_dir(name, stage, key)
+        marker = self.marker(path)
+        if marker is None or marker.get("key") != key:
+            return None
+        os.utime(path)  # recently used: last to be evicted
+        return path, marker
+
+    def evict(self, name: str, stage: str, keep: int) -> list[Path]:
+        """Remove all but the ``keep`` most recently used versions of a stage."""
+        root = self.stage_root(name, stage)
+        if not root.is_dir() or keep < 1:
+            return []
+        versions = sorted((p for p in root.iterdir() if p.is_dir()),
+                          key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        gone = versions[keep:]
+        for path in gone:
+            shutil.rmtree(path, ignore_errors=True)
+        return gone
+
+
+def _jsonable(value: Any) -> Any:
+    return thaw(value) if isinstance(value, Mapping) else str(value)
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    """``payload`` as UTF-8 JSON (Arabic unescaped; settings sections as plain objects),
+    atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=_jsonable),
+                       encoding="utf-8")
+    return path

@@ -1,0 +1,264 @@
+"""Day-level date expressions in news text — English, French, Spanish, Italian and Arabic —
+resolved against the article's publication date.
+
+Three kinds of expression are read:
+
+- ``explicit``: a day and a month, with or without a year ("14 May 2018", "May 14",
+  "le 14 mai", "14 de mayo de 2018", "il 14 maggio", "في 14 مايو", "الـ14 من أيار/مايو",
+  "2018-05-14"); without a year, the year that puts the day nearest the publication date;
+- ``weekday``: a weekday name, optionally "last"/"next" ("on Monday", "lundi dernier",
+  "el próximo martes", "venerdì scorso", "يوم الاثنين", "الخميس الماضي"): the most recent
+  such day up to the publication date; "next" moves it forward, "last" to the one before;
+- ``relative``: "yesterday", "today", "tomorrow" and the day before yesterday/after tomorrow
+  ("hier", "avant-hier", "ayer", "anteayer", "ieri", "domani", "أمس", "أول أمس", "غداً").
+
+Arabic month names are read in both the Egyptian/Gulf ("مايو") and the Levantine/Iraqi
+("أيار") series, as well as the Maghreb forms ("ماي", "جوان", "أوت"); Arabic-Indic digits
+count as digits. Ambiguous words are read only where they cannot be something else:
+Arabic "اليوم" (today; also "nowadays") only next to a weekday or a time of day, "غدا"
+(tomorrow; also the verb "became") only with tanween or before a weekday, Spanish "mañana"
+(tomorrow; also "morning") not after "la/esta/por la". A day and month followed by a clock
+time ("March 21, 2011 at 9:14 am") is a time stamp (a comment, an update line), not an
+event, and is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+LANGUAGES = ("en", "fr", "es", "it", "ar")
+
+_MONTHS: dict[str, list[list[str]]] = {
+    "en": [["january", "jan"], ["february", "feb"], ["march", "mar"], ["april", "apr"],
+           ["may"], ["june", "jun"], ["july", "jul"], ["august", "aug"],
+           ["september", "sept", "sep"], ["october", "oct"], ["november", "nov"],
+           ["december", "dec"]],
+    "fr": [["janvier"], ["février"], ["mars"], ["avril"], ["mai"], ["juin"], ["juillet"],
+           ["août"], ["septembre"], ["octobre"], ["novembre"], ["décembre"]],
+    "es": [["enero"], ["febrero"], ["marzo"], ["abril"], ["mayo"], ["junio"], ["julio"],
+           ["agosto"], ["septiembre", "setiembre"], ["octubre"], ["noviembre"],
+           ["diciembre"]],
+    "it": [["gennaio"], ["febbraio"], ["marzo"], ["aprile"], ["maggio"], ["giugno"],
+           ["luglio"], ["agosto"], ["settembre"], ["ottobre"], ["novembre"], ["dicembre"]],
+    "ar": [["يناير", "كانون الثاني", "جانفي"], ["فبراير", "شباط", "فيفري"], ["مارس", "آذار"],
+           ["أبريل", "إبريل", "نيسان", "أفريل"], ["مايو", "أيار", "ماي"],
+           ["يونيو", "يونيه", "حزيران", "جوان"], ["يوليو", "يوليه", "تموز", "جويلية"],
+           ["أغسطس", "آب", "أوت"], ["سبتمبر", "أيلول"], ["أكتوبر", "تشرين الأول"],
+           ["نوفمبر", "تشرين الثاني"], ["ديسمبر", "كانون الأول"]],
+}  # fmt: skip
+_WEEKDAYS: dict[str, list[list[str]]] = {
+    "en": [["monday"], ["tuesday"], ["wednesday"], ["thursday"], ["friday"], ["saturday"],
+           ["sunday"]],
+    "fr": [["lundi"], ["mardi"], ["mercredi"], ["jeudi"], ["vendredi"], ["samedi"],
+           ["dimanche"]],
+    "es": [["lunes"], ["martes"], ["miércoles"], ["jueves"], ["viernes"], ["sábado"],
+           ["domingo"]],
+    "it": [["lunedì"], ["martedì"], ["mercoledì"], ["giovedì"], ["venerdì"], ["sabato"],
+           ["domenica"]],
+    "ar": [["الاثنين", "الإثنين"], ["الثلاثاء"], ["الأربعاء"], ["الخميس"], ["الجمعة"],
+           ["السبت"], ["الأحد"]],
+}  # fmt: skip
+# weekday modifiers: (before the name, after the name) -> "last" / "next"
+_MODIFIERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "en": ({"last": "last", "next": "next", "this": "this", "this past": "last",
+            "this coming": "next"}, {}),
+    "fr": ({}, {"dernier": "last", "prochain": "next"}),
+    "es": ({"el pasado": "last", "el próximo": "next", "pasado": "last", "próximo": "next"},
+           {"pasado": "last", "próximo": "next", "que viene": "next"}),
+    "it": ({"scorso": "last", "prossimo": "next"}, {"scorso": "last", "prossimo": "next"}),
+    "ar": ({}, {"الماضي": "last", "المنصرم": "last", "المقبل": "next", "القادم": "next"}),
+}  # fmt: skip
+_RELATIVE: dict[str, dict[str, int]] = {
+    "en": {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1},
+    "fr": {"avant-hier": -2, "hier": -1, "aujourd'hui": 0, "aujourd’hui": 0, "demain": 1,
+           "après-demain": 2},
+    "es": {"anteayer": -2, "antier": -2, "ayer": -1, "hoy": 0, "pasado mañana": 2,
+           "mañana": 1},
+    "it": {"l'altro ieri": -2, "l’altro ieri": -2, "altroieri": -2, "ieri": -1, "oggi": 0,
+           "dopodomani": 2, "domani": 1},
+    "ar": {"أول أمس": -2, "أمس الأول": -2, "أمس": -1, "الأمس": -1, "البارحة": -1,
+           "غداً": 1, "غدًا": 1},
+}  # fmt: skip
+_AR_PREFIX = r"(?:[وفبل]|وب|فب)?"  # clitics: "wa-", "fa-", "bi-", "li-" (وأمس، بالأمس)
+_AR_TIME_OF_DAY = r"(?:صباح|مساء|ظهر|عصر|فجر|ليل|ليلة|نهار|ظهيرة)"
+_ACCENT = {"é": "[ée]", "è": "[èe]", "ê": "[êe]", "à": "[àa]", "á": "[áa]", "í": "[íi]",
+           "ì": "[ìi]", "ó": "[óo]", "ú": "[úu]", "û": "[ûu]", "ñ": "[ñn]", "ç": "[çc]",
+           "أ": "[أا]", "إ": "[إا]", "آ": "[آا]", "’": "['’]", "'": "['’]",
+           " ": r"\s+"}
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_CLOCK = re.compile(r"\s*,?\s*(?:at|à|a\s+las|alle(?:\s+ore)?|ore|الساعة)?\s*\d{1,2}[:h]\d{2}",
+                    re.IGNORECASE)
+_W = r"(?<![\w\-])"  # a word starts here (no letter, digit or hyphen before it)
+_E = r"(?![\w\-])"
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """One resolved expression: the day, where it is in the text, its kind and language."""
+
+    date: dt.date
+    start: int
+    end: int
+    text: str
+    kind: str
+    language: str
+
+
+def _alt(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first, accents and spaces made flexible."""
+    def one(w: str) -> str:
+        return "".join(_ACCENT.get(c, re.escape(c)) for c in w)
+
+    return "(?:" + "|".join(one(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+def _lookup(table: list[list[str]]) -> dict[str, int]:
+    return {_fold(w): i for i, names in enumerate(table) for w in names}
+
+
+def _fold(word: str) -> str:
+    """Case, accents, alef forms and spacing folded, to look a matched name up."""
+    word = " ".join(word.casefold().split()).replace("’", "'")
+    for a, b in (("é", "e"), ("è", "e"), ("ê", "e"), ("à", "a"), ("á", "a"), ("í", "i"),
+                 ("ì", "i"), ("ó", "o"), ("ú", "u"), ("û", "u"), ("ñ", "n"), ("ç", "c"),
+                 ("أ", "ا"), ("إ", "ا"), ("آ", "ا")):  # fmt: skip
+        word = word.replace(a, b)
+    return word
+
+
+class _Language:
+    """Compiled patterns and name tables of one language."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.month = _lookup(_MONTHS[code])
+        self.weekday = _lookup(_WEEKDAYS[code])
+        before, after = _MODIFIERS[code]
+        self.modifier = {_fold(k): v for k, v in {**before, **after}.items()}
+        self.relative = {_fold(k): v for k, v in _RELATIVE[code].items()}
+        months = _alt(w for names in _MONTHS[code] for w in names)
+        days = _alt(w for names in _WEEKDAYS[code] for w in names)
+        pre = _AR_PREFIX if code == "ar" else ""
+        year = r"(?:\s*(?:,|de|del|من\s+العام|من\s+عام|عام)?\s*(?P<year>(?:19|20)\d{2})(?!\d))?"
+        ordinal = r"(?:er|º|°|st|nd|rd|th)?"
+        link = {"es": r"\s+de", "ar": r"\s*(?:من\s+)?(?:شهر\s+)?"}.get(code, "")
+        second = rf"(?:\s*/\s*{months})?"  # "أيار/مايو", "9 كانون الأول/ديسمبر"
+        day_month = (rf"(?:{pre}الـ?\s*)?(?<!\d)(?P<day>\d{{1,2}}){ordinal}{link}\s*"
+                     rf"(?P<month>{months}){_E}{second}{year}")
+        if code != "ar":
+            day_month = _W + day_month
+        patterns = [("explicit", day_month)]
+        if code == "en":
+            patterns.append(("explicit", rf"{_W}(?P<month>{months})\.?\s+(?P<day>\d{{1,2}})"
+                                         rf"{ordinal}(?!\d){year}{_E}"))
+        mod_before = _alt(before) if before else None
+        mod_after = _alt(after) if after else None
+        weekday = rf"{_W}{pre}(?P<weekday>{days}){_E}"
+        if mod_before:
+            weekday = rf"{_W}(?:(?P<mod1>{mod_before})\s+)?" + weekday[len(_W):]
+        if mod_after:
+            weekday += rf"(?:\s+(?P<mod2>{mod_after}){_E})?"
+        patterns.append(("weekday", weekday))
+        rel = dict(_RELATIVE[code])
+        if code == "es":  # "la mañana" / "esta mañana" is the morning
+            rel.pop("mañana")
+            patterns.append(("relative", rf"(?<!la\s)(?<!esta\s){_W}(?P<rel>mañana){_E}"))
+        # Arabic names the weekday after the relative word ("أمس الاثنين"): one expression
+        with_day = rf"(?:\s+{pre}{days}{_E})?" if code == "ar" else ""
+        patterns.append(("relative", rf"{_W}{pre}(?P<rel>{_alt(rel)}){_E}{with_day}"))
+        if code == "ar":  # "اليوم" / "غدا" only where they can only mean the day
+            patterns.append(("relative", rf"{_W}(?:{_AR_TIME_OF_DAY}\s+)?(?P<rel>اليوم|غدا)"
+                                         rf"\s+{pre}{days}{_E}"))
+            patterns.append(("relative", rf"{_W}{pre}{_AR_TIME_OF_DAY}\s+(?P<rel>اليوم){_E}"))
+            self.relative |= {"اليوم": 0, "غدا": 1}
+        self.patterns = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in patterns]
+
+
+_COMPILED: dict[str, _Language] = {}
+
+
+def _language(code: str) -> _Language:
+    if code not in LANGUAGES:
+        raise ValueError(f"no date expressions for language {code!r}; known: {LANGUAGES}")
+    if code not in _COMPILED:
+        _COMPILED[code] = _Language(code)
+    return _COMPILED[code]
+
+
+def _month_day(month: int, day: int, year: str | None, pub: dt.date) -> dt.date | None:
+    """A month-day date; without a year, the year that puts it nearest the publication date."""
+    years = [int(year)] if year else [pub.year - 1, pub.year, pub.year + 1]
+    found = []
+    for y in years:
+        try:
+            found.append(dt.date(y, month, day))
+        except ValueError:
+            continue
+    return min(found, key=lambda d: abs((d - pub).days)) if found else None
+
+
+def _weekday(wd: int, modifier: str | None, pub: dt.date) -> dt.date:
+    """The most recent ``wd`` up to ``pub``; ``next``: the first after it; ``last``: the
+    most recent strictly before it."""
+    if modifier == "next":
+        return pub + dt.timedelta(days=(wd - pub.weekday()) % 7 or 7)
+    back = (pub.weekday() - wd) % 7
+    return pub - dt.timedelta(days=(back or 7) if modifier == "last" else back)
+
+
+def _resolve(lang: _Language, kind: str, m: re.Match, pub: dt.date) -> dt.date | None:
+    g = m.groupdict()
+    if kind == "explicit":
+        return _month_day(lang.month[_fold(g["month"])] + 1, int(g["day"]), g.get("year"), pub)
+    if kind == "weekday":
+        mod = g.get("mod1") or g.get("mod2")
+        return _weekday(lang.weekday[_fold(g["weekday"])], lang.modifier.get(_fold(mod))
+                        if mod else None, pub)
+    return pub + dt.timedelta(days=lang.relative[_fold(g["rel"])])
+
+
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+
+
+def find_date_mentions(
+    text: str, pub_date: dt.date, languages: Iterable[str] | None = None
+) -> list[DateMention]:
+    """Every date expression of ``text`` (in ``languages``; default: all of
+    :data:`LANGUAGES`), resolved against ``pub_date``, in text order. Overlapping matches
+    keep the longest ("أول أمس" over "أمس"); a day-month followed by a clock time is a
+    time stamp and is dropped."""
+    text = (text or "").translate(_DIGITS)  # one character for one: offsets stay valid
+    found: list[tuple[int, int, str, str, dt.date | None]] = []
+    for m in _ISO.finditer(text):
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            day = None
+        found.append((m.start(), m.end(), "explicit", "", day))
+    for code in languages or LANGUAGES:
+        lang = _language(code)
+        for kind, rx in lang.patterns:
+            for m in rx.finditer(text):
+                if kind == "explicit" and _CLOCK.match(text, m.end()):
+                    found.append((m.start(), m.end(), kind, code, None))  # a time stamp
+                    continue
+                found.append((m.start(), m.end(), kind, code, _resolve(lang, kind, m, pub_date)))
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    out, end = [], -1
+    for start, stop, kind, code, day in found:
+        if start < end:
+            continue
+        end = stop
+        if day is not None:
+            out.append(DateMention(day, start, stop, text[start:stop], kind, code))
+    return out
+
+
+def parse_date_mentions(
+    text: str, pub_date: dt.date, languages: Iterable[str] | None = None
+) -> list[dt.date]:
+    """The days ``text`` refers to (see :func:`find_date_mentions`), in text order."""
+    return [m.date for m in find_date_mentions(text, pub_date, languages)]

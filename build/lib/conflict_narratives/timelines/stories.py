@@ -1,0 +1,178 @@
+"""Story-level events beneath topics: a story that dominates a few days inside a broad,
+always-busy topic (Syria, Yemen) becomes an event even when the topic's weekly share stays
+flat and no topic burst is found.
+
+Stories (:func:`detect_stories`) are found per topic by single-pass clustering in time
+order, as in topic detection and tracking: each document joins the story whose centroid is
+nearest (cosine of the embeddings, at least ``threshold``) among the topic's stories active
+in the last ``window_days``, else it starts a new one. Centroids, not nearest neighbours, so a
+story does not drift through a chain of pairwise-similar reports.
+
+A story becomes an event (:func:`story_events`) when it has at least ``min_docs``
+documents, its busiest day at least ``min_day_docs``, at least ``min_outlets`` outlets when
+the corpus has several, and on its busiest day it holds at least ``min_share`` of its
+topic's documents — it dominates the topic that day. Its date is the day its own documents
+point to (:mod:`~conflict_narratives.timelines.date_selection`: publications plus date
+expressions, within the story's span and up to ``window_days`` before it), so a story
+reported the morning after is dated to the day it happened; its summary is its most central
+headline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+import conflict_narratives.timelines.date_selection as ds
+
+log = logging.getLogger(__name__)
+
+
+def story_defaults() -> dict[str, float]:
+    """The ``timelines.stories`` package defaults (threshold, window_days, min_docs, ...)."""
+    from conflict_narratives.settings import Settings
+
+    return {k: v for k, v in Settings.defaults()["timelines"]["stories"].items()
+            if k != "enabled"}
+
+
+def _days(dates: pd.Series) -> pd.Series:
+    d = pd.to_datetime(dates, utc=True).dt.tz_localize(None)
+    return d.dt.floor("D")
+
+
+def detect_stories(
+    docs: pd.DataFrame, vectors: np.ndarray, *, threshold: float = 0.75, window_days: float = 3
+) -> np.ndarray:
+    """Story number of each row of ``docs`` (``date``, ``topic``; rows aligned with
+    ``vectors``), unique across topics; outlier documents (topic -1) get -1."""
+    if len(docs) != len(vectors):
+        raise ValueError(f"{len(vectors)} vectors for {len(docs)} documents")
+    if not 0 < threshold <= 1 or window_days <= 0:
+        raise ValueError("threshold must be in (0, 1] and window_days > 0")
+    vectors = np.asarray(vectors, dtype=np.float32)
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    t = pd.to_datetime(docs["date"], utc=True).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    window = np.int64(window_days * 86_400 * 10**9)
+    labels = np.full(len(docs), -1)
+    next_id = 0
+    topics = docs["topic"].to_numpy()
+    for topic in np.unique(topics):
+        if topic == -1:
+            continue
+        rows = np.flatnonzero(topics == topic)
+        rows = rows[np.argsort(t[rows], kind="stable")]
+        sums = np.zeros((len(rows), vectors.shape[1]), np.float32)  # at most one per doc
+        last = np.full(len(rows), np.iinfo(np.int64).min, np.int64)
+        n = 0
+        for r in rows:
+            active = np.flatnonzero(last[:n] >= t[r] - window)
+            if len(active):
+                cents = sums[active]
+                sims = cents @ vectors[r] / np.maximum(np.linalg.norm(cents, axis=1), 1e-12)
+                j = int(np.argmax(sims))
+                if sims[j] >= threshold:
+                    k = active[j]
+                    sums[k] += vectors[r]
+                    last[k] = max(last[k], t[r])
+                    labels[r] = next_id - n + k
+                    continue
+            sums[n], last[n] = vectors[r], t[r]
+            labels[r] = next_id
+            n += 1
+            next_id += 1
+    return labels
+
+
+def _central(vectors: np.ndarray) -> np.ndarray:
+    """Row order by cosine to the centroid, most central first."""
+    c = vectors.mean(axis=0)
+    sims = vectors @ c / np.maximum(np.linalg.norm(vectors, axis=1) * np.linalg.norm(c), 1e-12)
+    return np.argsort(-sims, kind="stable")
+
+
+def _event_day(story: pd.DataFrame, start: dt.date, end: dt.date, window_days: float,
+               weights: Mapping[str, float] | None, by: str | None) -> dt.date:
+    """The day the story's documents point to: the best date-selection score in
+    ``[start - window, end]``; the busiest day when no score is positive."""
+    lo = start - dt.timedelta(days=int(np.ceil(window_days)))
+    feats = ds._in_span(ds.date_features(story, by=by), lo, end)
+    score = ds.date_scores(feats, "weighted", weights or ds.default_weights()) if len(feats) \
+        else pd.Series(dtype=float)
+    best = ds.rank_dates(score, 1)
+    return best[0] if best else end
+
+
+def story_events(
+    docs: pd.DataFrame,
+    embeddings: np.ndarray,
+    *,
+    labels: Mapping[int, str] | None = None,
+    n_headlines: int = 3,
+    weights: Mapping[str, float] | None = None,
+    **params: float,
+) -> pd.DataFrame:
+    """Story-level events of the dated, topic-assigned ``docs`` (``doc_id, date, topic, row``
+    with ``row`` indexing ``embeddings``; ``source``/``title``/``text`` when present):
+    ``date, start, end, topic, label, intensity, score, n_docs, outlets, headlines, doc_ids,
+    summary, level`` (= ``"story"``). ``intensity``: the story's documents on its busiest day
+    over the topic's mean documents per day; ``score``: its share of the topic that day.
+    ``params`` override :func:`story_defaults`."""
+    from conflict_narratives.timelines.events import headline
+
+    defaults = story_defaults()
+    unknown = set(params) - set(defaults) - {"enabled"}
+    if unknown:
+        raise ValueError(f"unknown story settings {sorted(unknown)}; known: {sorted(defaults)}")
+    p = {**defaults, **{k: v for k, v in params.items() if v is not None and k != "enabled"}}
+    labels = labels or {}
+    cols = ["date", "start", "end", "topic", "label", "intensity", "score", "n_docs",
+            "outlets", "headlines", "doc_ids", "summary", "level"]
+    docs = docs[docs["topic"] != -1]
+    if docs.empty:
+        return pd.DataFrame(columns=cols)
+    vectors = np.asarray(embeddings, dtype=np.float32)[docs["row"].to_numpy()]
+    story = detect_stories(docs, vectors, threshold=p["threshold"], window_days=p["window_days"])
+    docs = docs.assign(_story=story, _day=_days(docs["date"]).to_numpy())
+    by = "source" if "source" in docs and docs["source"].nunique() > 1 else None
+    topic_day = docs.groupby(["topic", "_day"]).size()
+    topic_rate = docs.groupby("topic").size() / docs.groupby("topic")["_day"].nunique()
+    sizes = docs["_story"].value_counts()
+    rows = []
+    for sid in sizes.index[sizes >= p["min_docs"]]:
+        s = docs[docs["_story"] == sid]
+        per_day = s["_day"].value_counts().sort_index()
+        peak = per_day.idxmax()
+        topic = int(s["topic"].iloc[0])
+        share = per_day.max() / topic_day[(topic, peak)]
+        outlets = s["source"].fillna("").value_counts() if "source" in s else pd.Series()
+        outlets = [str(o) for o in outlets.index if o]
+        if (per_day.max() < p["min_day_docs"] or share < p["min_share"]
+                or (by and len(outlets) < p["min_outlets"])):
+            continue
+        order = _central(vectors[np.flatnonzero(docs["_story"].to_numpy() == sid)])
+        heads, seen = [], set()
+        for i in order:
+            h = headline(s.iloc[i])
+            if h.casefold() not in seen:
+                seen.add(h.casefold())
+                heads.append(h)
+            if len(heads) == n_headlines:
+                break
+        start, end = s["_day"].min().date(), s["_day"].max().date()
+        day = _event_day(s, start, end, p["window_days"], weights, by)
+        rows.append({
+            "date": pd.Timestamp(day), "start": pd.Timestamp(start), "end": pd.Timestamp(end),
+            "topic": topic, "label": str(labels.get(topic, f"topic {topic}")),
+            "intensity": float(per_day.max() / topic_rate[topic]), "score": float(share),
+            "n_docs": len(s), "outlets": outlets, "headlines": heads,
+            "doc_ids": s.iloc[order]["doc_id"].astype(str).tolist(),
+            "summary": heads[0] if heads else "", "level": "story",
+        })
+    out = pd.DataFrame(rows, columns=cols)
+    log.info("stories: %d found, %d events", int(story.max()) + 1, len(out))
+    return out.sort_values(["date", "topic"], ignore_index=True)

@@ -1,0 +1,343 @@
+"""Topics: BERTopic fitted on the cached embeddings, configured for Arabic news.
+
+>>> from conflict_narratives import corpus, embeddings, topics
+>>> df = corpus.get_corpus("ant-multisource")
+>>> model, result = topics.fit_topics(df, embeddings.embed_corpus(df).matrix)
+>>> result.topic_info[["topic", "size", "label"]]
+
+What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.yaml``):
+
+- an Arabic-aware vectorizer (:func:`topic_text.make_vectorizer`): the corpus stage's analysis
+  normalisation, Arabic and Latin words only, the ``arabic-stopwords`` list plus a curated
+  news-speak list plus English stop words, all folded like the documents; 1–2-grams;
+  ``min_df`` scaled to corpus size and counted over documents (a fixed vocabulary: BERTopic
+  alone would count it over topics); and ``language="multilingual"``, so BERTopic's English
+  clean-up never deletes Arabic;
+- seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
+  settings, same assignments;
+- outliers reassigned to their nearest topic (``reduce_outliers``, strategy chosen by
+  measurement in ``bench/topics.py``), then topic words recomputed;
+- topic words straight from c-TF-IDF (with frequent words damped), which scored higher on
+  NPMI and diversity than MMR or KeyBERTInspired (both selectable); readable labels
+  ("داعش · الموصل · العراقيه").
+
+The outcome is data (:class:`TopicResult`), separate from the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from conflict_narratives.common.system import release_memory
+from conflict_narratives.common.textnorm import normalize_for_analysis
+from conflict_narratives.common.vectorize import (
+    analysis_tokens,
+    display_forms,
+    documents,
+    fit_vocabulary,
+    make_label,
+    make_vectorizer,
+    stop_words,
+    tokenize,
+)
+from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.topics.assign import topic_centroids
+from conflict_narratives.topics.result import TopicResult
+
+log = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ("category", "label", "topic_label", "section")
+
+
+# ---------------------------------------------------------------- settings & inputs
+def _topic_settings(settings: Mapping | None) -> dict[str, Any]:
+    """The ``topics`` section as a plain dict, with the run's ``seed``."""
+    settings = resolve(settings)
+    return thaw(settings["topics"]) | {"seed": int(settings["seed"])}
+
+
+def scaled_min_cluster_size(n_docs: int) -> int:
+    """HDBSCAN's smallest topic: ½·√n documents (10 at least): 22 for 2,000, 89 for 31,500."""
+    return max(10, round(0.5 * math.sqrt(n_docs)))
+
+
+def label_column(df: pd.DataFrame, settings: dict | None = None) -> str | None:
+    """The column holding reference classes: setting ``topics.label_column``, else the first
+    of ``category``/``label``/``topic_label``/``section`` with 2–100 distinct values."""
+    name = _topic_settings(settings).get("label_column")
+    if name:
+        if name not in df.columns:
+            raise ValueError(f"label column {name!r} is not in the corpus ({list(df.columns)})")
+        return name
+    for col in LABEL_COLUMNS:
+        if col in df.columns and 2 <= df[col].nunique(dropna=True) <= 100:
+            return col
+    return None
+
+
+# ---------------------------------------------------------------- the model
+def _representation(cfg: dict):
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+
+    kind = cfg["representation"]
+    if kind == "mmr":
+        return MaximalMarginalRelevance(diversity=float(cfg["mmr_diversity"]),
+                                        top_n_words=int(cfg["top_n_words"]))
+    if kind == "keybert":
+        return KeyBERTInspired(top_n_words=int(cfg["top_n_words"]), random_state=cfg["seed"])
+    if kind == "c-tf-idf":
+        return None
+    raise ValueError(f"unknown topics.representation {kind!r}; valid: mmr, keybert, c-tf-idf")
+
+
+def build_model(n_docs: int, backend, settings: dict | None = None,
+                vocabulary: list[str] | None = None):
+    """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
+    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`)."""
+    from bertopic import BERTopic
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    cfg = _topic_settings(settings)
+    umap_cfg = cfg["umap"]
+    mcs = int(cfg["min_cluster_size"] or scaled_min_cluster_size(n_docs))
+    return BERTopic(
+        language="multilingual",
+        embedding_model=backend,
+        umap_model=UMAP(n_neighbors=min(int(umap_cfg["n_neighbors"]), n_docs - 1),
+                        n_components=int(umap_cfg["n_components"]),
+                        min_dist=float(umap_cfg["min_dist"]), metric="cosine",
+                        random_state=cfg["seed"], low_memory=True),
+        hdbscan_model=HDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
+                              metric="euclidean", cluster_selection_method="eom",
+                              prediction_data=True),
+        vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"],
+                                         vocabulary),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        representation_model=_representation(cfg),
+        nr_topics=cfg.get("nr_topics"),
+        top_n_words=int(cfg["top_n_words"]),
+    )
+
+
+def _default_backend(settings: dict | None):
+    from conflict_narratives.embeddings.backends import get_backend
+
+    return get_backend(settings=settings)
+
+
+def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
+               settings: dict | None = None, name: str = "corpus"):
+    """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
+
+    ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
+    ``embedding_model`` so ``model.transform`` can embed new documents."""
+    import time
+
+    t0 = time.perf_counter()
+    if len(df) != len(embeddings):
+        raise ValueError(f"{len(df)} documents but {len(embeddings)} embeddings")
+    cfg = _topic_settings(settings)
+    if len(df) < cfg["min_docs"]:
+        raise ValueError(f"too few documents for topics ({len(df)}; need at least "
+                         f"{cfg['min_docs']}: setting topics.min_docs)")
+    docs = documents(df)
+    # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
+    xy = _doc_map(embeddings, cfg["doc_map"], cfg["seed"]) if cfg["doc_map"]["enabled"] \
+        else np.full((len(df), 2), np.nan)
+    vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+    release_memory()
+    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary)
+    topics, _ = model.fit_transform(docs, embeddings)
+    _release_clustering(model)
+    n_outliers_before = int(np.sum(np.asarray(topics) == -1))
+    if cfg["reduce_outliers"] and n_outliers_before and len(model.get_topic_info()) > 1:
+        topics = model.reduce_outliers(docs, topics, strategy=cfg["outlier_strategy"],
+                                       threshold=float(cfg["outlier_threshold"]),
+                                       embeddings=embeddings)
+        model.update_topics(docs, topics=topics, top_n_words=int(cfg["top_n_words"]),
+                            vectorizer_model=model.vectorizer_model,
+                            ctfidf_model=model.ctfidf_model,
+                            representation_model=model.representation_model)
+        _set_topic_centroids(model, np.asarray(topics), embeddings)
+    result = _result(model, df, docs, embeddings, xy, cfg, name)
+    result.meta.update(n_outliers_before_reduction=n_outliers_before,
+                       fit_seconds=round(time.perf_counter() - t0, 2))
+    return model, result
+
+
+def _release_clustering(model) -> None:
+    """Drop the fitted UMAP and HDBSCAN (~450 MB on 30,000 documents): the model then assigns
+    new documents to the nearest topic embedding, as it does once saved and reloaded
+    (safetensors keeps neither), so the fitted and the reloaded model agree."""
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
+
+    model.umap_model, model.hdbscan_model = BaseDimensionalityReduction(), BaseCluster()
+    release_memory()
+
+
+def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> None:
+    """Topic embeddings = mean document embedding per topic (-1 first when present), as
+    ``fit`` makes them: ``update_topics`` leaves a stale outlier row that shifts
+    ``transform`` by one topic once the outliers are gone."""
+    model.topic_embeddings_ = np.stack(
+        [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
+
+
+def _doc_map(embeddings: np.ndarray, cfg: Mapping, seed: int) -> np.ndarray:
+    """2-D coordinates for document maps (a seeded UMAP of its own: ``topics.doc_map``)."""
+    from umap import UMAP
+
+    n = len(embeddings)
+    return UMAP(n_neighbors=min(int(cfg["n_neighbors"]), n - 1), n_components=2,
+                min_dist=float(cfg["min_dist"]), metric="cosine", random_state=seed,
+                low_memory=True).fit_transform(embeddings)
+
+
+def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray,
+                     n: int = 5) -> dict[int, list[str]]:
+    """Per topic, the ``n`` documents closest (cosine) to the topic's mean embedding."""
+    out = {}
+    for t in np.unique(topics):
+        rows = np.flatnonzero(topics == t)
+        centre = embeddings[rows].mean(axis=0)
+        sims = embeddings[rows] @ (centre / (np.linalg.norm(centre) or 1.0))
+        out[int(t)] = ids[rows[np.argsort(-sims, kind="stable")[:n]]].tolist()
+    return out
+
+
+def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
+    ids = df["doc_id"].astype(str).to_numpy() if "doc_id" in df.columns else \
+        np.array([str(i) for i in range(len(df))])
+    topics = np.asarray(model.topics_)
+    probs = np.asarray(model.probabilities_, dtype=float)
+    doc_topics = pd.DataFrame({"doc_id": ids, "topic": topics.astype(int),
+                               "probability": probs if probs.ndim == 1 else probs.max(axis=1),
+                               "x": xy[:, 0].astype(float), "y": xy[:, 1].astype(float)})
+
+    reps = _representatives(topics, embeddings, ids, int(cfg["n_representatives"]))
+    freq = sorted(model.get_topic_freq().itertuples(index=False, name=None))
+    n_words = int(cfg["top_n_words"])
+    top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
+           for t, _ in freq}
+    shown = display_forms(docs, {w for pairs in top.values() for w, _ in pairs})
+    rows = []
+    for t, size in freq:
+        words = [w for w, _ in top[t]]
+        display = [shown[w] for w in words]
+        rows.append({"topic": int(t), "size": int(size),
+                     "label": "outliers" if t == -1 else make_label(display, cfg["label_words"]),
+                     "words": words, "weights": [s for _, s in top[t]],
+                     "display_words": display, "representative_ids": reps.get(int(t), [])})
+    topic_info = pd.DataFrame(rows)
+    labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
+    model.set_topic_labels({t: lab for t, lab in labels.items()})
+
+    sources = (df["source"].fillna("unknown").astype(str).tolist() if "source" in df.columns
+               else ["all"] * len(df))
+    tpc = model.topics_per_class(docs, classes=sources)
+    per_source = pd.Series(sources).value_counts()
+    topics_per_source = pd.DataFrame({
+        "topic": tpc["Topic"].astype(int), "source": tpc["Class"].astype(str),
+        "count": tpc["Frequency"].astype(int),
+        "share": (tpc["Frequency"] / tpc["Class"].map(per_source)).astype(float),
+        "words": tpc["Words"].astype(str)})
+
+    hierarchy, linkage = _hierarchy(model, docs)
+    leaf_labels = [labels[t] for t in sorted(labels) if t != -1]
+    meta = {"name": name, "n_docs": len(df), "settings": cfg,
+            "embedding_model": repr(model.embedding_model)}
+    return TopicResult(doc_topics, topic_info, topics_per_source, hierarchy, linkage,
+                       leaf_labels, meta, topic_centroids(topics, embeddings))
+
+
+def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
+    """BERTopic's hierarchical_topics table and the scipy linkage it was built from."""
+    from scipy.cluster import hierarchy as sch
+
+    if len(set(model.topics_) - {-1}) < 2:
+        return pd.DataFrame(), np.zeros((0, 4))
+    captured: list[np.ndarray] = []
+
+    def ward(dist):
+        captured.append(sch.linkage(dist, "ward", optimal_ordering=True))
+        return captured[-1]
+
+    table = model.hierarchical_topics(docs, linkage_function=ward)
+    table["Topics"] = table["Topics"].map(lambda ts: [int(t) for t in ts])
+    for col in ("Parent_ID", "Parent_Name", "Child_Left_ID", "Child_Left_Name",
+                "Child_Right_ID", "Child_Right_Name"):
+        table[col] = table[col].astype(str)
+    return table.reset_index(drop=True), captured[-1]
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Save the BERTopic model with safetensors (no pickle), without the embedding model."""
+    path = Path(path)
+    model.save(str(path), serialization="safetensors", save_ctfidf=True,
+               save_embedding_model=False)
+    return path
+
+
+def load_model(path: str | Path, backend=None, settings: dict | None = None):
+    """Reload a model saved by :func:`save_model`, restoring the analysis normalisation
+    (the saved vectorizer config cannot hold functions) and the embedding backend."""
+    from bertopic import BERTopic
+
+    model = BERTopic.load(str(path), embedding_model=backend or _default_backend(settings))
+    model.vectorizer_model.set_params(preprocessor=normalize_for_analysis, tokenizer=tokenize,
+                                      token_pattern=None, lowercase=False)
+    return model
+
+
+# ---------------------------------------------------------------- one stage run
+def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -> dict:
+    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`)."""
+    import conflict_narratives.topics.evaluation as evaluation
+
+    col = label_column(df, settings)
+    metrics = evaluation.evaluate(
+        result.topic_words(), result.doc_topics["topic"].to_numpy(),
+        analysis_tokens(documents(df)), labels=df[col].to_numpy() if col else None,
+        stop=stop_words())
+    return {**metrics, "label_column": col,
+            "outlier_share_before_reduction": round(
+                result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}
+
+
+def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
+                 settings: Mapping | None = None, name: str = "corpus",
+                 model_path: str | Path | None = None, stability: bool = False) -> TopicResult:
+    """The topics stage: fit, save the model to ``model_path`` (if given) and drop it, then
+    score (``result.meta["metrics"]``). ``stability`` refits with seed + 1 and adds the ARI
+    between the two fits."""
+    import time
+
+    import conflict_narratives.topics.evaluation as evaluation
+
+    t0 = time.perf_counter()
+    settings = resolve(settings)
+    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name)
+    if model_path is not None:
+        save_model(model, model_path)
+    del model  # scoring holds the corpus's word streams: not both at once
+    release_memory()
+    metrics = score(result, df, settings)
+    if stability:
+        other = settings.replace({"seed": int(settings["seed"]) + 1,
+                                  "topics": {"doc_map": {"enabled": False}}})
+        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name)
+        metrics["stability_ari"] = round(evaluation.stability(
+            result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
+    metrics["seconds"] = round(time.perf_counter() - t0, 1)
+    result.meta["metrics"] = metrics
+    return result
