@@ -1,3 +1,0 @@
-from conflict_narratives.cli import main
-
-main()

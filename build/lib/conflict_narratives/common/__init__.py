@@ -1,3 +1,0 @@
-"""Shared helpers at the bottom of the pipeline: text normalisation, vectorising, language,
-periods."""
-
