@@ -168,7 +168,9 @@ def test_seed_document():
 
 def test_mapping_overrides_and_errors():
     r = load_corpus(FIX / "articles.csv", mapping={"text": "Headline", "title": "Body"})
-    assert r.corpus["text"].iloc[1] == "Idlib"
+    assert r.report["columns"]["text"] == "Headline"  # the mapping wins, with a warning
+    assert any("'Headline' looks worse than 'Body'" in w for w in r.report["warnings"])
+    assert r.report["rejected"] == {"too_short": 5}  # one-word headlines are no text
     with pytest.raises(ValueError, match="columns are:.*'Body'"):
         load_corpus(FIX / "articles.csv", mapping={"text": "nope"})
     with pytest.raises(ValueError, match="no text column found.*columns are"):
@@ -200,7 +202,7 @@ def test_save_and_get_corpus(home):
     stamp = (home / "data" / "processed" / "articles.parquet").stat().st_mtime_ns
     assert get_corpus(src).equals(first)  # reused, not reloaded
     assert (home / "data" / "processed" / "articles.parquet").stat().st_mtime_ns == stamp
-    src.write_bytes(src.read_bytes() + b"a9,Late,x late text here,2018-04-01,x,y\n")
+    src.write_bytes(src.read_bytes() + b"a9,Late,a late report on the fighting,2018-04-01,x,y\n")
     assert len(get_corpus(src)) == 6  # source changed: loaded again
 
 
