@@ -5,7 +5,7 @@ Site footers ("Leggi tutto", "© Riproduzione riservata"), a programme blurb air
 line — found in a large share of one source's documents. Left in, they become topics of
 their own and the topic words of everything else. A segment counts as boilerplate of a
 source when at least ``max(min_docs, min_share x the source's documents)`` distinct
-documents of it hold it (compared with case, spacing and digits folded, so "© 2019" and
+documents of it hold it, or of the whole corpus when as many of all documents do (compared with case, spacing and digits folded, so "© 2019" and
 "© 2020" are one footer); it is removed from those documents, and what was
 removed is counted for the load report. Exact copies of a document count once, so a
 syndicated article is not its own boilerplate.
@@ -25,6 +25,7 @@ _ABBREV = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,3}|\w|(?:\w\.)+\w)\.$")
 _DIGITS = re.compile(r"\d+")
 MAX_SEGMENT_CHARS = 1000  # longer repeated text is a copied article, not boilerplate
 _NONE = "\0none"  # the group of documents without a source
+ALL = "\0all"  # the whole corpus, as one group
 SAMPLE_DOCS = 3000  # documents per source counted (evenly spread): a 5% footer shows in them
 
 
@@ -61,7 +62,9 @@ def _key(segment: str) -> str:
 def find_boilerplate(texts: pd.Series, groups: pd.Series, min_docs: int = 10,
                      min_share: float = 0.05) -> dict[object, dict[str, int]]:
     """Per group (source), the boilerplate segment keys and their document counts, counted
-    over up to :data:`SAMPLE_DOCS` distinct documents of the group, evenly spread."""
+    over up to :data:`SAMPLE_DOCS` distinct documents of the group, evenly spread; under
+    :data:`ALL`, segments repeated across the whole corpus (a coding note on every event
+    record, whichever source reported it)."""
     step = {g: -(-n // SAMPLE_DOCS) for g, n in groups.value_counts(dropna=False).items()}
     counts: dict[object, Counter] = defaultdict(Counter)
     sizes: Counter = Counter()
@@ -72,8 +75,10 @@ def find_boilerplate(texts: pd.Series, groups: pd.Series, min_docs: int = 10,
         if not text or text in seen or (position[group] - 1) % step[group]:
             continue
         seen.add(text)
-        sizes[group] += 1
-        counts[group].update({_key(s) for s in segments(text) if len(s) <= MAX_SEGMENT_CHARS})
+        keys = {_key(s) for s in segments(text) if len(s) <= MAX_SEGMENT_CHARS}
+        for g in {group, ALL}:
+            sizes[g] += 1
+            counts[g].update(keys)
     out = {}
     for group, counter in counts.items():
         need = max(min_docs, min_share * sizes[group])
@@ -95,8 +100,10 @@ def remove_boilerplate(texts: pd.Series, groups: pd.Series, *, min_docs: int = 1
     out = texts.tolist()
     removed: Counter = Counter()
     touched, removed_chars = 0, 0
+    everywhere = found.get(ALL, {})
+    tables = {g: {**everywhere, **t} for g, t in found.items() if g != ALL}
     for i, (text, group) in enumerate(zip(out, groups, strict=True)):
-        table = found.get(group)
+        table = tables.get(group, everywhere)
         if not table or not text:
             continue
         new, keys = _strip(text, table)
@@ -105,9 +112,10 @@ def remove_boilerplate(texts: pd.Series, groups: pd.Series, *, min_docs: int = 1
             removed_chars += len(text) - len(new)
             removed.update((group, k) for k in keys)
             out[i] = new
-    summary = {"segments": sum(map(len, found.values())), "documents": touched,
+    names = {_NONE: None}
+    summary = {"segments": len({k for t in found.values() for k in t}), "documents": touched,
                "chars_removed": removed_chars,
-               "examples": [{"source": None if g == _NONE else str(g), "segment": k[:200],
+               "examples": [{"source": names.get(g, str(g)), "segment": k[:200],
                              "documents": n} for (g, k), n in removed.most_common(examples)]}
     if not touched:
         return texts, summary

@@ -34,11 +34,12 @@ NAME_MARGIN = 0.8  # a name match stands while it scores >= this x the best cand
 MIN_TEXT_WORDS = 3  # median words of a usable text column
 _LETTER = re.compile(r"[^\W\d_]")
 _DATE_NAME = re.compile(
-    r"date|time|publi|creat|updat|modif|posted|day|when|extract|crawl|scrap|fetch|upload"
+    r"date|time|publi|pubbl|creat|updat|modif|posted|day|when|extract|crawl|scrap|fetch|upload"
     r"|fecha|datum|tarih|تاريخ", re.I)
 _COLLECTED = re.compile(
     r"extract|crawl|scrap|fetch|upload|download|retriev|harvest|ingest|index|collect|access"
     r"|modif|updat|insert|seen", re.I)
+_DATELIKE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)\D{0,12}\d|\d\D{0,12}(?<!\d)(?:19|20)\d\d(?!\d)")
 _ID_NAME = re.compile(r"(?:^|[_\W])id$|_id(?:[_\W]|$)|^id[_\W]", re.I)
 LABEL_NAMES = ("category", "label", "topic", "topic_label", "section", "class", "categories")
 _LABEL_HINT = re.compile(r"categ|label|topic|section|class|type|genre|rubri|theme|desk", re.I)
@@ -128,7 +129,7 @@ def _decide(fld: str, scores: dict[str, dict], named: str | None, explicit: bool
             warnings.append(f"{fld}: chose {best!r} over {named!r} (matched by name): "
                             f"{why(best)} vs {why(named)}")
     else:
-        chosen, by = named, "name"
+        chosen, by = named, "name" if named is not None else None
     others = [c for c in ranked if c != chosen and scores[c]["score"] > 0]
     entry = {"column": chosen, "by": by, "runner_up": others[0] if others else None}
     if chosen in scores:
@@ -222,6 +223,8 @@ def _date_candidate(values: pd.Series, name: str) -> bool:
     s = _strings(values.head(200))
     if s.empty or s.str.split().str.len().median() > 8:
         return False
+    if s.str.contains(_DATELIKE).mean() >= 0.8:  # parsed or not: say so if not
+        return True
     return parse_dates(s).status.eq("ok").mean() >= 0.8
 
 
@@ -230,8 +233,7 @@ def _warn_undated(frame, cols, date_scores, warnings) -> None:
     chosen = cols.get("date")
     if chosen is not None and date_scores.get(chosen, {}).get("parsed", 0) >= 0.5:
         return
-    datelike = [c for c in frame.columns if _DATE_NAME.search(str(c)) and c in date_scores]
-    for c in datelike[:3]:
+    for c in list(date_scores)[:3]:
         s = date_scores[c]
         if s["filled"] > 0 and s["parsed"] < 0.5:
             examples = ", ".join(repr(e) for e in s["unparsed_examples"])

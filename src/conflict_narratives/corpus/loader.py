@@ -44,6 +44,7 @@ __all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "sample_corpus
 log = logging.getLogger(__name__)
 
 LOADER_VERSION = 2
+VERY_LONG_CHARS = 100_000  # a length outlier longer than this is worth a warning
 TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
 SCHEMA = (
     "doc_id",
@@ -180,11 +181,12 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, date_format=N
     steps["warnings"] = warnings
     report = build_report(name, path, raw, choice, corpus, rejects, date_info, dups, steps, ptb,
                           cs, LOADER_VERSION)
-    if report["length"]["outliers"]:
-        top = report["length"]["longest"][0]
-        warnings.append(f"{report['length']['outliers']} documents are length outliers "
-                        f"(longest: {top['doc_id']!r}, {top['chars']:,} characters; median "
-                        f"{report['length']['median_chars']:,})")
+    very_long = [d for d in report["length"]["longest"] if d["chars"] > VERY_LONG_CHARS]
+    if very_long:
+        warnings.append(f"{report['length']['outliers']} length outliers, the longest "
+                        f"{very_long[0]['doc_id']!r} with {very_long[0]['chars']:,} characters "
+                        f"(median {report['length']['median_chars']:,}): one document or "
+                        "several run together? Long texts are embedded in windows")
     for w in warnings:
         log.warning("%s: %s", name, w)
     clock.lap("report")
