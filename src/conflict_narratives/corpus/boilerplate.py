@@ -5,11 +5,10 @@ Site footers ("Leggi tutto", "© Riproduzione riservata"), a programme blurb air
 line — found in a large share of one source's documents. Left in, they become topics of
 their own and the topic words of everything else. A segment counts as boilerplate of a
 source when at least ``max(min_docs, min_share x the source's documents)`` distinct
-documents of it hold it, or of the whole corpus when as many of all documents do (compared with case, spacing and digits folded, so "© 2019" and
-"© 2020" are one footer); it is removed from those documents, and what was
-removed is counted for the load report. Exact copies of a document count once, so a
-syndicated article is not its own boilerplate.
-"""
+documents of it hold it, or of the whole corpus when as many of all documents do
+(compared with digits folded, so "© 2019" and "© 2020" are one footer). It is removed
+from those documents and counted for the load report. Exact copies of a document count
+once, so a syndicated article is not its own boilerplate."""
 
 from __future__ import annotations
 
