@@ -95,6 +95,13 @@ def main(argv: list[str] | None = None) -> dict:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": rows}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "long_text.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    write_markdown(report, args.out / "long_text.md")
+    return report
+
+
+def write_markdown(report: dict, path: Path) -> None:
+    table = pd.DataFrame([{**r, "window_chars": r["window_chars"] or "whole text"}
+                          for r in report["runs"]])
     md = ["# Embedding one very long document", "",
           f"Command: `{report['command']}`  ", f"Machine: {report['machine']}  ",
           f"Date: {report['date']}", "",
@@ -102,9 +109,8 @@ def main(argv: list[str] | None = None) -> dict:
           "empty cache), each run in its own process. `window_chars` empty: the whole text "
           "in one piece (the code before windows); otherwise the setting "
           "`embeddings.window_chars`. `rss_before_mb`: the process with the model loaded, "
-          "before embedding.", "", md_table(pd.DataFrame(rows))]
-    (args.out / "long_text.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    return report
+          "before embedding.", "", md_table(table)]
+    path.write_text("\n".join(md) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
