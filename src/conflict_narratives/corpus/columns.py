@@ -189,7 +189,7 @@ def choose_columns(frame: pd.DataFrame, mapping: dict | None = None, *, dayfirst
                             "the documents were collected, not published; name another "
                             "column with mapping={'date': ...} (--date-col) if there is one")
     report["date"] = entry
-    _warn_undated(frame, cols, date_scores, warnings)
+    _warn_undated(cols, date_scores, warnings)
 
     _check_named(frame, cols, "source", _outlet_ok, "source" in mapping, warnings)
     if "doc_id" not in cols:
@@ -228,7 +228,7 @@ def _date_candidate(values: pd.Series, name: str) -> bool:
     return parse_dates(s).status.eq("ok").mean() >= 0.8
 
 
-def _warn_undated(frame, cols, date_scores, warnings) -> None:
+def _warn_undated(cols, date_scores, warnings) -> None:
     """Say so when nothing parses as a date while a column looks like one."""
     chosen = cols.get("date")
     if chosen is not None and date_scores.get(chosen, {}).get("parsed", 0) >= 0.5:
@@ -268,10 +268,10 @@ def _check_named(frame, cols, fld, check, explicit, warnings) -> None:
 
 
 def find_label_column(df: pd.DataFrame, exclude=()) -> str | None:
-    """A column of reference classes: the first of :data:`LABEL_NAMES`, else the first
-    column whose name hints at classes (``event_type``, ``desk``...), either with 2-100
-    distinct non-numeric values filling at least half the rows, five documents a class
-    on average."""
+    """A column of reference classes: the first of :data:`LABEL_NAMES` with 2-100
+    distinct values, else the first column whose name hints at classes (``event_type``,
+    ``desk``...) with 2-100 distinct non-numeric values filling at least half the rows,
+    five documents a class on average. Columns in ``exclude`` are skipped."""
     named = [c for n in LABEL_NAMES for c in df.columns if str(c).lower() == n]
     hinted = [c for c in df.columns if _LABEL_HINT.search(str(c)) and c not in named]
     for col in [*named, *hinted]:
