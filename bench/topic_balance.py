@@ -67,9 +67,12 @@ def write_markdown(path: Path, report: dict) -> None:
     """Replace the section after :data:`MARKER` in ``path`` (or append it)."""
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     head = text.split(MARKER)[0].rstrip() + "\n\n" if text else ""
-    runs = pd.DataFrame(report["runs"])
-    runs["corpus"] = [f"{c} (sample {n})" if s is not None else c for c, n, s in
+    order = {"main": 0, "no-split": 1, "after": 2}
+    runs = pd.DataFrame(sorted(report["runs"], key=lambda r: (r["corpus"], r["n_docs"],
+                                                              order.get(r["label"], 9))))
+    runs["corpus"] = [f"{c} (sample {n})" if pd.notna(s) else c for c, n, s in
                       zip(runs["corpus"], runs["n_docs"], runs["sample_seed"], strict=True)]
+    runs = runs.astype(object).where(runs.notna(), "n/a")
     lines = [MARKER, "## Catch-all topics: largest topic's share before/after", "",
              "`python -m bench.topic_balance` (see its docstring). Every row is one fit on "
              "the cached USE-M embeddings, scored by `topics.score`: NMI against the corpus' "
@@ -84,8 +87,8 @@ def write_markdown(path: Path, report: dict) -> None:
               for c in report["commands"]]
     lines += ["", md_table(runs[[c for c in COLUMNS if c in runs.columns]]), ""]
     lines += ["Largest topics (first six labels):", ""]
-    lines += [f"- {r['label']} / {r['corpus']}: " + " | ".join(r["top_labels"])
-              for r in report["runs"]]
+    lines += [f"- {r['label']} / {c}: " + " | ".join(r["top_labels"])
+              for c, (_, r) in zip(runs["corpus"], runs.iterrows(), strict=True)]
     path.write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
 
 
