@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import conflict_narratives.corpus.cleaning as cleaning
+import conflict_narratives.corpus.readers as readers
 from conflict_narratives import config
 from conflict_narratives.common.language import detect_languages
 from conflict_narratives.common.textnorm import normalize_for_analysis
-from conflict_narratives.corpus import cleaning
-from conflict_narratives.corpus import readers as readers
 from conflict_narratives.corpus.accounting import (
     Clock,
     Rejects,
