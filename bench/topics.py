@@ -176,6 +176,15 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _kept_sections(out: Path) -> str:
+    """The sections other benchmarks keep at the end of topics.md (``bench.topic_balance``)."""
+    from bench.topic_balance import MARKER
+
+    path = out / "topics.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return "\n\n" + MARKER + text.split(MARKER, 1)[1] if MARKER in text else ""
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.topics", description=__doc__.split(
         "\n")[0])
@@ -196,7 +205,8 @@ def main(argv: list[str] | None = None) -> dict:
                                               args.variants))
         (args.out / "topics.json").write_text(json.dumps(report, ensure_ascii=False, indent=1,
                                                          default=str), encoding="utf-8")
-        (args.out / "topics.md").write_text(markdown(report), encoding="utf-8")
+        (args.out / "topics.md").write_text(markdown(report) + _kept_sections(args.out),
+                                            encoding="utf-8")
     print(markdown(report))
     return report
 

@@ -85,16 +85,20 @@ def load(
     dayfirst: Annotated[
         bool | None, typer.Option("--dayfirst/--monthfirst", help="D/M/YYYY or M/D/YYYY dates.")
     ] = None,
+    date_format: Annotated[str | None, typer.Option(
+        help="strptime codes for dates no parser guesses, e.g. '%d-%b-%y' for 9-May-20.")] = None,
     sets: Set = None,
     force: Force = False,
 ) -> None:
     """Load a corpus into one validated table; print the load report."""
     from conflict_narratives.pipeline import Pipeline
+    from conflict_narratives.settings import deep_merge
 
     mapping = {k: v for k, v in {"text": text_col, "title": title_col, "date": date_col,
                                  "source": source_col, "doc_id": id_col}.items() if v}
-    overrides = parse_sets(sets) | ({"corpus": {"dayfirst": dayfirst}}
-                                    if dayfirst is not None else {})
+    options = {k: v for k, v in {"dayfirst": dayfirst, "date_format": date_format}.items()
+               if v is not None}
+    overrides = deep_merge({"corpus": options} if options else {}, parse_sets(sets))
     run = Pipeline(source, name=name, mapping=mapping or None, overrides=overrides)
     emit(run.load(force=force or bool(mapping)).result[1])
 

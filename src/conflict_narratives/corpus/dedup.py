@@ -53,11 +53,15 @@ def find_duplicates(
     order: Sequence[int] | None = None,
     threshold: float = 0.9,
     num_perm: int = NUM_PERM,
+    min_words: int = 0,
 ) -> pd.DataFrame:
     """Find duplicates among normalised ``texts``.
 
     ``order`` gives the preference: documents earlier in it are kept and later ones are
-    marked (default: input order). Returns one row per duplicate with columns ``index``
+    marked (default: input order). Texts shorter than ``min_words`` words are only checked
+    for exact copies: in a short templated record (an event's one-line description) one
+    different word — the date, the village — is a different record, not a near copy.
+    Returns one row per duplicate with columns ``index``
     (position in ``texts``), ``duplicate_of`` (position of the kept document), ``kind``
     (``exact`` | ``near``) and ``jaccard``.
     """
@@ -83,6 +87,8 @@ def find_duplicates(
             continue
         first_seen[text] = i
         if lsh is None:
+            continue
+        if len(ids[i]) < min_words:
             continue
         sh = _shingles(ids[i])
         if not len(sh):

@@ -1,8 +1,8 @@
 """Document embeddings: offline, multilingual backends behind one interface, and a cache.
 
->>> from conflict_narratives import corpus, embeddings
->>> df = corpus.get_corpus("ant-multisource")
->>> res = embeddings.embed_corpus(df)               # settings: embeddings.backend/text_view
+>>> import conflict_narratives as cn
+>>> df = cn.open("ant-multisource").corpus
+>>> res = cn.embeddings.embed_corpus(df)               # settings: embeddings.backend/text_view
 >>> res.matrix.shape, res.stats["n_computed"]
 
 Backends (:func:`get_backend`), each a ``bertopic.backend.BaseEmbedder``, so the same
@@ -19,7 +19,9 @@ object can be handed to BERTopic as ``embedding_model`` to embed new documents l
 What is embedded per document is the *text view* (setting ``embeddings.text_view``):
 ``title-lead`` (title and the lead sentences, up to ``max_chars``), ``first-chars`` (the
 first ``max_chars`` characters of the body), ``full`` (title and whole body) or
-``paragraphs`` (title and each paragraph embedded alone, then mean-pooled).
+``paragraphs`` (title and each paragraph embedded alone, then mean-pooled). Texts longer
+than ``embeddings.window_chars`` are embedded in windows, mean-pooled, so memory does not
+grow with a document's length.
 """
 
 from __future__ import annotations
@@ -367,7 +369,7 @@ def embed_corpus(
     settings = resolve(settings)
     cfg = settings["embeddings"]
     view = text_view or cfg["text_view"]
-    units = doc_units(df, view, int(cfg.get("max_chars", 600)))
+    units = doc_units(df, view, int(cfg.get("max_chars", 600)), cfg.get("window_chars"))
     model = backend if isinstance(backend, Backend) else get_backend(backend, settings)
 
     unique = list(dict.fromkeys(u for doc in units for u in doc))
@@ -408,6 +410,7 @@ def embed_corpus(
         "text_view": view,
         "n_docs": len(df),
         "n_texts": len(unique),
+        "n_windowed": sum(len(u) > 1 for u in units) if view != "paragraphs" else None,
         "n_cached": n_cached,
         "n_computed": len(todo),
         "n_corrupt_shards": cache.n_corrupt,
