@@ -118,7 +118,9 @@ class Pipeline:
         key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
                        settings=self.settings.digest("corpus"), mapping=mapping)
         t0 = time.perf_counter()
-        if saved is not None and not force and (saved["key"] == key or source is None):
+        # an updated corpus (``update``) stays current while its source is unchanged
+        current = saved is not None and key in (saved["key"], saved.get("source_key"))
+        if saved is not None and not force and (current or source is None):
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
         else:
@@ -179,14 +181,39 @@ class Pipeline:
         """Hash of everything ``stage``'s result depends on."""
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
-        parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
-                 "settings": self.settings.digest(*SECTIONS[stage])}
         if stage == "topics":
-            parts |= {"corpus": self.load().key, "sample": self.sample,
-                      "seed": self.settings["seed"]}
-        else:
-            parts["topics"] = self.key("topics")
-        return make_key(**parts)
+            return self.topics_key()
+        return make_key(stage=stage, code=code_fingerprint(*CODE[stage]),
+                        settings=self.settings.digest(*SECTIONS[stage]),
+                        topics=self.key("topics"))
+
+    def topics_key(self, *, raw: bool = False, corpus_key: str | None = None,
+                   model: str | None = None) -> str:
+        """The topics stage's key: the corpus version, the topic model it extends (a corpus
+        with updates), the codebook's seed words, and (unless ``raw``) the curation file."""
+        parts = {"stage": "topics", "code": code_fingerprint(*CODE["topics"]),
+                 "settings": self.settings.digest(*SECTIONS["topics"]),
+                 "corpus": corpus_key or self.load().key, "sample": self.sample,
+                 "seed": self.settings["seed"]}
+        model = model or self.corpus_marker().get("topic_model")
+        if model:
+            parts["model"] = model
+        if self.curation.seed_topic_list():
+            parts["guided"] = self.curation.seed_topic_list()
+        curated = None if raw else self.curation.digest(self.settings["curation"])
+        return make_key(**parts, curation=curated) if curated else make_key(**parts)
+
+    def corpus_marker(self) -> dict:
+        """The corpus stage's marker (key, mapping, updates, topic model)."""
+        self.load()
+        return self.store.marker(self.store.corpus_dir(self.name)) or {}
+
+    @cached_property
+    def curation(self):
+        """The analyst's ``curation/<name>.yaml`` (``topics.curation``; empty if none)."""
+        from conflict_narratives.topics.curation import load_curation
+
+        return load_curation(self.store.curation_path(self.name))
 
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
@@ -213,13 +240,10 @@ class Pipeline:
 
     def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
         """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
-        from conflict_narratives import topics
+        from conflict_narratives import monitor
 
         def build(path: Path):
-            result = topics.build_topics(
-                self.corpus, self.embeddings.matrix, backend=self.backend,
-                settings=self.settings, name=self.name, model_path=path / "model",
-                stability=stability)
+            result = monitor.build_topics(self, path, stability)
             return result, {"corpus": self.name, "n_docs": len(self.corpus),
                             **result.meta["metrics"]}
 
@@ -268,6 +292,39 @@ class Pipeline:
     def narratives(self, force: bool = False):
         """``narratives.NarrativeResult`` for this corpus."""
         return self.run_narratives(force).result
+
+    def saved(self, stage: str):
+        """The saved result of ``stage`` for the current key, or None (nothing computed)."""
+        hit = self.store.find(self.name, stage, self.key(stage))
+        return _result_class(stage).load(hit[0]) if hit else None
+
+    # ------------------------------------------------------------ a model that lives
+    def update(self, files, *, refit: bool = False,
+               stages: tuple[str, ...] = ("timelines", "narratives")) -> dict[str, Any]:
+        """Add the documents of ``files`` (read with the corpus's own column mapping) without
+        refitting: duplicates of the corpus and of each other skipped (every row accounted
+        for), only new texts embedded, each placed in the existing topics (ids and labels
+        unchanged) or, far from all, pooled into emerging-story candidates; ``stages``
+        brought up to date. Returns what changed (JSON-able). ``refit`` then refits with
+        the old topics' ids and names carried over (:meth:`refit`). An update that fails
+        changes nothing."""
+        from conflict_narratives import monitor
+
+        return monitor.update(self, files, refit=refit, stages=stages)
+
+    def refit(self, stages: tuple[str, ...] = ("timelines", "narratives")) -> dict[str, Any]:
+        """Refit the topics on the whole corpus and match them to the current ones (optimal
+        assignment on centroid similarity): matched topics keep their ids, names and
+        colours; returns the merged / split / new / gone table's rows."""
+        from conflict_narratives import monitor
+
+        return monitor.do_refit(self, stages)
+
+    def reset(self) -> None:
+        """Forget what this object read or computed (the store changed underneath)."""
+        for name in ("corpus", "sample", "embeddings", "curation"):
+            self.__dict__.pop(name, None)
+        self._runs.clear()
 
     def stage(self, stage: str, force: bool = False) -> StageRun:
         return {"topics": self.run_topics, "timelines": self.run_timelines,
