@@ -28,8 +28,6 @@ from conflict_narratives.store import make_key
 
 log = logging.getLogger(__name__)
 
-POOL_COLUMNS = ["doc_id", "date", "source", "title", "text", "update", "seen"]
-
 
 # ---------------------------------------------------------------- topics versions
 def raw_of(path: Path):
@@ -166,41 +164,23 @@ def _last_state(run, model: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame
     """The pending pool and candidates of the last update made with the same topic model."""
     done = run.store.updates(run.name)
     if not done or done[-1][1].get("topic_model") != model:
-        return pd.DataFrame(columns=POOL_COLUMNS), np.zeros((0, 0), np.float32), None
+        return None, None, None
     tables, _ = run.store.read_tables(done[-1][0], ["pool", "candidates"])
     pool = tables["pool"]
     vectors = np.stack(pool.pop("vector").to_list()) if len(pool) else np.zeros((0, 0))
     return pool, vectors.astype(np.float32), tables["candidates"]
 
 
-def _reference_date(docs: pd.DataFrame) -> pd.Timestamp:
-    dated = docs.loc[docs["date_status"] == "ok", "date"]
-    return dated.max() if len(dated) else pd.Timestamp.now(tz="UTC")
-
-
 def emerging(run, batch, vectors, assignments, model: str, number: int):
-    """The pool after this update (earlier pending documents within the window, plus this
-    update's far ones) and its candidates."""
-    from conflict_narratives.topics.emerging import update_candidates
+    """The pool after this update and its candidates (``topics.emerging.advance_pool``)."""
+    from conflict_narratives.topics.emerging import advance_pool, update_date
 
-    cfg = run.settings["monitor"]["emerging"]
     pool, pool_vec, previous = _last_state(run, model)
-    now = _reference_date(batch.documents)
     far = assignments["far"].to_numpy()
-    new = batch.documents.loc[far].assign(update=number, seen=now)
-    new = new.reindex(columns=POOL_COLUMNS)
-    if len(pool):
-        fresh = pd.to_datetime(pool["seen"], utc=True) >= now - pd.Timedelta(
-            days=int(cfg["window_days"]))
-        pool, pool_vec = pool[fresh.to_numpy()], pool_vec[fresh.to_numpy()]
-    pool = pd.concat([pool[POOL_COLUMNS], new], ignore_index=True)
-    vec = np.vstack([v for v in (pool_vec, vectors[far]) if v.size]) if len(pool) else \
-        np.zeros((0, vectors.shape[1]), np.float32)
-    if len(pool) == 0:
-        from conflict_narratives.topics.emerging import CANDIDATE_COLUMNS
-
-        return pool.assign(candidate=[], vector=[]), pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    pool, candidates = update_candidates(pool, vec, previous, update=number, settings=cfg)
+    pool, vec, candidates = advance_pool(pool, pool_vec, previous, batch.documents.loc[far],
+                                         vectors[far], update=number,
+                                         now=update_date(batch.documents),
+                                         settings=run.settings["monitor"]["emerging"])
     return pool.assign(vector=list(vec)), candidates
 
 
@@ -380,3 +360,34 @@ def do_refit(run, stages=("timelines", "narratives")) -> dict:
             "changes": table[table["status"] != "kept"].astype(object).where(
                 table[table["status"] != "kept"].notna(), None).to_dict("records")
             if len(table) else []}
+
+
+# ---------------------------------------------------------------- reading updates back
+def history(run) -> pd.DataFrame:
+    """One row per update of the corpus: when, what it added, skipped, left outside topics."""
+    rows = []
+    for path, marker in run.store.updates(run.name):
+        tables, meta = run.store.read_tables(path, ["assignments", "candidates"])
+        cands = tables["candidates"]
+        rows.append({"update": int(path.name), "created": marker.get("created"),
+                     "files": len(meta.get("files", [])),
+                     "added": marker["summary"].get("added"),
+                     "duplicates": marker["summary"].get("duplicates"),
+                     "outside_topics": int(tables["assignments"]["far"].sum()),
+                     "candidates": int((cands["status"] != "quiet").sum()),
+                     "emerging": int((cands["status"] == "emerging").sum()),
+                     "seconds": marker.get("seconds")})
+    return pd.DataFrame(rows, columns=["update", "created", "files", "added", "duplicates",
+                                       "outside_topics", "candidates", "emerging", "seconds"])
+
+
+def record(run, number: int | None = None) -> dict[str, Any]:
+    """The tables of one update (default: the last): ``added`` per topic, ``candidates``,
+    ``assignments``, ``rejects`` and ``meta`` (its files; ``update``: its number)."""
+    done = run.store.updates(run.name)
+    if not done:
+        raise ValueError(f"{run.name} has no updates yet (conflict-narratives update NAME FILE)")
+    path = done[-1][0] if number is None else run.store.update_dir(run.name, number)
+    tables, meta = run.store.read_tables(path, ["added", "candidates", "assignments",
+                                                "rejects"])
+    return {**tables, "meta": {**meta, "update": int(path.name)}}

@@ -357,7 +357,7 @@ class Pipeline:
 
     def report(self, *, trace: str | Path | None = None, force: bool = False,
                kernel: str | None = None) -> dict[str, Any]:
-        """Every stage, then the four notebooks (each re-executed only when its inputs
+        """Every stage, then the notebooks (each re-executed only when its inputs
         changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
         text file whose story notebook 04 traces (default: the seed document, if present)."""
         from conflict_narratives import report
@@ -377,6 +377,10 @@ class Pipeline:
                   "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
         tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
         tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
+        done = [] if self.sample else self.store.updates(self.name)
+        if done:  # the last update's section (notebook 05)
+            inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])
+            tables["updates"] = [done[-1][0] / f"{t}.parquet" for t in ("added", "candidates")]
         return report.write_report(
             self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
             tables=tables, summary=summary, settings=self.settings.to_dict(),

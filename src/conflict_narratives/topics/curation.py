@@ -154,7 +154,13 @@ def load_curation(path: str | Path) -> Curation:
 
 # ---------------------------------------------------------------- matching entries to topics
 def _terms(words) -> list[set[str]]:
-    return [{w, *w.split()} for w in words]
+    """Each topic word (normalised) with its parts, so a selector word may name a part."""
+    normal = [normalize_for_analysis(str(w)) for w in words]
+    return [{w, *w.split()} for w in normal]
+
+
+def _show(selector) -> str:
+    return str(selector) if isinstance(selector, int) else "[" + ", ".join(selector) + "]"
 
 
 def find_topic(selector, info: pd.DataFrame) -> tuple[int | None, list[tuple[int, int]]]:
@@ -193,10 +199,11 @@ class Resolver:
         if topic is None and self.previous.get(key) in set(self.info["topic"]):
             topic, how = self.previous[key], "refit match"
             log.warning("%s: %s no longer among the top words of any topic; kept on topic %d, "
-                        "which the refit matched to the topic it named", at, selector, topic)
+                        "which the refit matched to the topic it named", at, _show(selector),
+                        topic)
         if topic is None:
             hint = ", ".join(f"{t} ({self.label(t)}: {h} of the words)" for t, h in near)
-            self.errors.append(f"{at}: {selector!r} matches no topic"
+            self.errors.append(f"{at}: {_show(selector)} matches no topic"
                                + (f"; nearest: {hint}" if hint else ""))
             return None
         self.resolved.append({"entry": at, "kind": kind, "key": key, "topic": int(topic),
@@ -258,6 +265,12 @@ def apply_curation(result, curation: Curation, *, embed: Callable | None = None,
                             "merged": {str(k): int(v) for k, v in merged_into.items() if k != v}}
     return TopicResult(out.doc_topics, info.reset_index(drop=True), out.topics_per_source,
                        out.hierarchy, out.linkage, leaf, out.meta, out.centroids)
+
+
+def hidden(result) -> set[int]:
+    """The topics the curation hides from figures (``hide=`` of the figure functions)."""
+    info = result.topic_info
+    return set(info.loc[info["hidden"].astype(bool), "topic"]) if "hidden" in info else set()
 
 
 def leaf_topics(result) -> list[int]:

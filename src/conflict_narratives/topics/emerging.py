@@ -33,6 +33,7 @@ from conflict_narratives.common.vectorize import (
     make_vectorizer,
 )
 
+POOL_COLUMNS = ["doc_id", "date", "date_status", "source", "title", "text", "update", "seen"]
 CANDIDATE_COLUMNS = ["candidate", "status", "label", "n_docs", "new_docs", "grew_updates",
                      "first_update", "first_seen", "last_seen", "words", "headlines",
                      "outlets", "history", "doc_ids"]
@@ -155,3 +156,32 @@ def update_candidates(pool: pd.DataFrame, vectors: np.ndarray,
     table = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     return pool, table.sort_values(["n_docs", "candidate"], ascending=[False, True],
                                    ignore_index=True)
+
+
+def update_date(documents: pd.DataFrame) -> pd.Timestamp:
+    """When an update happened, by its documents: their latest usable date (now if none)."""
+    dated = documents.loc[documents["date_status"] == "ok", "date"] \
+        if "date_status" in documents else documents.get("date", pd.Series(dtype=object))
+    return dated.max() if len(dated.dropna()) else pd.Timestamp.now(tz="UTC")
+
+
+def advance_pool(pool: pd.DataFrame | None, pool_vectors: np.ndarray | None,
+                 previous: pd.DataFrame | None, far_docs: pd.DataFrame,
+                 far_vectors: np.ndarray, *, update: int, now: pd.Timestamp,
+                 settings: Mapping[str, Any]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """One update of the emerging-story pool: earlier pending documents seen within
+    ``window_days`` of ``now`` (:func:`update_date`), plus this update's ``far_docs``
+    (corpus rows), clustered (:func:`update_candidates`). Returns the pool (with
+    ``candidate``), its vectors and the candidates."""
+    new = far_docs.assign(update=update, seen=now).reindex(columns=POOL_COLUMNS)
+    if pool is not None and len(pool):
+        recent = (pd.to_datetime(pool["seen"], utc=True) >= now - pd.Timedelta(
+            days=int(settings["window_days"]))).to_numpy()
+        pool, pool_vectors = pool.loc[recent, POOL_COLUMNS], pool_vectors[recent]
+        new = pd.concat([pool, new], ignore_index=True)
+        far_vectors = np.vstack([pool_vectors, far_vectors]) if len(pool) else far_vectors
+    if new.empty:
+        return new.assign(candidate=[]), far_vectors, pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    pool, candidates = update_candidates(new, far_vectors, previous, update=update,
+                                         settings=settings)
+    return pool, far_vectors, candidates
