@@ -221,7 +221,14 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     _check_backend(run.backend)
     loaded = run.load()
     corpus, report = loaded.result
-    current = run.run_topics()
+    number = len(run.store.updates(run.name)) + 1
+    index = dedup_index(run, corpus, loaded.key)
+    clock.lap("prepare")
+    batch = read_update(list(map(str, files)), corpus, index, columns=report["columns"],
+                        dayfirst=report.get("dayfirst"), name=f"{run.name}-u{number}",
+                        settings=run.settings)
+    clock.lap("read")
+    current = run.run_topics()  # the model the update extends (fitted first if need be)
     before = run.saved("timelines")
     raw = raw_of(current.path)
     if "spread" not in raw.centroids:  # saved before centroids kept their spread
@@ -230,13 +237,7 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
         raw.centroids = topic_centroids(fitted, run.embeddings.matrix)
     marker = run.corpus_marker()
     model = marker.get("topic_model") or current.key
-    number = len(run.store.updates(run.name)) + 1
-    index = dedup_index(run, corpus, loaded.key)
-    clock.lap("prepare")
-    batch = read_update(list(map(str, files)), corpus, index, columns=report["columns"],
-                        dayfirst=report.get("dayfirst"), name=f"{run.name}-u{number}",
-                        settings=run.settings)
-    clock.lap("read")
+    clock.lap("model")
     vectors = embed_corpus(batch.documents, backend=run.backend, settings=run.settings,
                            progress=False, cache_dir=run.store.embeddings_dir).matrix
     clock.lap("embed")

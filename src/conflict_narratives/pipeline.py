@@ -189,8 +189,8 @@ class Pipeline:
 
     def topics_key(self, *, raw: bool = False, corpus_key: str | None = None,
                    model: str | None = None) -> str:
-        """The topics stage's key: the corpus version, the topic model it extends (a corpus
-        with updates), the codebook's seed words, and (unless ``raw``) the curation file."""
+        """The topics key: corpus version, the topic model updates extend, the codebook's
+        seed words and (unless ``raw``) the curation file."""
         parts = {"stage": "topics", "code": code_fingerprint(*CODE["topics"]),
                  "settings": self.settings.digest(*SECTIONS["topics"]),
                  "corpus": corpus_key or self.load().key, "sample": self.sample,
@@ -299,23 +299,18 @@ class Pipeline:
         return _result_class(stage).load(hit[0]) if hit else None
 
     # ------------------------------------------------------------ a model that lives
-    def update(self, files, *, refit: bool = False,
-               stages: tuple[str, ...] = ("timelines", "narratives")) -> dict[str, Any]:
-        """Add the documents of ``files`` (read with the corpus's own column mapping) without
-        refitting: duplicates of the corpus and of each other skipped (every row accounted
-        for), only new texts embedded, each placed in the existing topics (ids and labels
-        unchanged) or, far from all, pooled into emerging-story candidates; ``stages``
-        brought up to date. Returns what changed (JSON-able). ``refit`` then refits with
-        the old topics' ids and names carried over (:meth:`refit`). An update that fails
-        changes nothing."""
+    def update(self, files, *, refit: bool = False, stages=STAGES[1:]) -> dict[str, Any]:
+        """Add ``files`` without refitting (see :mod:`monitor`): duplicates skipped, new
+        texts placed in the topics (ids and labels unchanged) or pooled into emerging
+        stories, ``stages`` brought up to date; returns what changed. ``refit``: then
+        :meth:`refit`. An update that fails changes nothing."""
         from conflict_narratives import monitor
 
         return monitor.update(self, files, refit=refit, stages=stages)
 
-    def refit(self, stages: tuple[str, ...] = ("timelines", "narratives")) -> dict[str, Any]:
-        """Refit the topics on the whole corpus and match them to the current ones (optimal
-        assignment on centroid similarity): matched topics keep their ids, names and
-        colours; returns the merged / split / new / gone table's rows."""
+    def refit(self, stages=STAGES[1:]) -> dict[str, Any]:
+        """Refit on the whole corpus; topics matched to the current ones keep their ids and
+        names. Returns the merged / split / new / gone changes."""
         from conflict_narratives import monitor
 
         return monitor.do_refit(self, stages)
