@@ -95,48 +95,69 @@ def split_ant(folder: Path, split: pd.Timestamp, day: int) -> tuple[Path, list[t
 
 
 def replay_ant(home: Path, split: pd.Timestamp, day: int) -> dict:
-    store = project(home)
-    base, files = split_ant(home, split, day)
-    run = Pipeline(str(base), name="ant-live", mapping=ANT_MAP, store=store)
-    t0 = time.perf_counter()
-    run.load()
-    load_s = time.perf_counter() - t0
-    fitted = run.run_topics()
-    base_result = fitted.result
-    t0 = time.perf_counter()
-    run.backend.embed(["warm up"])  # "warm": the embedding model is loaded
-    model_load_s = time.perf_counter() - t0
-    rows, summaries = [], []
-    for name, path, first, last in files:
-        fresh = name == "day"
-        if fresh:  # embed the day's texts for real, in an empty cache
-            run.store = FreshCache(home, home / "fresh-cache")
-        out = run.update([path], stages=())
-        run.store = store
-        summaries.append(out)
-        rows.append({"update": name, "first": first.date(), "last": last.date(),
-                     "rows_in": out["rows_in"], "added": out["added"],
-                     "duplicates": out["duplicates"], "far": out["outside_topics"],
-                     "candidates": len(out["candidates"]), "emerging": len(out["emerging"]),
-                     "seconds": out["seconds"]["update"],
-                     "embed_s": out["seconds"]["embed"], "read_s": out["seconds"]["read"],
-                     "fresh_cache": fresh})
-    stages = {}
-    for stage in ("timelines", "narratives"):
+    """Section A's replay, kept in ``home`` (``replay.json``): a second run evaluates again
+    without replaying."""
+    from conflict_narratives import monitor
+    from conflict_narratives.topics import TopicResult
+
+    store, saved = project(home), home / "replay.json"
+    if saved.is_file():
+        state = json.loads(saved.read_text(encoding="utf-8"))
+        run = Pipeline(state["source"], name="ant-live", mapping=ANT_MAP, store=store)
+        state["updates"] = pd.DataFrame(state["updates"])
+    else:
+        source, files = split_ant(home, split, day)
+        run = Pipeline(str(source), name="ant-live", mapping=ANT_MAP, store=store)
         t0 = time.perf_counter()
-        run.stage(stage)
-        stages[stage] = round(time.perf_counter() - t0, 1)
-    refit = run.refit(stages=())
-    final = run.topics()
-    vectors = run.embeddings.matrix
-    return {"run": run, "base": base_result, "fit_seconds": fitted.seconds, "load_s": load_s,
-            "model_load_s": model_load_s, "updates": pd.DataFrame(rows),
-            "summaries": summaries, "stages": stages, "refit": refit, "final": final,
-            "vectors": vectors, "files": files}
+        run.load()
+        state = {"source": str(source), "load_s": round(time.perf_counter() - t0, 1),
+                 "files": [[n, str(p), str(a), str(b)] for n, p, a, b in files]}
+        fitted = run.run_topics()
+        fitted.result.save(home / "base-topics")
+        state["fit_seconds"] = fitted.seconds
+        t0 = time.perf_counter()
+        run.backend.embed(["warm up"])  # "warm": the embedding model is loaded
+        state["model_load_s"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        monitor.dedup_index(run, run.load().result[0], run.load().key)  # once per corpus
+        state["index_s"] = round(time.perf_counter() - t0, 1)
+        rows = []
+        for name, path, first, last in files:
+            fresh = name == "day"
+            if fresh:  # embed the day's texts for real, in an empty cache
+                run.store = FreshCache(home, home / "fresh-cache")
+            out = run.update([path], stages=())
+            run.store = store
+            rows.append({"update": name, "first": str(first.date()), "last": str(last.date()),
+                         "rows_in": out["rows_in"], "added": out["added"],
+                         "duplicates": out["duplicates"], "far": out["outside_topics"],
+                         "candidates": len(out["candidates"]),
+                         "emerging": len(out["emerging"]), "seconds": out["seconds"]["update"],
+                         "embed_s": out["seconds"]["embed"], "read_s": out["seconds"]["read"],
+                         "fresh_cache": fresh})
+        state["updates"] = rows
+        state["stages"] = {}
+        for stage in ("timelines", "narratives"):
+            t0 = time.perf_counter()
+            run.stage(stage)
+            state["stages"][stage] = round(time.perf_counter() - t0, 1)
+        state["refit"] = run.refit(stages=())
+        saved.write_text(json.dumps(state, ensure_ascii=False, default=str), encoding="utf-8")
+        state["updates"] = pd.DataFrame(rows)
+    state["files"] = [(n, Path(p), pd.Timestamp(a), pd.Timestamp(b))
+                      for n, p, a, b in state["files"]]
+    return {**state, "run": run, "base": TopicResult.load(home / "base-topics"),
+            "final": run.topics(), "vectors": run.embeddings.matrix}
 
 
 def planted(home: Path, n_update: int = 150, n_planted: int = 25, seed: int = 7) -> dict:
-    """Section C: one fit of fa-kes' early articles, one update per BBC class."""
+    """Section C: one fit of fa-kes' early articles, one update per BBC class (kept in
+    ``home/planted.json``: a second run reads it back)."""
+    saved = home / "planted.json"
+    if saved.is_file():
+        state = json.loads(saved.read_text(encoding="utf-8"))
+        return {**state, "table": pd.DataFrame(state["table"]),
+                "sweep": pd.DataFrame(state["sweep"])}
     raw = pd.read_csv(FAKES, encoding="latin-1", dtype=str, keep_default_na=False)
     when = pd.to_datetime(raw["date"], errors="coerce", format="%m/%d/%Y")
     split = pd.Timestamp("2016-09-01")
@@ -150,7 +171,7 @@ def planted(home: Path, n_update: int = 150, n_planted: int = 25, seed: int = 7)
     fitted = run.run_topics()
     bbc = pd.read_csv(BBC)
     dates = pd.to_datetime(nxt["date"], format="%m/%d/%Y")
-    results, summaries, cases = [], [], []
+    results, cases = [], []
     for label in sorted(bbc["label"].unique()):
         part = bbc[bbc["label"] == label].sample(n_planted, random_state=seed)
         rng = np.random.default_rng(seed)
@@ -166,7 +187,6 @@ def planted(home: Path, n_update: int = 150, n_planted: int = 25, seed: int = 7)
         live = Pipeline(str(here / "base.csv"), name="fakes-live", mapping=FAKES_MAP,
                         store=Store(here))
         out = live.update([file], stages=())
-        summaries.append(out)
         tables, _ = live.store.read_tables(live.store.updates(live.name)[-1][0],
                                            ["assignments", "candidates"])
         results.append({"class": label, **planted_scores(tables["assignments"],
@@ -180,9 +200,12 @@ def planted(home: Path, n_update: int = 150, n_planted: int = 25, seed: int = 7)
                       "vectors": embed_corpus(docs, backend=live.backend, settings=live.settings,
                                               progress=False,
                                               cache_dir=live.store.embeddings_dir).matrix})
-    return {"fit_topics": fitted.result.n_topics, "fit_docs": len(run.corpus),
-            "table": pd.DataFrame(results), "summaries": summaries,
-            "sweep": planted_sweep(cases, run.settings["monitor"]["emerging"])}
+    out = {"fit_topics": fitted.result.n_topics, "fit_docs": len(run.corpus),
+           "table": pd.DataFrame(results),
+           "sweep": planted_sweep(cases, run.settings["monitor"]["emerging"])}
+    saved.write_text(json.dumps({k: v.to_dict("records") if isinstance(v, pd.DataFrame) else v
+                                 for k, v in out.items()}, default=str), encoding="utf-8")
+    return out
 
 
 def write(report: dict, args, seconds: float) -> None:
@@ -200,19 +223,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", default="2018-08-01")
     parser.add_argument("--day", type=int, default=150, help="articles in the timed day")
     parser.add_argument("--skip-ant", action="store_true")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) /
+                        "bench-monitoring", help="kept between runs: a second run evaluates "
+                                                 "the saved replay again (delete to redo)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     info = {"machine": machine(), "command": "python -m bench.monitoring " +
             shlex.join(argv if argv is not None else sys.argv[1:]),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    with tempfile.TemporaryDirectory(prefix="bench-monitoring-") as tmp:
-        tmp = Path(tmp)
-        plant = planted(tmp)
-        ant = None if args.skip_ant else replay_ant(tmp / "ant", pd.Timestamp(
-            args.split, tz="UTC"), args.day)
-        scores = evaluate_ant(ant, pd.Timestamp(args.split, tz="UTC")) if ant else None
-        swept = sweep(ant, scores) if ant else None
-        report = render(info, ant, scores, swept, plant)
+    args.work.mkdir(parents=True, exist_ok=True)
+    plant = planted(args.work)
+    split = pd.Timestamp(args.split, tz="UTC")
+    ant = None if args.skip_ant else replay_ant(args.work / "ant", split, args.day)
+    scores = evaluate_ant(ant, split) if ant else None
+    swept = sweep(ant, scores) if ant else None
+    report = render(info, ant, scores, swept, plant)
     write(report, args, time.perf_counter() - t0)
 
 
