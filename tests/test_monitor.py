@@ -41,8 +41,9 @@ def project(home: Path) -> Store:
 
 
 def open_run(home: Path) -> Pipeline:
-    return Pipeline(str(home / "base.csv"), name="fk", mapping=MAPPING, store=Store(home),
-                    overrides=FAST)
+    """The corpus by the name it was loaded under (its source file is the one of the
+    original project: a copy of the project reads the saved corpus)."""
+    return Pipeline("fk", store=Store(home), overrides=FAST)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,8 @@ def live(tmp_path_factory):
                             "location": "London", "labels": "1"})
     update = pd.concat([later, later.head(10), planted]).sample(frac=1, random_state=1)
     update.to_csv(home / "u1.csv", index=False)
-    run = open_run(home)
+    run = Pipeline(str(home / "base.csv"), name="fk", mapping=MAPPING, store=Store(home),
+                   overrides=FAST)
     before = run.run_topics()
     summary = run.update([home / "u1.csv"])
     return {"home": home, "run": run, "before": before, "summary": summary,
@@ -186,3 +188,21 @@ def test_refit_with_curation_keeps_the_analysts_labels(live, tmp_path):
     with pytest.raises(ValueError, match=r"\[zzzz\] matches no topic"):
         open_run(home).topics()
     assert open_run(home).corpus_marker()["key"] == run.corpus_marker()["key"]
+
+
+def test_cli_update_prints_what_changed(live, tmp_path):
+    home = copy_of(live, tmp_path)
+    raw = pd.read_csv(SHARED / "fa-kes" / "FA-KES-Dataset.csv", encoding="latin-1", dtype=str)
+    when = pd.to_datetime(raw["date"], format="%m/%d/%Y", errors="coerce")
+    raw[(when >= "2016-03-01").to_numpy()].iloc[120:150].to_csv(home / "u2.csv", index=False)
+    env = {ENV_HOME: str(home), ENV_DATA: str(SHARED), ENV_CONFIG: str(home / "none.yaml")}
+    result = CliRunner().invoke(app, ["update", "fk", str(home / "u2.csv"), "--no-stages",
+                                      "--set", "topics.doc_map.enabled=false"], env=env)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["update"] == 2 and out["rows_in"] == 30
+    assert out["added"] + out["duplicates"] <= 30 and out["added"] >= 20
+    assert sum(t["added"] for t in out["added_per_topic"]) == out["added"]
+    assert out["stages"] == {} and out["seconds"]["update"] > 0
+    history = monitor.history(open_run(home))
+    assert history["update"].tolist() == [1, 2]

@@ -43,8 +43,9 @@ def find_raw(run, raw_key: str):
     hit = run.store.find(run.name, "topics", raw_key)
     if hit is not None:
         return raw_of(hit[0])
-    for path, _ in run.store.versions(run.name, "topics"):
-        marker = run.store.marker(path / "raw")
+    root = run.store.stage_root(run.name, "topics")
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        marker = run.store.marker(path / "raw")  # also where the curation failed
         if marker is not None and marker.get("key") == raw_key:
             return raw_of(path)
     return None
@@ -108,12 +109,11 @@ def build_topics(run, path: Path, stability: bool = False):
             raw.meta["matching"] = table.status.value_counts().to_dict()
             run.store.write_tables(path / "matching", {"matching": table},
                                    {"refit_of": before.name})
-    curated = curate(run, raw, ((previous.meta if previous else {}).get("curation") or {})
-                     .get("previous"))
-    if curated is not raw:
+    if run.curation:  # kept first: a mistake in the curation file never costs the fit
         raw.save(path / "raw")
         run.store.mark(path / "raw", raw_key, {}, 0.0)
-    return curated
+    return curate(run, raw, ((previous.meta if previous else {}).get("curation") or {})
+                  .get("previous"))
 
 
 def save_topics(run, keys: tuple[str, str], raw, curated, summary: dict, seconds: float
@@ -212,6 +212,7 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     from conflict_narratives.corpus.accounting import Clock
     from conflict_narratives.corpus.updates import read_update
     from conflict_narratives.embeddings import embed_corpus
+    from conflict_narratives.timelines import TimelineResult
     from conflict_narratives.topics.assign import topic_centroids
     from conflict_narratives.topics.update import added_per_topic, assign_documents, extend_topics
 
@@ -229,7 +230,8 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
                         settings=run.settings)
     clock.lap("read")
     current = run.run_topics()  # the model the update extends (fitted first if need be)
-    before = run.saved("timelines")
+    hit = run.store.find(run.name, "timelines", run.key("timelines"))
+    before = TimelineResult.load(hit[0]) if hit else None  # for "new bursts and events"
     raw = raw_of(current.path)
     if "spread" not in raw.centroids:  # saved before centroids kept their spread
         fitted = raw.doc_topics.set_index("doc_id")["topic"].reindex(
@@ -258,8 +260,9 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     keys = (run.topics_key(corpus_key=corpus_key, model=model),
             run.topics_key(raw=True, corpus_key=corpus_key, model=model))
     path = run.store.update_dir(run.name, number)
-    run.store.write_tables(path, {"assignments": assignments, "rejects": batch.rejects,
-                                  "pool": pool, "candidates": candidates, "added": per_topic},
+    run.store.write_tables(path, {"documents": batch.documents, "assignments": assignments,
+                                  "rejects": batch.rejects, "pool": pool,
+                                  "candidates": candidates, "added": per_topic},
                            {"files": batch.files, "topics_key": keys[0]})
     run.store.mark(path, corpus_key, {"added": len(batch.documents),
                                       "duplicates": batch.duplicates}, clock.total(),

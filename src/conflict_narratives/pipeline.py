@@ -124,6 +124,10 @@ class Pipeline:
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
         else:
+            if saved is not None and saved.get("updates"):
+                log.warning("%s: reloading from its source leaves out the documents of %d "
+                            "update(s), kept in %s", self.name, saved["updates"],
+                            self.store.updates_dir(self.name))
             result = corpus.load_corpus(self.source, name=self.name, mapping=mapping,
                                         settings=self.settings,
                                         search=self.store.data_path())
@@ -292,11 +296,6 @@ class Pipeline:
     def narratives(self, force: bool = False):
         """``narratives.NarrativeResult`` for this corpus."""
         return self.run_narratives(force).result
-
-    def saved(self, stage: str):
-        """The saved result of ``stage`` for the current key, or None (nothing computed)."""
-        hit = self.store.find(self.name, stage, self.key(stage))
-        return _result_class(stage).load(hit[0]) if hit else None
 
     # ------------------------------------------------------------ a model that lives
     def update(self, files, *, refit: bool = False, stages=STAGES[1:]) -> dict[str, Any]:
