@@ -187,6 +187,35 @@ def trace(
 
 
 @app.command()
+def update(
+    name: Name,
+    files: Annotated[list[str] | None, typer.Argument(
+        help="New documents: files in the corpus's own shape (its columns).")] = None,
+    refit: Annotated[bool, typer.Option(
+        "--refit", help="Then refit on the whole corpus; matched topics keep ids and names."
+    )] = False,
+    stages: Annotated[bool, typer.Option(
+        "--stages/--no-stages", help="Bring timelines and narratives up to date.")] = True,
+    sets: Set = None,
+) -> None:
+    """Add new documents to a corpus without refitting its topics; print what changed.
+
+    Duplicates of the corpus are skipped, only new texts embedded, each document placed in
+    the existing topics (ids and labels unchanged) or, far from all, in emerging-story
+    candidates. With no FILE, --refit alone refits."""
+    from conflict_narratives.pipeline import STAGES
+
+    run = _open(name, None, sets)
+    todo = STAGES[1:] if stages else ()
+    if not files:
+        if not refit:
+            raise ValueError("give the files to add (or --refit to refit alone)")
+        emit(run.refit(stages=todo))
+        return
+    emit(run.update(files, refit=refit, stages=todo))
+
+
+@app.command()
 def run(name: Name, sample: Sample = None, sets: Set = None, force: Force = False) -> None:
     """The whole pipeline without notebooks: load → embed → topics → timelines → narratives."""
     emit(_open(name, sample, sets, progress=True).run(force=force))

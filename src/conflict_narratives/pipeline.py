@@ -118,10 +118,16 @@ class Pipeline:
         key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
                        settings=self.settings.digest("corpus"), mapping=mapping)
         t0 = time.perf_counter()
-        if saved is not None and not force and (saved["key"] == key or source is None):
+        # an updated corpus (``update``) stays current while its source is unchanged
+        current = saved is not None and key in (saved["key"], saved.get("source_key"))
+        if saved is not None and not force and (current or source is None):
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
         else:
+            if saved is not None and saved.get("updates"):
+                log.warning("%s: reloading from its source leaves out the documents of %d "
+                            "update(s), kept in %s", self.name, saved["updates"],
+                            self.store.updates_dir(self.name))
             result = corpus.load_corpus(self.source, name=self.name, mapping=mapping,
                                         settings=self.settings,
                                         search=self.store.data_path())
@@ -179,14 +185,39 @@ class Pipeline:
         """Hash of everything ``stage``'s result depends on."""
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
-        parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
-                 "settings": self.settings.digest(*SECTIONS[stage])}
         if stage == "topics":
-            parts |= {"corpus": self.load().key, "sample": self.sample,
-                      "seed": self.settings["seed"]}
-        else:
-            parts["topics"] = self.key("topics")
-        return make_key(**parts)
+            return self.topics_key()
+        return make_key(stage=stage, code=code_fingerprint(*CODE[stage]),
+                        settings=self.settings.digest(*SECTIONS[stage]),
+                        topics=self.key("topics"))
+
+    def topics_key(self, *, raw: bool = False, corpus_key: str | None = None,
+                   model: str | None = None) -> str:
+        """The topics key: corpus version, the topic model updates extend, the codebook's
+        seed words and (unless ``raw``) the curation file."""
+        parts = {"stage": "topics", "code": code_fingerprint(*CODE["topics"]),
+                 "settings": self.settings.digest(*SECTIONS["topics"]),
+                 "corpus": corpus_key or self.load().key, "sample": self.sample,
+                 "seed": self.settings["seed"]}
+        model = model or self.corpus_marker().get("topic_model")
+        if model:
+            parts["model"] = model
+        if self.curation.seed_topic_list():
+            parts["guided"] = self.curation.seed_topic_list()
+        curated = None if raw else self.curation.digest(self.settings["curation"])
+        return make_key(**parts, curation=curated) if curated else make_key(**parts)
+
+    def corpus_marker(self) -> dict:
+        """The corpus stage's marker (key, mapping, updates, topic model)."""
+        self.load()
+        return self.store.marker(self.store.corpus_dir(self.name)) or {}
+
+    @cached_property
+    def curation(self):
+        """The analyst's ``curation/<name>.yaml`` (``topics.curation``; empty if none)."""
+        from conflict_narratives.topics.curation import load_curation
+
+        return load_curation(self.store.curation_path(self.name))
 
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
@@ -213,13 +244,10 @@ class Pipeline:
 
     def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
         """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
-        from conflict_narratives import topics
+        from conflict_narratives import monitor
 
         def build(path: Path):
-            result = topics.build_topics(
-                self.corpus, self.embeddings.matrix, backend=self.backend,
-                settings=self.settings, name=self.name, model_path=path / "model",
-                stability=stability)
+            result = monitor.build_topics(self, path, stability)
             return result, {"corpus": self.name, "n_docs": len(self.corpus),
                             **result.meta["metrics"]}
 
@@ -269,6 +297,29 @@ class Pipeline:
         """``narratives.NarrativeResult`` for this corpus."""
         return self.run_narratives(force).result
 
+    # ------------------------------------------------------------ a model that lives
+    def update(self, files, *, refit: bool = False, stages=STAGES[1:]) -> dict[str, Any]:
+        """Add ``files`` without refitting (see :mod:`monitor`): duplicates skipped, new
+        texts placed in the topics (ids and labels unchanged) or pooled into emerging
+        stories, ``stages`` brought up to date; returns what changed. ``refit``: then
+        :meth:`refit`. An update that fails changes nothing."""
+        from conflict_narratives import monitor
+
+        return monitor.update(self, files, refit=refit, stages=stages)
+
+    def refit(self, stages=STAGES[1:]) -> dict[str, Any]:
+        """Refit on the whole corpus; topics matched to the current ones keep their ids and
+        names. Returns the merged / split / new / gone changes."""
+        from conflict_narratives import monitor
+
+        return monitor.do_refit(self, stages)
+
+    def reset(self) -> None:
+        """Forget what this object read or computed (the store changed underneath)."""
+        for name in ("corpus", "sample", "embeddings", "curation"):
+            self.__dict__.pop(name, None)
+        self._runs.clear()
+
     def stage(self, stage: str, force: bool = False) -> StageRun:
         return {"topics": self.run_topics, "timelines": self.run_timelines,
                 "narratives": self.run_narratives}[stage](force)
@@ -300,7 +351,7 @@ class Pipeline:
 
     def report(self, *, trace: str | Path | None = None, force: bool = False,
                kernel: str | None = None) -> dict[str, Any]:
-        """Every stage, then the four notebooks (each re-executed only when its inputs
+        """Every stage, then the notebooks (each re-executed only when its inputs
         changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
         text file whose story notebook 04 traces (default: the seed document, if present)."""
         from conflict_narratives import report
@@ -320,6 +371,10 @@ class Pipeline:
                   "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
         tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
         tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
+        done = [] if self.sample else self.store.updates(self.name)
+        if done:  # the last update's section (notebook 05)
+            inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])
+            tables["updates"] = [done[-1][0] / f"{t}.parquet" for t in ("added", "candidates")]
         return report.write_report(
             self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
             tables=tables, summary=summary, settings=self.settings.to_dict(),

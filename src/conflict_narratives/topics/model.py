@@ -99,10 +99,12 @@ def _representation(cfg: dict):
 
 
 def build_model(n_docs: int, backend, settings: dict | None = None,
-                vocabulary: list[str] | None = None, stop: frozenset[str] | None = None):
+                vocabulary: list[str] | None = None, stop: frozenset[str] | None = None,
+                seed_topic_list: list[list[str]] | None = None):
     """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
     counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`, without the
-    stop words ``stop``; catch-all clusters split: :class:`SplittingHDBSCAN`)."""
+    stop words ``stop``; catch-all clusters split: :class:`SplittingHDBSCAN`), guided by
+    ``seed_topic_list`` (normalised seed words per topic, e.g. from a curation codebook)."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from umap import UMAP
@@ -125,6 +127,7 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
         top_n_words=int(cfg["top_n_words"]),
+        seed_topic_list=seed_topic_list or None,
     )
 
 
@@ -135,11 +138,14 @@ def _default_backend(settings: dict | None):
 
 
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
-               settings: dict | None = None, name: str = "corpus"):
+               settings: dict | None = None, name: str = "corpus",
+               seed_topic_list: list[list[str]] | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
-    ``embedding_model`` so ``model.transform`` can embed new documents."""
+    ``embedding_model`` so ``model.transform`` can embed new documents. ``seed_topic_list``
+    guides the fit (BERTopic moves the seeded documents' embeddings: a copy is handed to
+    it, the centroids stay in the embeddings' own space)."""
     import time
 
     t0 = time.perf_counter()
@@ -157,8 +163,8 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"], stop)
     release_memory()
     model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary,
-                        stop)
-    topics, _ = model.fit_transform(docs, embeddings)
+                        stop, seed_topic_list)
+    topics, _ = model.fit_transform(docs, embeddings.copy() if seed_topic_list else embeddings)
     splits = list(getattr(model.hdbscan_model, "splits_", []))
     _release_clustering(model)
     n_outliers_before = int(np.sum(np.asarray(topics) == -1))
@@ -300,7 +306,8 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
 
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
-                 model_path: str | Path | None = None, stability: bool = False) -> TopicResult:
+                 model_path: str | Path | None = None, stability: bool = False,
+                 seed_topic_list: list[list[str]] | None = None) -> TopicResult:
     """The topics stage: fit, save the model to ``model_path`` (if given) and drop it, then
     score (``result.meta["metrics"]``). ``stability`` refits with seed + 1 and adds the ARI
     between the two fits."""
@@ -310,7 +317,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
 
     t0 = time.perf_counter()
     settings = resolve(settings)
-    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name)
+    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
+                               seed_topic_list=seed_topic_list)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
@@ -319,7 +327,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     if stability:
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})
-        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name)
+        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name,
+                                 seed_topic_list=seed_topic_list)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
