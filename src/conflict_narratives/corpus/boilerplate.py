@@ -22,6 +22,7 @@ _STOP = re.compile(r"[.!?؟…]+[\"'”»)\]]*\s+")
 # Corp.), dotted ones (U.S., a.m.) and single letters
 _ABBREV = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,3}|\w|(?:\w\.)+\w)\.$")
 _DIGITS = re.compile(r"\d+")
+_EDGE = " .,;:!?؟…*-–—_=~|/\\\"'«»“”‘’()[]{}<>#"
 MAX_SEGMENT_CHARS = 1000  # longer repeated text is a copied article, not boilerplate
 _NONE = "\0none"  # the group of documents without a source
 ALL = "\0all"  # the whole corpus, as one group
@@ -53,9 +54,11 @@ def segments(text: str) -> list[str]:
 
 
 def _key(segment: str) -> str:
-    """Digits folded (footers repeat verbatim: no case or spelling folding; the display
-    cleaning already collapsed spaces)."""
-    return _DIGITS.sub("0", segment)
+    """Digits folded and edge punctuation dropped ("... المحمول." = "... المحمول"); no case
+    or spelling folding (footers repeat verbatim) and no space folding (the display
+    cleaning collapsed spaces). A segment of punctuation alone has the empty key: never
+    boilerplate."""
+    return _DIGITS.sub("0", segment).strip(_EDGE)
 
 
 def find_boilerplate(texts: pd.Series, groups: pd.Series, min_docs: int = 10,
@@ -74,7 +77,7 @@ def find_boilerplate(texts: pd.Series, groups: pd.Series, min_docs: int = 10,
         if not text or text in seen or (position[group] - 1) % step[group]:
             continue
         seen.add(text)
-        keys = {_key(s) for s in segments(text) if len(s) <= MAX_SEGMENT_CHARS}
+        keys = {_key(s) for s in segments(text) if len(s) <= MAX_SEGMENT_CHARS} - {""}
         for g in {group, ALL}:
             sizes[g] += 1
             counts[g].update(keys)
