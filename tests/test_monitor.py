@@ -206,3 +206,17 @@ def test_cli_update_prints_what_changed(live, tmp_path):
     assert out["stages"] == {} and out["seconds"]["update"] > 0
     history = monitor.history(open_run(home))
     assert history["update"].tolist() == [1, 2]
+
+
+@pytest.mark.notebook
+def test_updates_notebook_shows_what_changed(live, monkeypatch):
+    from conflict_narratives.figures import FigureBook
+    from conflict_narratives.report import build
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "src"))  # the kernel imports this checkout
+    out = live["home"] / "reports" / "fk" / "05_updates.ipynb"
+    build.execute_notebook(build.notebooks_dir() / "05_updates.ipynb", out,
+                           {"corpus": "fk", "sample": 0, "overrides": FAST,
+                            "home": str(live["home"])})
+    names = {e["name"] for e in FigureBook(out.parent / "figures").entries("updates")}
+    assert {"update_added_per_topic", "update_candidates"} <= names
