@@ -26,7 +26,10 @@ import pandas as pd
 import yaml
 
 from bench.common import machine, md_table
-from conflict_narratives import config, topics
+from conflict_narratives import topics
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.settings import Settings
+from conflict_narratives.store import Store
 
 MARKER = "<!-- topic-balance -->"
 COLUMNS = ("label", "corpus", "n_docs", "n_topics", "largest_topic_share",
@@ -35,12 +38,11 @@ COLUMNS = ("label", "corpus", "n_docs", "n_topics", "largest_topic_share",
 
 
 def run_one(name: str, n_docs: int | None, seed: int, overrides: dict) -> dict:
-    from conflict_narratives.corpus.loader import get_corpus
     from conflict_narratives.embeddings.backends import embed_corpus, get_backend
 
-    settings = config.load_settings(name)
-    settings = {**settings, "topics": {**settings["topics"], "doc_map": False, **overrides}}
-    df = get_corpus(name)
+    settings = Settings.load(name, project_root=Store().root).replace(
+        {"topics": {"doc_map": {"enabled": False}, **overrides}})
+    df = Pipeline(name).corpus
     if n_docs and n_docs < len(df):
         df = df.sample(n_docs, random_state=seed).reset_index(drop=True)
     backend = get_backend(settings=settings)
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="topics settings, YAML values (max_topic_share=null)")
-    parser.add_argument("--out", type=Path, default=config.reports_dir() / "benchmarks")
+    parser.add_argument("--out", type=Path, default=Store().reports_dir / "benchmarks")
     args = parser.parse_args(argv)
     overrides = {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.set)}
     path = args.out / "topic_balance.json"
