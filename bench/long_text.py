@@ -49,7 +49,7 @@ def long_document(lang: str, chars: int) -> str:
 
 def child(lang: str, chars: int, window: int | None) -> dict:
     """One measured run (in its own process)."""
-    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
+    from conflict_narratives.embeddings import embed_corpus, get_backend
 
     settings = Settings.defaults().replace({"embeddings": {"window_chars": window or None}})
     df = pd.DataFrame({"doc_id": ["long"], "text": [long_document(lang, chars)]})

@@ -38,7 +38,7 @@ COLUMNS = ("label", "corpus", "n_docs", "n_topics", "largest_topic_share",
 
 
 def run_one(name: str, n_docs: int | None, seed: int, overrides: dict) -> dict:
-    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
+    from conflict_narratives.embeddings import embed_corpus, get_backend
 
     settings = Settings.load(name, project_root=Store().root).replace(
         {"topics": {"doc_map": {"enabled": False}, **overrides}})

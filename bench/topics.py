@@ -68,7 +68,7 @@ def load(name: str, n_docs: int | None, seed: int) -> pd.DataFrame:
 
 
 def ours(df: pd.DataFrame, settings: dict, overrides: dict | None = None) -> dict:
-    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
+    from conflict_narratives.embeddings import embed_corpus, get_backend
 
     s = settings.replace({"topics": {"doc_map": {"enabled": False}, **(overrides or {})}})
     backend = get_backend(settings=s)
