@@ -53,8 +53,12 @@ def match_topics(old, new, *, min_similarity: float = 0.5, min_share: float = 0.
     labels_old, labels_new = old.labels(), new.labels()
     sim_at = pd.DataFrame(sims, index=old_ids, columns=new_ids)
     out = []
+    related_old, related_new = set(), set()
 
     def row(status, o, n):
+        if o is not None and n is not None:  # a kept, merged or split pair
+            related_old.add(o)
+            related_new.add(n)
         out.append({"status": status, "old_topic": o, "new_topic": n,
                     "similarity": float(sim_at.at[o, n]) if o is not None and n is not None
                     else np.nan,
@@ -65,25 +69,18 @@ def match_topics(old, new, *, min_similarity: float = 0.5, min_share: float = 0.
                     "old_label": labels_old.get(o) if o is not None else None,
                     "new_label": labels_new.get(n) if n is not None else None})
 
-    related_old, related_new = set(), set()
     for o, n in sorted(kept):
         row("kept", o, n)
-        related_old.add(o)
-        related_new.add(n)
     for n in new_ids:
         if len(sources[n]) >= 2:
             for o in sources[n]:
                 if (o, n) not in kept:
                     row("merged", o, n)
-                    related_old.add(o)
-                    related_new.add(n)
     for o in old_ids:
         if len(targets[o]) >= 2:
             for n in targets[o]:
                 if (o, n) not in kept and len(sources[n]) < 2:
                     row("split", o, n)
-                    related_old.add(o)
-                    related_new.add(n)
     for n in new_ids:
         if n not in related_new:
             row("new", None, n)
