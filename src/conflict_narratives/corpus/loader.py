@@ -43,7 +43,7 @@ __all__ = ["REGISTRY", "LoadResult", "get_corpus", "load_corpus", "sample_corpus
            "sample_size", "save"]
 log = logging.getLogger(__name__)
 
-LOADER_VERSION = 2
+LOADER_VERSION = 3
 VERY_LONG_CHARS = 100_000  # a length outlier longer than this is worth a warning
 TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
 SCHEMA = (
