@@ -84,7 +84,10 @@ def write_markdown(path: Path, report: dict) -> None:
              "`largest_before_reduction`: of HDBSCAN's clusters, before that; `splits`: "
              "catch-all clusters split. Labels: `main` = the code before this change, "
              "`no-split` = this code with `max_topic_share: null`, `after` = this code's "
-             "defaults.", "", "Commands and machines:", ""]
+             "defaults; `(penultimate loader)`: measured before boilerplate segments were "
+             "compared without edge punctuation (30-50 documents per corpus read "
+             "differently; bbc-news has no boilerplate, so its rows hold for both).", "",
+             "Commands and machines:", ""]
     lines += [f"- `{c['command']}` ({c['label']}, {c['date']}, {c['machine']})"
               for c in report["commands"]]
     lines += ["", md_table(runs[[c for c in COLUMNS if c in runs.columns]]), ""]

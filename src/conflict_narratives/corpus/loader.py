@@ -39,7 +39,7 @@ from conflict_narratives.settings import thaw
 
 log = logging.getLogger(__name__)
 
-LOADER_VERSION = 2
+LOADER_VERSION = 3
 VERY_LONG_CHARS = 100_000  # a length outlier longer than this is worth a warning
 TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
 SCHEMA = (
