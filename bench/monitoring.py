@@ -141,12 +141,14 @@ def replay_ant(home: Path, split: pd.Timestamp, day: int) -> dict:
             t0 = time.perf_counter()
             run.stage(stage)
             state["stages"][stage] = round(time.perf_counter() - t0, 1)
+        run.timelines().events.to_parquet(home / "events.parquet")  # before the refit
         state["refit"] = run.refit(stages=())
         saved.write_text(json.dumps(state, ensure_ascii=False, default=str), encoding="utf-8")
         state["updates"] = pd.DataFrame(rows)
     state["files"] = [(n, Path(p), pd.Timestamp(a), pd.Timestamp(b))
                       for n, p, a, b in state["files"]]
     return {**state, "run": run, "base": TopicResult.load(home / "base-topics"),
+            "events": pd.read_parquet(home / "events.parquet"),
             "final": run.topics(), "vectors": run.embeddings.matrix}
 
 
