@@ -9,7 +9,7 @@ import importlib
 import time
 
 BENCHES = ("corpus", "embeddings", "long_text", "topics", "nmi_ceiling", "timelines",
-           "narratives", "end_to_end")
+           "narratives", "monitoring", "end_to_end")
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ def split_ant(folder: Path, split: pd.Timestamp, day: int) -> tuple[Path, list[t
     return base, out
 
 
-def replay_ant(home: Path, split: pd.Timestamp, day: int) -> dict:
+def replay_ant(home: Path, split: pd.Timestamp, day: int, info: dict) -> dict:
     """Section A's replay, kept in ``home`` (``replay.json``): a second run evaluates again
     without replaying."""
     from conflict_narratives import monitor
@@ -141,12 +141,15 @@ def replay_ant(home: Path, split: pd.Timestamp, day: int) -> dict:
             t0 = time.perf_counter()
             run.stage(stage)
             state["stages"][stage] = round(time.perf_counter() - t0, 1)
+        run.timelines().events.to_parquet(home / "events.parquet")  # before the refit
         state["refit"] = run.refit(stages=())
+        state["info"] = info
         saved.write_text(json.dumps(state, ensure_ascii=False, default=str), encoding="utf-8")
         state["updates"] = pd.DataFrame(rows)
     state["files"] = [(n, Path(p), pd.Timestamp(a), pd.Timestamp(b))
                       for n, p, a, b in state["files"]]
     return {**state, "run": run, "base": TopicResult.load(home / "base-topics"),
+            "events": pd.read_parquet(home / "events.parquet"),
             "final": run.topics(), "vectors": run.embeddings.matrix}
 
 
@@ -234,7 +237,9 @@ def main(argv: list[str] | None = None) -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     plant = planted(args.work)
     split = pd.Timestamp(args.split, tz="UTC")
-    ant = None if args.skip_ant else replay_ant(args.work / "ant", split, args.day)
+    ant = None if args.skip_ant else replay_ant(args.work / "ant", split, args.day, info)
+    if ant is not None and ant.get("info", info) is not info:  # evaluated again: say when
+        info = ant["info"] | {"evaluated": info["date"], "evaluated_by": info["command"]}
     scores = evaluate_ant(ant, split) if ant else None
     swept = sweep(ant, scores) if ant else None
     report = render(info, ant, scores, swept, plant)

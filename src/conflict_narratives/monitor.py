@@ -263,7 +263,8 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     run.store.write_tables(path, {"documents": batch.documents, "assignments": assignments,
                                   "rejects": batch.rejects, "pool": pool,
                                   "candidates": candidates, "added": per_topic},
-                           {"files": batch.files, "topics_key": keys[0]})
+                           {"files": batch.files, "topics_key": keys[0],
+                            "seconds": clock.laps})
     run.store.mark(path, corpus_key, {"added": len(batch.documents),
                                       "duplicates": batch.duplicates}, clock.total(),
                    topic_model=model)
