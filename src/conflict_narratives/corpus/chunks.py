@@ -70,7 +70,7 @@ def _csv_chunks(path: Path, rows: int, used: str, head: bytes, kind: str):
     if not first.strip():
         raise NeedsWholeFile("empty header line")
     sep = "\t" if kind in (".tsv", ".tab") else max([",", "\t", ";", "|"], key=first.count)
-    info = {"format": "csv", "sep": sep, "encoding": used}
+    info = {"format": "csv", "sep": sep, "encoding": used, "physical_lines": _lines(path)}
     try:
         reader = pd.read_csv(path, sep=sep, dtype=object, keep_default_na=False,
                              na_values=[""], encoding=used, chunksize=rows)
@@ -78,6 +78,10 @@ def _csv_chunks(path: Path, rows: int, used: str, head: bytes, kind: str):
         for frame in reader:
             frame.index = pd.RangeIndex(start, start + len(frame))
             start += len(frame)
+            check = {"physical_lines": 0}
+            readers.check_quotes(frame, sep, check)
+            if check.get("suspect_quotes"):  # the whole-file reader says where and why
+                raise NeedsWholeFile("unbalanced quote?")
             yield frame, [], info
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise NeedsWholeFile(str(err)) from err
@@ -111,9 +115,20 @@ def _jsonl_chunks(path: Path, rows: int, used: str):
         yield readers._frame(records, index), rejects, info
 
 
+def _lines(path: Path) -> int:
+    """Newlines in the (decompressed) file, as the whole-file reader counts them."""
+    n = 0
+    with _open(path) as fh:
+        while block := fh.read(1 << 20):
+            n += block.count(b"\n")
+    return n
+
+
 def whole_chunks(path: Path, rows: int, encoding: str | None = None):
-    """The whole-file reader's table (every repair applied), cut into chunks of ``rows``."""
-    raw = readers.read_source(path, encoding=encoding)
+    """The whole-file reader's table (every repair applied; ``path`` may be a
+    :class:`readers.RawTable` already read), cut into chunks of ``rows``."""
+    raw = path if isinstance(path, readers.RawTable) else \
+        readers.read_source(path, encoding=encoding)
     frame = raw.frame
     if frame.empty:
         yield frame, list(raw.rejects), raw.info

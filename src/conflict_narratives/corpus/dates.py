@@ -95,6 +95,14 @@ _FORMATS = [
     "%B %d, %Y",
     "%a %d %b %Y",
     "%d %b %Y %H:%M",
+    # day-month-year with abbreviated months, two-digit years included (ACLED's 9-May-20)
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %b %y",
+    "%d/%b/%Y",
+    "%d/%b/%y",
+    "%d-%B-%Y",
+    "%d-%B-%y",
 ]
 MIN_DATE, MAX_DATE = pd.Timestamp("1800-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
 _EPOCH_MIN, _EPOCH_MAX = pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC")
@@ -157,13 +165,19 @@ def detect_dayfirst(s: pd.Series) -> tuple[bool | None, str]:
     return decide_dayfirst(*dayfirst_counts(s))
 
 
-def numeric_date_strings(values: pd.Series) -> pd.Series:
-    """The values :func:`parse_dates` reads as numeric D/M/Y or M/D/Y dates (normalised),
-    for deciding the order over a whole partitioned corpus."""
+def numeric_date_strings(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """The values :func:`parse_dates` reads as numeric D/M/Y or M/D/Y dates (normalised;
+    those ``date_format`` fits left out), for deciding the order over a whole partitioned
+    corpus."""
+    if date_format and not pd.api.types.is_datetime64_any_dtype(values):
+        values = values.astype("string")
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return pd.Series([], dtype="string")
     s = normalize_date_strings(values)
     todo = s.notna() & (s != "")
+    if date_format and todo.any():
+        fitted = _to_dt(s[todo], format=date_format)
+        todo[fitted.index[fitted.notna()]] = False
     todo &= ~(s.str.fullmatch(_EPOCH.pattern, na=False) | s.str.fullmatch(_COMPACT.pattern,
                                                                           na=False))
     return s[todo & s.str.match(_NUMERIC.pattern, na=False)]
@@ -177,17 +191,23 @@ def _parse_numeric(parts: pd.DataFrame, dayfirst: bool) -> pd.Series:
     return _to_dt(iso + " " + time, format="mixed")
 
 
-def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
+def parse_dates(values: pd.Series, dayfirst: bool | None = None,
+                date_format: str | None = None) -> DateParse:
     """Parse a column of dates to UTC. Naive times are taken as UTC.
 
-    ``dayfirst=None`` detects the numeric order from the data; when nothing decides it
-    (every field <= 12) month-first is used and the report says ``ambiguous``.
+    ``date_format`` (strptime codes, e.g. ``%d.%m.%Y %Hh%M``) is tried first, for forms no
+    parser guesses; values it does not fit go through the usual detection. ``dayfirst=None``
+    detects the numeric order from the data; when nothing decides it (every field <= 12)
+    month-first is used and the report says ``ambiguous``.
     """
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     info: dict = {
         "dayfirst": dayfirst,
         "dayfirst_evidence": "forced" if dayfirst is not None else None,
     }
+    if date_format and not pd.api.types.is_datetime64_any_dtype(values):
+        values = values.astype("string")
+        info["date_format"] = date_format
     if pd.api.types.is_datetime64_any_dtype(values):
         v = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
         out[:] = v
@@ -199,6 +219,10 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
         s = normalize_date_strings(values)
         present = s.notna() & (s != "")
         todo = present.copy()
+        if date_format:
+            out[todo] = _to_dt(s[todo], format=date_format)
+            info["parsed_with_format"] = int(out.notna().sum())
+            todo &= out.isna()
 
         epoch = todo & s.str.fullmatch(_EPOCH.pattern, na=False)
         if epoch.any():

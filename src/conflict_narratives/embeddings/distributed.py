@@ -23,14 +23,9 @@ import numpy as np
 from conflict_narratives.common.system import atomic_path
 from conflict_narratives.compute import run_tasks
 from conflict_narratives.corpus.parts import Parts, sample_positions
-from conflict_narratives.embeddings.backends import (
-    Backend,
-    EmbeddingResult,
-    TfidfLsaBackend,
-    embed_corpus,
-    get_backend,
-)
+from conflict_narratives.embeddings.backends import Backend, TfidfLsaBackend, get_backend
 from conflict_narratives.embeddings.cache import text_key
+from conflict_narratives.embeddings.embed import EmbeddingResult, embed_corpus
 from conflict_narratives.embeddings.views import doc_units
 from conflict_narratives.settings import resolve
 
@@ -74,7 +69,8 @@ def fit_corpus_backend(backend: Backend, parts: Parts, settings) -> Backend:
     pos = sample_positions(parts.n_docs, settings["topics"].get("fit_sample"),
                            int(settings["seed"]))
     df = parts.to_pandas(COLUMNS) if pos is None else parts.take(pos, COLUMNS)
-    units = doc_units(df, cfg["text_view"], int(cfg.get("max_chars", 600)))
+    units = doc_units(df, cfg["text_view"], int(cfg.get("max_chars", 600)),
+                      cfg.get("window_chars"))
     unique = list(dict.fromkeys(u for doc in units for u in doc))
     backend.bind_corpus(unique, [text_key(t) for t in unique])
     backend._fit()

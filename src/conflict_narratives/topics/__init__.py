@@ -1,5 +1,6 @@
 """Stage 2: BERTopic configured for Arabic (and any language) news."""
 
+from conflict_narratives.topics.curation import Curation, apply_curation, hidden, load_curation
 from conflict_narratives.topics.model import (
     LABEL_COLUMNS,
     build_model,

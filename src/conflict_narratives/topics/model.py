@@ -1,20 +1,23 @@
 """Topics: BERTopic fitted on the cached embeddings, configured for Arabic news.
 
->>> from conflict_narratives import corpus, embeddings, topics
->>> df = corpus.get_corpus("ant-multisource")
->>> model, result = topics.fit_topics(df, embeddings.embed_corpus(df).matrix)
+>>> import conflict_narratives as cn
+>>> run = cn.open("ant-multisource")
+>>> model, result = cn.topics.fit_topics(run.corpus, run.embeddings.matrix)
 >>> result.topic_info[["topic", "size", "label"]]
 
 What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.yaml``):
 
 - an Arabic-aware vectorizer (:func:`topic_text.make_vectorizer`): the corpus stage's analysis
-  normalisation, Arabic and Latin words only, the ``arabic-stopwords`` list plus a curated
-  news-speak list plus English stop words, all folded like the documents; 1–2-grams;
+  normalisation, Arabic and Latin words only (no @-mentions, e-mail addresses, URLs), stop
+  words for every language the corpus holds and the outlets' own names
+  (:mod:`~conflict_narratives.common.stopwords`), all folded like the documents; 1–2-grams;
   ``min_df`` scaled to corpus size and counted over documents (a fixed vocabulary: BERTopic
   alone would count it over topics); and ``language="multilingual"``, so BERTopic's English
   clean-up never deletes Arabic;
 - seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
-  settings, same assignments;
+  settings, same assignments; a cluster holding more than ``max_topic_share`` of the
+  documents is split (:class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`),
+  so no topic is "the news" itself;
 - outliers reassigned to their nearest topic (``reduce_outliers``, strategy chosen by
   measurement in ``bench/topics.py``), then topic words recomputed;
 - topic words straight from c-TF-IDF (with frequent words damped), which scored higher on
@@ -27,7 +30,6 @@ The outcome is data (:class:`TopicResult`), separate from the model.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,25 +37,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.common.stopwords import corpus_languages
 from conflict_narratives.common.system import release_memory
-from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.common.vectorize import (
     analysis_tokens,
+    corpus_stop_words,
     display_forms,
     documents,
     fit_vocabulary,
     make_label,
     make_vectorizer,
-    stop_words,
+    prepare,
     tokenize,
 )
+from conflict_narratives.corpus.columns import LABEL_NAMES, find_label_column
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
+from conflict_narratives.topics.clustering import SplittingHDBSCAN, scaled_min_cluster_size
 from conflict_narratives.topics.result import TopicResult
+from conflict_narratives.topics.tables import hierarchy_table, representatives
 
 log = logging.getLogger(__name__)
 
-LABEL_COLUMNS = ("category", "label", "topic_label", "section")
+LABEL_COLUMNS = LABEL_NAMES
 
 
 # ---------------------------------------------------------------- settings & inputs
@@ -63,23 +69,18 @@ def _topic_settings(settings: Mapping | None) -> dict[str, Any]:
     return thaw(settings["topics"]) | {"seed": int(settings["seed"])}
 
 
-def scaled_min_cluster_size(n_docs: int) -> int:
-    """HDBSCAN's smallest topic: ½·√n documents (10 at least): 22 for 2,000, 89 for 31,500."""
-    return max(10, round(0.5 * math.sqrt(n_docs)))
-
-
 def label_column(df: pd.DataFrame, settings: dict | None = None) -> str | None:
-    """The column holding reference classes: setting ``topics.label_column``, else the first
-    of ``category``/``label``/``topic_label``/``section`` with 2–100 distinct values."""
+    """The column holding reference classes: setting ``topics.label_column``, else
+    :func:`~conflict_narratives.corpus.columns.find_label_column` (``category``, ``label``,
+    ``topic``, ``section``... or a categorical column whose name hints at classes)."""
     name = _topic_settings(settings).get("label_column")
     if name:
         if name not in df.columns:
             raise ValueError(f"label column {name!r} is not in the corpus ({list(df.columns)})")
         return name
-    for col in LABEL_COLUMNS:
-        if col in df.columns and 2 <= df[col].nunique(dropna=True) <= 100:
-            return col
-    return None
+    schema = {"doc_id", "text", "title", "date", "source", "lang", "url", "author", "place",
+              "raw_text", "date_status"}
+    return find_label_column(df, exclude=schema)
 
 
 # ---------------------------------------------------------------- the model
@@ -98,12 +99,14 @@ def _representation(cfg: dict):
 
 
 def build_model(n_docs: int, backend, settings: dict | None = None,
-                vocabulary: list[str] | None = None):
+                vocabulary: list[str] | None = None, stop: frozenset[str] | None = None,
+                seed_topic_list: list[list[str]] | None = None):
     """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
-    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`)."""
+    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`, without the
+    stop words ``stop``; catch-all clusters split: :class:`SplittingHDBSCAN`), guided by
+    ``seed_topic_list`` (normalised seed words per topic, e.g. from a curation codebook)."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from hdbscan import HDBSCAN
     from umap import UMAP
 
     cfg = _topic_settings(settings)
@@ -116,15 +119,15 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
                         n_components=int(umap_cfg["n_components"]),
                         min_dist=float(umap_cfg["min_dist"]), metric="cosine",
                         random_state=cfg["seed"], low_memory=True),
-        hdbscan_model=HDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
-                              metric="euclidean", cluster_selection_method="eom",
-                              prediction_data=True),
+        hdbscan_model=SplittingHDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
+                                       max_share=cfg.get("max_topic_share")),
         vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"],
-                                         vocabulary),
+                                         vocabulary, stop),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
         top_n_words=int(cfg["top_n_words"]),
+        seed_topic_list=seed_topic_list or None,
     )
 
 
@@ -135,11 +138,14 @@ def _default_backend(settings: dict | None):
 
 
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
-               settings: dict | None = None, name: str = "corpus"):
+               settings: dict | None = None, name: str = "corpus",
+               seed_topic_list: list[list[str]] | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
-    ``embedding_model`` so ``model.transform`` can embed new documents."""
+    ``embedding_model`` so ``model.transform`` can embed new documents. ``seed_topic_list``
+    guides the fit (BERTopic moves the seeded documents' embeddings: a copy is handed to
+    it, the centroids stay in the embeddings' own space)."""
     import time
 
     t0 = time.perf_counter()
@@ -153,12 +159,16 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
     xy = _doc_map(embeddings, cfg["doc_map"], cfg["seed"]) if cfg["doc_map"]["enabled"] \
         else np.full((len(df), 2), np.nan)
-    vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+    stop = corpus_stop_words(df, docs)
+    vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"], stop)
     release_memory()
-    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary)
-    topics, _ = model.fit_transform(docs, embeddings)
+    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary,
+                        stop, seed_topic_list)
+    topics, _ = model.fit_transform(docs, embeddings.copy() if seed_topic_list else embeddings)
+    splits = list(getattr(model.hdbscan_model, "splits_", []))
     _release_clustering(model)
     n_outliers_before = int(np.sum(np.asarray(topics) == -1))
+    largest_before = _largest_share(topics)
     if cfg["reduce_outliers"] and n_outliers_before and len(model.get_topic_info()) > 1:
         topics = model.reduce_outliers(docs, topics, strategy=cfg["outlier_strategy"],
                                        threshold=float(cfg["outlier_threshold"]),
@@ -170,8 +180,17 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         _set_topic_centroids(model, np.asarray(topics), embeddings)
     result = _result(model, df, docs, embeddings, xy, cfg, name)
     result.meta.update(n_outliers_before_reduction=n_outliers_before,
+                       largest_topic_share_before_reduction=largest_before,
+                       largest_topic_share=_largest_share(result.doc_topics["topic"]),
+                       splits=splits, stop_languages=list(corpus_languages(df)),
                        fit_seconds=round(time.perf_counter() - t0, 2))
     return model, result
+
+
+def _largest_share(topics) -> float:
+    """Share of all documents in the largest topic (outliers are not a topic)."""
+    t = np.asarray(topics)
+    return round(float(np.bincount(t[t >= 0]).max() / len(t)), 4) if (t >= 0).any() else 0.0
 
 
 def _release_clustering(model) -> None:
@@ -203,18 +222,6 @@ def _doc_map(embeddings: np.ndarray, cfg: Mapping, seed: int) -> np.ndarray:
                 low_memory=True).fit_transform(embeddings)
 
 
-def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray,
-                     n: int = 5) -> dict[int, list[str]]:
-    """Per topic, the ``n`` documents closest (cosine) to the topic's mean embedding."""
-    out = {}
-    for t in np.unique(topics):
-        rows = np.flatnonzero(topics == t)
-        centre = embeddings[rows].mean(axis=0)
-        sims = embeddings[rows] @ (centre / (np.linalg.norm(centre) or 1.0))
-        out[int(t)] = ids[rows[np.argsort(-sims, kind="stable")[:n]]].tolist()
-    return out
-
-
 def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     ids = df["doc_id"].astype(str).to_numpy() if "doc_id" in df.columns else \
         np.array([str(i) for i in range(len(df))])
@@ -224,7 +231,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
                                "probability": probs if probs.ndim == 1 else probs.max(axis=1),
                                "x": xy[:, 0].astype(float), "y": xy[:, 1].astype(float)})
 
-    reps = _representatives(topics, embeddings, ids, int(cfg["n_representatives"]))
+    reps = representatives(topics, embeddings, ids, int(cfg["n_representatives"]))
     freq = sorted(model.get_topic_freq().itertuples(index=False, name=None))
     n_words = int(cfg["top_n_words"])
     top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
@@ -252,7 +259,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
         "share": (tpc["Frequency"] / tpc["Class"].map(per_source)).astype(float),
         "words": tpc["Words"].astype(str)})
 
-    hierarchy, linkage = _hierarchy(model, docs)
+    hierarchy, linkage = hierarchy_table(model, docs)
     leaf_labels = [labels[t] for t in sorted(labels) if t != -1]
     meta = {"name": name, "n_docs": len(df), "settings": cfg,
             "embedding_model": repr(model.embedding_model)}
@@ -260,24 +267,6 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
                        leaf_labels, meta, topic_centroids(topics, embeddings))
 
 
-def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
-    """BERTopic's hierarchical_topics table and the scipy linkage it was built from."""
-    from scipy.cluster import hierarchy as sch
-
-    if len(set(model.topics_) - {-1}) < 2:
-        return pd.DataFrame(), np.zeros((0, 4))
-    captured: list[np.ndarray] = []
-
-    def ward(dist):
-        captured.append(sch.linkage(dist, "ward", optimal_ordering=True))
-        return captured[-1]
-
-    table = model.hierarchical_topics(docs, linkage_function=ward)
-    table["Topics"] = table["Topics"].map(lambda ts: [int(t) for t in ts])
-    for col in ("Parent_ID", "Parent_Name", "Child_Left_ID", "Child_Left_Name",
-                "Child_Right_ID", "Child_Right_Name"):
-        table[col] = table[col].astype(str)
-    return table.reset_index(drop=True), captured[-1]
 
 
 def save_model(model, path: str | Path) -> Path:
@@ -294,7 +283,7 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
     from bertopic import BERTopic
 
     model = BERTopic.load(str(path), embedding_model=backend or _default_backend(settings))
-    model.vectorizer_model.set_params(preprocessor=normalize_for_analysis, tokenizer=tokenize,
+    model.vectorizer_model.set_params(preprocessor=prepare, tokenizer=tokenize,
                                       token_pattern=None, lowercase=False)
     return model
 
@@ -308,15 +297,17 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
     metrics = evaluation.evaluate(
         result.topic_words(), result.doc_topics["topic"].to_numpy(),
         analysis_tokens(documents(df)), labels=df[col].to_numpy() if col else None,
-        stop=stop_words())
+        stop=corpus_stop_words(df, documents(df)))
     return {**metrics, "label_column": col,
+            "largest_topic_share": result.meta.get("largest_topic_share"),
             "outlier_share_before_reduction": round(
                 result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}
 
 
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
-                 model_path: str | Path | None = None, stability: bool = False) -> TopicResult:
+                 model_path: str | Path | None = None, stability: bool = False,
+                 seed_topic_list: list[list[str]] | None = None) -> TopicResult:
     """The topics stage: fit, save the model to ``model_path`` (if given) and drop it, then
     score (``result.meta["metrics"]``). ``stability`` refits with seed + 1 and adds the ARI
     between the two fits."""
@@ -326,7 +317,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
 
     t0 = time.perf_counter()
     settings = resolve(settings)
-    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name)
+    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
+                               seed_topic_list=seed_topic_list)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
@@ -335,7 +327,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     if stability:
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})
-        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name)
+        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name,
+                                 seed_topic_list=seed_topic_list)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)

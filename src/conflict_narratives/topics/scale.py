@@ -95,10 +95,12 @@ def _ctfidf_words(counts: sparse.csr_matrix, vocabulary: list[str], topic_ids: l
 def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=None,
                              settings=None, name: str = "corpus",
                              model_path: str | Path | None = None, client=None,
-                             progress: bool = False) -> TopicResult:
+                             progress: bool = False, stability: bool = False,
+                             seed_topic_list=None) -> TopicResult:
     """The topics stage on a partitioned corpus whose embeddings are ``matrix_path`` (an
     ``.npy``, row i = corpus row i): fitted on the sample, every document assigned on the
-    workers (``client``; None: here), words counted over all documents."""
+    workers (``client``; None: here), words counted over all documents. ``stability`` and
+    ``seed_topic_list`` as in :func:`model.build_topics` (on the sample)."""
     settings = resolve(settings)
     cfg = thaw(settings["topics"])
     matrix_path = Path(matrix_path)
@@ -106,10 +108,12 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
     pos = sample_positions(parts.n_docs, cfg.get("fit_sample"), int(settings["seed"]))
     if pos is None:  # the whole corpus: exactly the in-process stage
         return build_topics(parts.to_pandas(), np.asarray(matrix), backend=backend,
-                            settings=settings, name=name, model_path=model_path)
+                            settings=settings, name=name, model_path=model_path,
+                            stability=stability, seed_topic_list=seed_topic_list)
     sample = parts.take(pos)
     result = build_topics(sample, np.asarray(matrix[pos]), backend=backend, settings=settings,
-                          name=name, model_path=model_path)
+                          name=name, model_path=model_path, stability=stability,
+                          seed_topic_list=seed_topic_list)
     docs = documents(sample)
     vocabulary = _vocabulary(model_path, docs, cfg)
     fitted = result.doc_topics.assign(position=pos)

@@ -1,0 +1,105 @@
+"""The pipeline's cluster path (``compute.scheduler``, ``--scheduler``): where its work runs
+and the stages that change on a Dask cluster — the corpus loaded into partitions
+(:mod:`corpus.partitioned`), embedded a partition a task
+(:mod:`embeddings.distributed`), topics fitted on ``topics.fit_sample`` documents and
+every document assigned on the workers (:mod:`topics.scale`). :class:`pipeline.Pipeline`
+mixes this in; in process none of it runs."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from conflict_narratives.store import make_key
+
+
+class ScaleOut:
+    """The cluster half of :class:`~conflict_narratives.pipeline.Pipeline`."""
+
+    _owns_client = False
+
+    @property
+    def distributed(self) -> bool:
+        """True when ``compute.scheduler`` names a Dask cluster (``--scheduler``) or a
+        client was handed in."""
+        from conflict_narratives.compute import is_distributed
+
+        if is_distributed(self.settings) or self.__dict__.get("client") is not None:
+            if self.requested_sample:
+                raise ValueError("a sample is analysed in process: drop --scheduler "
+                                 "(compute.scheduler) or --sample")
+            return True
+        return False
+
+    @cached_property
+    def client(self):
+        """The Dask client for ``compute.scheduler`` (None in process), started on first
+        use and closed by :meth:`close` (or at exit); the dashboard link is printed."""
+        import atexit
+
+        from conflict_narratives import compute
+
+        client = compute.start(self.settings) if self.distributed else None
+        if client is not None:
+            atexit.register(compute.stop, client)
+            self._owns_client = True
+        return client
+
+    def close(self) -> None:
+        """Stop the cluster this pipeline started (if any)."""
+        from conflict_narratives import compute
+
+        if self._owns_client:
+            compute.stop(self.__dict__.pop("client", None))
+
+    def _load_parts(self, saved, key, source, mapping, force):
+        """The corpus as partitions (``parts/``): the saved ones while current."""
+        from conflict_narratives.corpus.partitioned import load_partitioned
+        from conflict_narratives.corpus.parts import Parts
+
+        path = self.store.corpus_dir(self.name)
+        if not force and saved is not None and saved.get("layout") == "parts" and \
+                (saved["key"] == key or source is None):
+            return (Parts.open(path / "parts"), self.store.read_load_report(self.name),
+                    saved["summary"], True)
+        report = load_partitioned(self.source, path, name=self.name, mapping=mapping,
+                                  settings=self.settings, search=self.store.data_path(),
+                                  client=self.client, progress=self.progress)
+        summary = self.store.save_partitioned(self.name, report, key, mapping=mapping)
+        return Parts.open(path / "parts"), report, summary, False
+
+    def _embed_parts(self):
+        """The partitions embedded on the workers into one memory-mapped matrix."""
+        from conflict_narratives.embeddings.distributed import embed_partitions
+
+        key = make_key(corpus=self.load().key, seed=self.settings["seed"],
+                       settings=self.settings.digest("embeddings"),
+                       fit_sample=self.settings["topics"]["fit_sample"])
+        return embed_partitions(self.load().result[0],
+                                self.store.stage_dir(self.name, "embeddings", key),
+                                backend=self.backend, settings=self.settings,
+                                cache_dir=self.store.embeddings_dir, client=self.client,
+                                progress=self.progress)
+
+    def _fitted_on(self) -> int | None:
+        """The sample the topics are fitted on (None: the whole corpus)."""
+        size = self.settings["topics"]["fit_sample"]
+        return size if size and self.load().result[0].n_docs > size else None
+
+    def fit_topics(self, path, stability: bool = False, seed_topic_list=None):
+        """The topic model fitted (into ``path / "model"``): on the whole corpus in process,
+        on ``topics.fit_sample`` documents with every document assigned on a cluster."""
+        from conflict_narratives import topics
+
+        if not self.distributed:
+            return topics.build_topics(self.corpus, self.embeddings.matrix,
+                                       backend=self.backend, settings=self.settings,
+                                       name=self.name, model_path=path / "model",
+                                       stability=stability, seed_topic_list=seed_topic_list)
+        from conflict_narratives.topics.scale import build_topics_partitioned
+
+        return build_topics_partitioned(
+            self.load().result[0], self.embeddings.stats["matrix"], backend=self.backend,
+            settings=self.settings, name=self.name, model_path=path / "model",
+            client=self.client, progress=self.progress, stability=stability,
+            seed_topic_list=seed_topic_list)
+
