@@ -227,3 +227,32 @@ def test_cli_rejects_a_bad_scheduler_in_one_line(tmp_path, monkeypatch, capsys):
     assert done.value.code == 2
     assert "compute.scheduler 'galaxy'" in capsys.readouterr().err
 
+
+@pytest.mark.parametrize("freq", [None, "day"])
+def test_prevalence_counted_by_partition_equals_in_process(cluster, fa_kes, freq):
+    """Prevalence overall and per outlet as group-bys on the workers (9 partitions of
+    fa-kes, sparse edges trimmed on the summed period sizes) equal the in-process tables."""
+    from conflict_narratives.timelines.aggregate import prevalence_tables
+    from conflict_narratives.timelines.build import (
+        dated_documents,
+        prevalence,
+        trim_sparse_edges,
+    )
+
+    parts = fa_kes[0]
+    corpus = parts.to_pandas()
+    doc_topics = pd.DataFrame({"doc_id": corpus["doc_id"],
+                               "topic": np.arange(len(corpus)) % 7 - 1})
+    settings = Settings.defaults().replace({"timelines": {"freq": freq}})
+    prev, by_source, used, excluded = prevalence_tables(parts, doc_topics, settings,
+                                                        client=cluster)
+    cfg = settings["timelines"]
+    docs, ref_freq, ref_excluded = dated_documents(corpus, doc_topics, freq)
+    docs, ref_excluded["excluded_sparse_edges"] = trim_sparse_edges(
+        docs, ref_freq, cfg["edge_min_fraction"])
+    assert used == ref_freq and excluded == ref_excluded
+    assert prev["period"].nunique() > 5 and prev["count"].sum() == len(docs)
+    pd.testing.assert_frame_equal(prev, prevalence(docs, ref_freq, smooth=cfg["smooth"]))
+    pd.testing.assert_frame_equal(by_source, prevalence(docs, ref_freq, by="source",
+                                                        smooth=cfg["smooth"]))
+    assert by_source["source"].nunique() > 1

@@ -277,7 +277,8 @@ class Pipeline(ScaleOut):
             topic = self.run_topics().result
             result = timelines.build_timeline(
                 self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
-                topic_info=topic.topic_info, settings=self.settings)
+                topic_info=topic.topic_info, settings=self.settings,
+                aggregated=self._prevalence(topic.doc_topics) if self.distributed else None)
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
                     timelines.t17_timelines_path(str(self.source), self.store.data_path()))

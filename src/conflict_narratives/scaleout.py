@@ -103,3 +103,12 @@ class ScaleOut:
             client=self.client, progress=self.progress, stability=stability,
             seed_topic_list=seed_topic_list)
 
+    def _prevalence(self, doc_topics):
+        """Prevalence overall and per outlet, counted partition by partition on the
+        workers (:mod:`timelines.aggregate`)."""
+        from conflict_narratives.timelines.aggregate import prevalence_tables
+
+        prev, by_source, _, _ = prevalence_tables(self.load().result[0], doc_topics,
+                                                  self.settings, client=self.client,
+                                                  progress=self.progress)
+        return prev, by_source

@@ -74,19 +74,36 @@ def dated_documents(
     return docs, freq, excluded
 
 
+def dense_span(sizes: pd.Series, freq: str, min_fraction: float | None
+               ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last period holding at least ``min_fraction`` × the median (non-empty)
+    period's documents (``sizes``: documents per period); None: keep every period."""
+    if not min_fraction or sizes.empty:
+        return None
+    full = sizes.reindex(period_range(sizes.index.min(), sizes.index.max(), freq), fill_value=0)
+    dense = full.index[full.to_numpy() >= min_fraction * sizes.median()]
+    return dense.min(), dense.max()
+
+
 def trim_sparse_edges(
     docs: pd.DataFrame, freq: str, min_fraction: float | None
 ) -> tuple[pd.DataFrame, int]:
     """Drop the leading and trailing periods holding fewer than ``min_fraction`` × the
     median (non-empty) period's documents — a few stray early items would otherwise stretch
     the axis and give one-document periods 100 % shares. Returns ``(docs, n dropped)``."""
-    if not min_fraction or docs.empty:
+    span = dense_span(docs.groupby("period").size(), freq, min_fraction) if len(docs) else None
+    if span is None:
         return docs, 0
-    sizes = docs.groupby("period").size()
-    full = sizes.reindex(period_range(sizes.index.min(), sizes.index.max(), freq), fill_value=0)
-    dense = full.index[full.to_numpy() >= min_fraction * sizes.median()]
-    keep = docs["period"].between(dense.min(), dense.max())
+    keep = docs["period"].between(*span)
     return docs[keep], int((~keep).sum())
+
+
+def count_documents(docs: pd.DataFrame, by: str | None = None) -> pd.Series:
+    """Documents per ``(period, [by], topic)`` (a missing ``by`` value counts as "");
+    the counts of a corpus's parts add up (:mod:`.aggregate`)."""
+    keys = ["period", *([by] if by else []), "topic"]
+    frame = docs.assign(**{by: docs[by].fillna("")}) if by else docs
+    return frame.groupby(keys).size()
 
 
 def prevalence(
@@ -95,18 +112,24 @@ def prevalence(
     """Long table ``period, [by], topic, count, total, share[, share_smoothed]`` with every
     period from first to last (zeros included) for every topic; ``total`` is all documents
     of the period (of that ``by`` group, e.g. outlet)."""
+    return prevalence_table(count_documents(docs, by) if len(docs) else None, freq, by=by,
+                            smooth=smooth)
+
+
+def prevalence_table(counts: pd.Series | None, freq: str, *, by: str | None = None,
+                     smooth: int | None = None) -> pd.DataFrame:
+    """:func:`prevalence` from :func:`count_documents`' counts (None or empty: none)."""
     keys = [by] if by else []
-    if docs.empty:
-        cols = ["period", *keys, "topic", "count", "total", "share"]
-        return pd.DataFrame(columns=cols)
-    periods = period_range(docs["period"].min(), docs["period"].max(), freq)
-    groups = [sorted(docs[by].fillna("").unique())] if by else []
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=["period", *keys, "topic", "count", "total", "share"])
+    index = counts.index
+    periods = period_range(index.get_level_values("period").min(),
+                           index.get_level_values("period").max(), freq)
+    groups = [sorted(index.get_level_values(by).unique())] if by else []
     grid = pd.MultiIndex.from_product(
-        [periods, *groups, sorted(docs["topic"].unique())], names=["period", *keys, "topic"]
-    )
-    frame = docs.assign(**{by: docs[by].fillna("")}) if by else docs
-    counts = frame.groupby(["period", *keys, "topic"]).size().reindex(grid, fill_value=0)
-    out = counts.rename("count").reset_index()
+        [periods, *groups, sorted(index.get_level_values("topic").unique())],
+        names=["period", *keys, "topic"])
+    out = counts.reindex(grid, fill_value=0).rename("count").reset_index()
     out["total"] = out.groupby(["period", *keys])["count"].transform("sum")
     out["share"] = np.divide(
         out["count"], out["total"], out=np.zeros(len(out)), where=out["total"].to_numpy() > 0
@@ -216,10 +239,12 @@ def build_timeline(
     topic_info: pd.DataFrame | None = None,
     settings: dict | None = None,
     vectorizer=None,
+    aggregated: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     **overrides: Any,
 ) -> TimelineResult:
     """Prevalence (overall and per outlet), per-period words, bursts and events in one go.
-    ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``)."""
+    ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``);
+    ``aggregated``: the two prevalence tables computed elsewhere (:mod:`.aggregate`)."""
     cfg = {**timeline_settings(settings), **overrides}
     if embeddings is not None and len(embeddings) != len(corpus):
         raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
@@ -227,12 +252,12 @@ def build_timeline(
     docs, excluded["excluded_sparse_edges"] = trim_sparse_edges(
         docs, freq, cfg["edge_min_fraction"]
     )
-    prev = prevalence(docs, freq, smooth=cfg["smooth"])
-    by_source = (
-        prevalence(docs, freq, by="source", smooth=cfg["smooth"])
-        if "source" in docs
-        else prev.iloc[:0]
-    )
+    if aggregated is not None:  # the group-bys done partition by partition (a cluster)
+        prev, by_source = aggregated
+    else:
+        prev = prevalence(docs, freq, smooth=cfg["smooth"])
+        by_source = (prevalence(docs, freq, by="source", smooth=cfg["smooth"])
+                     if "source" in docs else prev.iloc[:0])
     words = topic_words_over_time(
         docs, vectorizer=vectorizer, top_n=cfg["top_words"], max_chars=cfg["words_max_chars"]
     )
