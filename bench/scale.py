@@ -40,6 +40,7 @@ SHARED = ROOT.parent / "shared" / "corpora"
 SOURCE = SHARED / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
 OUT = ROOT / "reports" / "benchmarks"
 STAGES = ("load", "embed", "topics", "timelines")
+NOTES = "## Notes"
 SETTINGS = {"embeddings": {"backend": "tfidf-lsa"}, "topics": {"doc_map": {"enabled": False}}}
 
 
@@ -209,8 +210,28 @@ def _write(rows: list[dict], info: dict, args) -> None:
         md_table(pd.DataFrame(table)),
         "",
         (__doc__ or "").split("\n\n", 2)[2].strip(),
+        *_quality(),
     ]
+    old = (OUT / "scale.md").read_text(encoding="utf-8") if (OUT / "scale.md").is_file() else ""
+    if NOTES in old:  # the notes written by hand about these runs stay
+        text += ["", old[old.index(NOTES):].strip()]
     (OUT / "scale.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+def _quality() -> list[str]:
+    """The fit-on-a-sample quality section (``bench.fit_sample``'s results), if measured."""
+    path = OUT / "scale_quality.json"
+    if not path.is_file():
+        return []
+    from bench import fit_sample
+
+    q = json.loads(path.read_text())
+    return ["", "## Fit on a sample vs a full fit", "",
+            f"Command: `{q['command'].strip()}`: {q['corpus']} ({q['n_docs']:,} documents, "
+            f"`{q['backend']}` embeddings), label column `{q['label_column']}`; machine load "
+            f"average at start {q['machine']['load_avg_at_start'][0]:.1f}.", "",
+            md_table(pd.DataFrame(q["rows"])), "",
+            (fit_sample.__doc__ or "").split("\n\n", 2)[2].strip()]
 
 
 if __name__ == "__main__":
