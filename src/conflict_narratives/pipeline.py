@@ -188,6 +188,18 @@ class Pipeline:
             parts["topics"] = self.key("topics")
         return make_key(**parts)
 
+    def reductions(self):
+        """The topic model's UMAP coordinates and HDBSCAN clusters (``topics.Reductions``),
+        from the store while the embeddings and their own settings are unchanged; so a
+        change of ``nr_topics``, ``min_cluster_size``, labels… refits in seconds."""
+        from conflict_narratives.topics import cached_reductions
+
+        upstream = {"corpus": self.load().key, "sample": self.sample,
+                    "seed": self.settings["seed"],
+                    "embeddings": self.settings.digest("embeddings")}
+        return cached_reductions(lambda: self.embeddings.matrix, self.settings,
+                                 len(self.corpus), upstream, self.store)
+
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
             return self._runs[stage]
@@ -219,7 +231,7 @@ class Pipeline:
             result = topics.build_topics(
                 self.corpus, self.embeddings.matrix, backend=self.backend,
                 settings=self.settings, name=self.name, model_path=path / "model",
-                stability=stability)
+                stability=stability, reductions=self.reductions())
             return result, {"corpus": self.name, "n_docs": len(self.corpus),
                             **result.meta["metrics"]}
 

@@ -5,6 +5,8 @@ checkout holding this package, else the current directory)::
 
     data/raw/                          corpora you bring (searched for named corpora)
     data/interim/embeddings/           content-addressed embedding cache (embeddings.cache)
+    data/interim/<kind>/<key>.npy      intermediate arrays keyed on what they depend on
+                                       (e.g. ``reductions``: UMAP coordinates, clusters)
     data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
     reports/<label>/                   executed notebooks, figures/, tables/, index.html
@@ -17,6 +19,7 @@ to an earlier setting finds its result instead of recomputing it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -208,6 +211,49 @@ class Store:
         gone = versions[keep:]
         for path in gone:
             shutil.rmtree(path, ignore_errors=True)
+        return gone
+
+
+    # ------------------------------------------------------------ intermediate arrays
+    def array_path(self, kind: str, key: str) -> Path:
+        return self.interim_dir / kind / f"{key}.npy"
+
+    def save_array(self, kind: str, key: str, array) -> Path:
+        """``array`` kept under ``kind``/``key`` (atomically: a reader never sees half)."""
+        import numpy as np
+
+        path = self.array_path(kind, key)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(array), allow_pickle=False)
+        return path
+
+    def load_array(self, kind: str, key: str):
+        """The array saved under ``kind``/``key`` (None when there is none or it cannot be
+        read); marks it recently used."""
+        import numpy as np
+
+        path = self.array_path(kind, key)
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return array
+
+    def prune(self, kind: str, max_bytes: float) -> list[Path]:
+        """Remove the least recently used arrays of ``kind`` until they take at most
+        ``max_bytes``."""
+        folder = self.interim_dir / kind
+        if not folder.is_dir():
+            return []
+        files = sorted(folder.glob("*.npy"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        total, gone = 0, []
+        for path in files:
+            total += path.stat().st_size
+            if total > max_bytes:
+                path.unlink(missing_ok=True)
+                gone.append(path)
         return gone
 
 

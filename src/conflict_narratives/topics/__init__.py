@@ -8,7 +8,11 @@ from conflict_narratives.topics.model import (
     label_column,
     load_model,
     save_model,
-    scaled_min_cluster_size,
     score,
+)
+from conflict_narratives.topics.reduce import (
+    Reductions,
+    cached_reductions,
+    scaled_min_cluster_size,
 )
 from conflict_narratives.topics.result import TopicResult

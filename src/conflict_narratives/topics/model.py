@@ -27,7 +27,6 @@ The outcome is data (:class:`TopicResult`), separate from the model.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,16 @@ from conflict_narratives.common.vectorize import (
 )
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
+from conflict_narratives.topics.reduce import (
+    PrecomputedClusters,
+    PrecomputedReduction,
+    Reductions,
+    hdbscan_params,
+    make_hdbscan,
+    make_umap,
+    umap_params,
+    umap_reduce,
+)
 from conflict_narratives.topics.result import TopicResult
 
 log = logging.getLogger(__name__)
@@ -61,11 +70,6 @@ def _topic_settings(settings: Mapping | None) -> dict[str, Any]:
     """The ``topics`` section as a plain dict, with the run's ``seed``."""
     settings = resolve(settings)
     return thaw(settings["topics"]) | {"seed": int(settings["seed"])}
-
-
-def scaled_min_cluster_size(n_docs: int) -> int:
-    """HDBSCAN's smallest topic: ½·√n documents (10 at least): 22 for 2,000, 89 for 31,500."""
-    return max(10, round(0.5 * math.sqrt(n_docs)))
 
 
 def label_column(df: pd.DataFrame, settings: dict | None = None) -> str | None:
@@ -98,27 +102,25 @@ def _representation(cfg: dict):
 
 
 def build_model(n_docs: int, backend, settings: dict | None = None,
-                vocabulary: list[str] | None = None):
+                vocabulary: list[str] | None = None, reductions: Reductions | None = None):
     """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
-    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`)."""
+    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`); given
+    ``reductions``, their 5-d UMAP coordinates and clusters stand in for fitting UMAP and
+    HDBSCAN (:mod:`topics.reduce`)."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from hdbscan import HDBSCAN
-    from umap import UMAP
 
     cfg = _topic_settings(settings)
-    umap_cfg = cfg["umap"]
-    mcs = int(cfg["min_cluster_size"] or scaled_min_cluster_size(n_docs))
+    reductions = reductions or Reductions()
+    if reductions.clusters is not None and reductions.umap is None:
+        raise ValueError("precomputed clusters need the UMAP coordinates they were found on")
     return BERTopic(
         language="multilingual",
         embedding_model=backend,
-        umap_model=UMAP(n_neighbors=min(int(umap_cfg["n_neighbors"]), n_docs - 1),
-                        n_components=int(umap_cfg["n_components"]),
-                        min_dist=float(umap_cfg["min_dist"]), metric="cosine",
-                        random_state=cfg["seed"], low_memory=True),
-        hdbscan_model=HDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
-                              metric="euclidean", cluster_selection_method="eom",
-                              prediction_data=True),
+        umap_model=make_umap(umap_params("umap", settings, n_docs)) if reductions.umap is None
+        else PrecomputedReduction(reductions.umap),
+        hdbscan_model=make_hdbscan(hdbscan_params(settings, n_docs))
+        if reductions.clusters is None else PrecomputedClusters(reductions.clusters),
         vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"],
                                          vocabulary),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
@@ -135,11 +137,13 @@ def _default_backend(settings: dict | None):
 
 
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
-               settings: dict | None = None, name: str = "corpus"):
+               settings: dict | None = None, name: str = "corpus",
+               reductions: Reductions | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
-    ``embedding_model`` so ``model.transform`` can embed new documents."""
+    ``embedding_model`` so ``model.transform`` can embed new documents. ``reductions``
+    (:func:`reduce.cached_reductions`) are used instead of computing them: same result."""
     import time
 
     t0 = time.perf_counter()
@@ -151,11 +155,17 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                          f"{cfg['min_docs']}: setting topics.min_docs)")
     docs = documents(df)
     # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
-    xy = _doc_map(embeddings, cfg["doc_map"], cfg["seed"]) if cfg["doc_map"]["enabled"] \
-        else np.full((len(df), 2), np.nan)
+    reductions = reductions or Reductions()
+    if not cfg["doc_map"]["enabled"]:
+        xy = np.full((len(df), 2), np.nan)
+    elif reductions.doc_map is not None:
+        xy = reductions.doc_map
+    else:
+        xy = umap_reduce(embeddings, umap_params("doc_map", settings, len(df)))
     vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
     release_memory()
-    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary)
+    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary,
+                        reductions)
     topics, _ = model.fit_transform(docs, embeddings)
     _release_clustering(model)
     n_outliers_before = int(np.sum(np.asarray(topics) == -1))
@@ -191,16 +201,6 @@ def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> N
     ``transform`` by one topic once the outliers are gone."""
     model.topic_embeddings_ = np.stack(
         [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
-
-
-def _doc_map(embeddings: np.ndarray, cfg: Mapping, seed: int) -> np.ndarray:
-    """2-D coordinates for document maps (a seeded UMAP of its own: ``topics.doc_map``)."""
-    from umap import UMAP
-
-    n = len(embeddings)
-    return UMAP(n_neighbors=min(int(cfg["n_neighbors"]), n - 1), n_components=2,
-                min_dist=float(cfg["min_dist"]), metric="cosine", random_state=seed,
-                low_memory=True).fit_transform(embeddings)
 
 
 def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray,
@@ -316,17 +316,19 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
 
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
-                 model_path: str | Path | None = None, stability: bool = False) -> TopicResult:
-    """The topics stage: fit, save the model to ``model_path`` (if given) and drop it, then
-    score (``result.meta["metrics"]``). ``stability`` refits with seed + 1 and adds the ARI
-    between the two fits."""
+                 model_path: str | Path | None = None, stability: bool = False,
+                 reductions: Reductions | None = None) -> TopicResult:
+    """The topics stage: fit (with ``reductions`` if given), save the model to
+    ``model_path`` (if given) and drop it, then score (``result.meta["metrics"]``).
+    ``stability`` refits with seed + 1 and adds the ARI between the two fits."""
     import time
 
     import conflict_narratives.topics.evaluation as evaluation
 
     t0 = time.perf_counter()
     settings = resolve(settings)
-    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name)
+    model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
+                               reductions=reductions)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
