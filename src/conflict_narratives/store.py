@@ -5,8 +5,9 @@ checkout holding this package, else the current directory)::
 
     data/raw/                          corpora you bring (searched for named corpora)
     data/interim/embeddings/           content-addressed embedding cache (embeddings.cache)
-    data/interim/<kind>/<key>.npy      intermediate arrays keyed on what they depend on
-                                       (e.g. ``reductions``: UMAP coordinates, clusters)
+    data/interim/<kind>/<key>.npz      intermediate arrays keyed on what they depend on
+                                       (``reductions``: UMAP coordinates and clusters;
+                                       ``counts``: each document's term counts)
     data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
     reports/<label>/                   executed notebooks, figures/, tables/, index.html
@@ -215,31 +216,35 @@ class Store:
 
 
     # ------------------------------------------------------------ intermediate arrays
-    def array_path(self, kind: str, key: str) -> Path:
-        return self.interim_dir / kind / f"{key}.npy"
+    def arrays_path(self, kind: str, key: str) -> Path:
+        return self.interim_dir / kind / f"{key}.npz"
 
-    def save_array(self, kind: str, key: str, array) -> Path:
-        """``array`` kept under ``kind``/``key`` (atomically: a reader never sees half)."""
+    def save_arrays(self, kind: str, key: str, arrays: Mapping[str, Any]) -> Path:
+        """Named arrays kept under ``kind``/``key`` (an ``.npz``, written atomically so a
+        reader never sees half of it)."""
         import numpy as np
 
-        path = self.array_path(kind, key)
+        path = self.arrays_path(kind, key)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.save(fh, np.asarray(array), allow_pickle=False)
+            np.savez(fh, **{k: np.asarray(v) for k, v in arrays.items()})
         return path
 
-    def load_array(self, kind: str, key: str):
-        """The array saved under ``kind``/``key`` (None when there is none or it cannot be
-        read); marks it recently used."""
+    def load_arrays(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The arrays kept under ``kind``/``key`` (None when there are none or they cannot be
+        read); marks them recently used."""
+        import zipfile
+
         import numpy as np
 
-        path = self.array_path(kind, key)
+        path = self.arrays_path(kind, key)
         try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError):
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
             return None
         with contextlib.suppress(OSError):
             os.utime(path)
-        return array
+        return arrays
 
     def prune(self, kind: str, max_bytes: float) -> list[Path]:
         """Remove the least recently used arrays of ``kind`` until they take at most
@@ -247,7 +252,7 @@ class Store:
         folder = self.interim_dir / kind
         if not folder.is_dir():
             return []
-        files = sorted(folder.glob("*.npy"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        files = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         total, gone = 0, []
         for path in files:
             total += path.stat().st_size

@@ -10,8 +10,9 @@ from conflict_narratives.topics.model import (
     save_model,
     score,
 )
-from conflict_narratives.topics.reduce import (
+from conflict_narratives.topics.products import (
     Reductions,
+    cached_counts,
     cached_reductions,
     scaled_min_cluster_size,
 )

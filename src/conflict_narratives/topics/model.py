@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.common.counts import DocTermCounts, PrecountedVectorizer
 from conflict_narratives.common.system import release_memory
 from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.common.vectorize import (
@@ -48,7 +49,7 @@ from conflict_narratives.common.vectorize import (
 )
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
-from conflict_narratives.topics.reduce import (
+from conflict_narratives.topics.products import (
     PrecomputedClusters,
     PrecomputedReduction,
     Reductions,
@@ -102,11 +103,12 @@ def _representation(cfg: dict):
 
 
 def build_model(n_docs: int, backend, settings: dict | None = None,
-                vocabulary: list[str] | None = None, reductions: Reductions | None = None):
+                vocabulary: list[str] | None = None, reductions: Reductions | None = None,
+                vectorizer=None):
     """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
-    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`); given
-    ``reductions``, their 5-d UMAP coordinates and clusters stand in for fitting UMAP and
-    HDBSCAN (:mod:`topics.reduce`)."""
+    ``vectorizer``, else one counting ``vocabulary`` when given: see
+    :func:`vectorize.fit_vocabulary`); given ``reductions``, their 5-d UMAP coordinates and
+    clusters stand in for fitting UMAP and HDBSCAN (:mod:`topics.products`)."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
 
@@ -121,8 +123,8 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
         else PrecomputedReduction(reductions.umap),
         hdbscan_model=make_hdbscan(hdbscan_params(settings, n_docs))
         if reductions.clusters is None else PrecomputedClusters(reductions.clusters),
-        vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"],
-                                         vocabulary),
+        vectorizer_model=vectorizer or make_vectorizer(n_docs, cfg["min_df"],
+                                                       cfg["ngram_range"], vocabulary),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
@@ -138,12 +140,13 @@ def _default_backend(settings: dict | None):
 
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                settings: dict | None = None, name: str = "corpus",
-               reductions: Reductions | None = None):
+               reductions: Reductions | None = None, counts: DocTermCounts | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
-    ``embedding_model`` so ``model.transform`` can embed new documents. ``reductions``
-    (:func:`reduce.cached_reductions`) are used instead of computing them: same result."""
+    ``embedding_model`` so ``model.transform`` can embed new documents. ``reductions`` and
+    the documents' term ``counts`` (:mod:`topics.products`) are used instead of computing
+    them: same result. Each document is counted once (:class:`PrecountedVectorizer`)."""
     import time
 
     t0 = time.perf_counter()
@@ -162,10 +165,14 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         xy = reductions.doc_map
     else:
         xy = umap_reduce(embeddings, umap_params("doc_map", settings, len(df)))
-    vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+    vocabulary = counts.vocabulary if counts is not None else \
+        fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+    vectorizer = PrecountedVectorizer(**make_vectorizer(
+        len(docs), cfg["min_df"], cfg["ngram_range"], vocabulary).get_params())
+    vectorizer.precount(docs, counts)
     release_memory()
-    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary,
-                        reductions)
+    model = build_model(len(docs), backend or _default_backend(settings), settings,
+                        reductions=reductions, vectorizer=vectorizer)
     topics, _ = model.fit_transform(docs, embeddings)
     _release_clustering(model)
     n_outliers_before = int(np.sum(np.asarray(topics) == -1))
@@ -317,8 +324,9 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
                  model_path: str | Path | None = None, stability: bool = False,
-                 reductions: Reductions | None = None) -> TopicResult:
-    """The topics stage: fit (with ``reductions`` if given), save the model to
+                 reductions: Reductions | None = None,
+                 counts: DocTermCounts | None = None) -> TopicResult:
+    """The topics stage: fit (with ``reductions`` and ``counts`` if given), save the model to
     ``model_path`` (if given) and drop it, then score (``result.meta["metrics"]``).
     ``stability`` refits with seed + 1 and adds the ARI between the two fits."""
     import time
@@ -328,7 +336,7 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     t0 = time.perf_counter()
     settings = resolve(settings)
     model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
-                               reductions=reductions)
+                               reductions=reductions, counts=counts)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once

@@ -1,14 +1,18 @@
-"""The topic model's costly geometry as products of their own: the seeded 5-d UMAP that
-HDBSCAN clusters, HDBSCAN's clusters, and the 2-D UMAP of the document map.
+"""The topic model's costly inputs as products of their own, each keyed on exactly what it
+depends on and kept in the store (:meth:`Store.save_arrays`), so that changing a topic
+setting reuses what that setting does not touch:
 
-None of them depends on the settings an analyst tunes most (``nr_topics``, the
-representation, label words, outlier handling; the clusters on ``min_cluster_size`` and
-``min_samples`` only), so each is keyed on exactly what it depends on and kept in the store
-(:meth:`Store.save_array`): changing a topic setting reuses them, and a fit given them
-(:class:`Reductions`) is identical to one that computes them (same UMAP and HDBSCAN
-parameters as :func:`model.build_model`; BERTopic receives them through its own
-``umap_model``/``hdbscan_model`` slots, so centroids, outlier reduction and representative
-documents still use the full embeddings).
+- the seeded 5-d UMAP that HDBSCAN clusters, and the 2-D UMAP of the document map
+  (the embeddings and their own UMAP settings);
+- HDBSCAN's clusters (the 5-d coordinates, ``min_cluster_size`` and ``min_samples``);
+- each document's term counts (:class:`common.counts.DocTermCounts`: the documents and the
+  vocabulary settings ``min_df`` and ``ngram_range``).
+
+None depends on ``nr_topics``, the representation, label words or outlier handling. A fit
+given them (:class:`Reductions`, counts) is identical to one that computes them: the same
+UMAP and HDBSCAN parameters as :func:`model.build_model`, handed to BERTopic through its
+own ``umap_model``/``hdbscan_model`` slots (centroids, outlier reduction and representative
+documents still use the full embeddings), and the same counts.
 
 >>> red = cached_reductions(lambda: matrix, settings, len(matrix), {"corpus": key}, store)
 >>> model, result = fit_topics(df, matrix, settings=settings, reductions=red)
@@ -129,6 +133,21 @@ def library_versions() -> dict[str, str]:
     return {lib: version(lib) for lib in ("umap-learn", "hdbscan", "numba")}
 
 
+def _reuse(store, kind: str, key: str, rows: tuple[str, int], compute: Callable[[], dict]
+           ) -> dict:
+    """The arrays kept under ``kind``/``key`` (array ``rows[0]`` with ``rows[1]`` rows), else
+    ``compute()``'s, kept."""
+    arrays = store.load_arrays(kind, key)
+    if arrays is not None and rows[0] in arrays and len(arrays[rows[0]]) == rows[1]:
+        log.info("topics: reusing %s %s", kind, key)
+        return arrays
+    t0 = time.perf_counter()
+    arrays = compute()
+    store.save_arrays(kind, key, arrays)
+    log.info("topics: %s %s computed in %.1f s", kind, key, time.perf_counter() - t0)
+    return arrays
+
+
 def reduction_keys(settings: Mapping | None, n_docs: int, upstream: Mapping
                    ) -> dict[str, str]:
     """The key of each product: ``upstream`` (what identifies the embeddings: corpus key,
@@ -149,32 +168,63 @@ def cached_reductions(embeddings: Callable[[], np.ndarray], settings: Mapping | 
                       max_mb: float | None = None) -> Reductions:
     """:class:`Reductions` for a fit with ``settings``: each read from ``store`` (kind
     ``reductions``) under its key (:func:`reduction_keys`), else computed from
-    ``embeddings()`` (called only then) and saved; the least recently used products beyond
-    ``max_mb`` (setting ``store.reductions_max_mb``) are evicted."""
+    ``embeddings()`` (called only then) and kept; the least recently used beyond ``max_mb``
+    (setting ``store.products_max_mb``) are evicted."""
     settings = resolve(settings)
     keys = reduction_keys(settings, n_docs, upstream)
-    cfg = settings["topics"]
     got: dict[str, np.ndarray | None] = {}
 
     def product(kind: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        array = store.load_array("reductions", keys[kind])
-        if array is not None and len(array) == n_docs:
-            log.info("topics: reusing the %s reduction %s", kind, keys[kind])
-            return array
-        t0 = time.perf_counter()
-        array = compute()
-        store.save_array("reductions", keys[kind], array)
-        log.info("topics: %s computed in %.1f s (key %s)", kind, time.perf_counter() - t0,
-                 keys[kind])
-        return array
+        return _reuse(store, "reductions", keys[kind], (kind, n_docs),
+                      lambda: {kind: compute()})[kind]
 
-    if cfg["doc_map"]["enabled"]:  # first: its UMAP's memory is freed before the next
+    if settings["topics"]["doc_map"]["enabled"]:  # first: its memory is freed before the next
         got["doc_map"] = product("doc_map", lambda: umap_reduce(
             embeddings(), umap_params("doc_map", settings, n_docs)))
     got["umap"] = product("umap", lambda: umap_reduce(
         embeddings(), umap_params("umap", settings, n_docs)))
     got["clusters"] = product("clusters", lambda: cluster(
         got["umap"], hdbscan_params(settings, n_docs)))
-    limit = max_mb if max_mb is not None else settings["store"]["reductions_max_mb"]
-    store.prune("reductions", float(limit) * 2**20)
+    store.prune("reductions", _limit(settings, max_mb))
     return Reductions(**got)
+
+
+def _limit(settings, max_mb: float | None) -> float:
+    return float(max_mb if max_mb is not None else settings["store"]["products_max_mb"]) * 2**20
+
+
+def counts_key(settings: Mapping | None, upstream: Mapping) -> str:
+    """The key of the documents' term counts: ``upstream`` (what identifies the documents:
+    corpus key, sample, seed), the vocabulary settings, the code of the analysis (stop
+    words, normalisation) and scikit-learn's version."""
+    from importlib.metadata import version
+
+    from conflict_narratives.store import code_fingerprint, make_key
+
+    cfg = resolve(settings)["topics"]
+    return make_key(kind="counts", documents=thaw(upstream), min_df=cfg["min_df"],
+                    ngram_range=thaw(cfg["ngram_range"]), code=code_fingerprint("common"),
+                    sklearn=version("scikit-learn"))
+
+
+def cached_counts(docs: Callable[[], list[str]], settings: Mapping | None, n_docs: int,
+                  upstream: Mapping, store, *, max_mb: float | None = None):
+    """Each document's term counts (:class:`common.counts.DocTermCounts`) over the topic
+    vocabulary (:func:`vectorize.fit_vocabulary`), from ``store`` (kind ``counts``) while
+    :func:`counts_key` is unchanged, else counted from ``docs()`` and kept."""
+    from conflict_narratives.common.counts import DocTermCounts, count_documents
+    from conflict_narratives.common.vectorize import fit_vocabulary, make_vectorizer
+
+    settings = resolve(settings)
+    cfg = settings["topics"]
+
+    def compute() -> dict:
+        texts = docs()
+        vocabulary = fit_vocabulary(texts, cfg["min_df"], cfg["ngram_range"])
+        vectorizer = make_vectorizer(len(texts), cfg["min_df"], cfg["ngram_range"], vocabulary)
+        return count_documents(vectorizer, texts).to_arrays()
+
+    arrays = _reuse(store, "counts", counts_key(settings, upstream), ("lengths", n_docs),
+                    compute)
+    store.prune("counts", _limit(settings, max_mb))
+    return DocTermCounts.from_arrays(arrays)
