@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives import topics
+from conflict_narratives import narratives, topics
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
-from conflict_narratives.topics import reduce
+from conflict_narratives.topics import products as reduce
 
 pytestmark = pytest.mark.xdist_group("topics")
 
@@ -36,9 +36,14 @@ def store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """How often each reduction is computed."""
+    """How often each reduction (and the topic-independent narratives) is computed."""
     counts = {"umap": 0, "doc_map": 0, "clusters": 0}
     umap_reduce, cluster = reduce.umap_reduce, reduce.cluster
+    documents = narratives.build_document_narratives
+
+    def counted_documents(*args, **kwargs):
+        counts["narrative_documents"] = counts.get("narrative_documents", 0) + 1
+        return documents(*args, **kwargs)
 
     def counted_umap(embeddings, params):
         counts["umap" if params["n_components"] != 2 else "doc_map"] += 1
@@ -50,6 +55,7 @@ def calls(monkeypatch):
 
     monkeypatch.setattr(reduce, "umap_reduce", counted_umap)
     monkeypatch.setattr(reduce, "cluster", counted_cluster)
+    monkeypatch.setattr(narratives, "build_document_narratives", counted_documents)
     return counts
 
 
@@ -58,7 +64,7 @@ def test_a_fit_given_its_reductions_equals_one_that_computes_them(store, calls):
     df, matrix = run.corpus, run.embeddings.matrix
     _, plain = topics.fit_topics(df, matrix, backend=run.backend, settings=run.settings,
                                  name="fa-kes")
-    red = run.reductions()
+    red = run.topic_inputs()["reductions"]
     assert calls == {"umap": 1, "doc_map": 1, "clusters": 1}
     assert red.umap.shape == (300, 5) and red.doc_map.shape == (300, 2)
     _, given = topics.fit_topics(df, matrix, backend=run.backend, settings=run.settings,
@@ -68,7 +74,7 @@ def test_a_fit_given_its_reductions_equals_one_that_computes_them(store, calls):
     pd.testing.assert_frame_equal(plain.topic_info, given.topic_info)
     assert plain.n_topics >= 2
     # read back from the store: the same arrays, nothing computed again
-    again = run.reductions()
+    again = run.topic_inputs()["reductions"]
     assert calls == {"umap": 1, "doc_map": 1, "clusters": 1}
     for kind in ("umap", "clusters", "doc_map"):
         np.testing.assert_array_equal(getattr(red, kind), getattr(again, kind))
@@ -82,20 +88,20 @@ def test_a_topic_setting_change_reuses_the_umap_and_recomputes_what_depends_on_i
         return pipe.run()["stages"]
 
     first = run()
-    assert calls == {"umap": 1, "doc_map": 1, "clusters": 1}
+    assert calls == {"umap": 1, "doc_map": 1, "clusters": 1, "narrative_documents": 1}
     assert not any(first[s]["cached"] for s in ("topics", "timelines", "narratives"))
 
     smaller = run(min_cluster_size=6)  # HDBSCAN again on the same coordinates
-    assert calls == {"umap": 1, "doc_map": 1, "clusters": 2}
+    assert calls == {"umap": 1, "doc_map": 1, "clusters": 2, "narrative_documents": 1}
     assert smaller["load"]["cached"] and smaller["embed"]["n_computed"] == 0
     assert not any(smaller[s]["cached"] for s in ("topics", "timelines", "narratives"))
 
     merged = run(nr_topics=3, label_words=2)  # neither UMAP nor HDBSCAN again
-    assert calls == {"umap": 1, "doc_map": 1, "clusters": 2}
+    assert calls == {"umap": 1, "doc_map": 1, "clusters": 2, "narrative_documents": 1}
     assert not merged["topics"]["cached"] and merged["topics"]["n_topics"] <= 3
 
     back = run()  # the first setting again: its saved results, nothing computed
-    assert calls == {"umap": 1, "doc_map": 1, "clusters": 2}
+    assert calls == {"umap": 1, "doc_map": 1, "clusters": 2, "narrative_documents": 1}
     assert all(back[s]["cached"] for s in ("load", "topics", "timelines", "narratives"))
     assert back["topics"]["npmi"] == first["topics"]["npmi"] and back["topics"]["n_topics"] == \
         first["topics"]["n_topics"]
@@ -121,11 +127,13 @@ def test_keys_follow_what_each_reduction_depends_on():
 
 def test_the_store_bounds_the_reductions_by_size(tmp_path):
     store = Store(tmp_path)
+    size = 0
     for i in range(4):
-        path = store.save_array("reductions", f"k{i}", np.zeros((1000, 5), dtype=np.float32))
+        path = store.save_arrays("reductions", f"k{i}", {"umap": np.zeros((1000, 5), "f4")})
         os.utime(path, (100 * (i + 1), 100 * (i + 1)))  # k3 the most recent
-    assert store.load_array("reductions", "k0") is not None  # recently used: kept
-    gone = store.prune("reductions", 2.5 * 20_128)
+        size = path.stat().st_size
+    assert store.load_arrays("reductions", "k0") is not None  # recently used: kept
+    gone = store.prune("reductions", 2.5 * size)
     assert {p.stem for p in gone} == {"k1", "k2"}
-    assert store.load_array("reductions", "k1") is None
-    assert store.load_array("reductions", "k3").shape == (1000, 5)
+    assert store.load_arrays("reductions", "k1") is None
+    assert store.load_arrays("reductions", "k3")["umap"].shape == (1000, 5)

@@ -42,9 +42,13 @@ CODE = {
     "topics": ("topics", "embeddings", "common"),
     "timelines": ("timelines", "common"),
     "narratives": ("narratives", "embeddings", "common"),
+    "narrative_documents": ("narratives", "embeddings", "common"),
 }
 SECTIONS = {"topics": ("embeddings", "topics"), "timelines": ("timelines",),
-            "narratives": ("embeddings", "narratives")}
+            "narratives": ("embeddings", "narratives"),
+            "narrative_documents": ("embeddings", "narratives")}
+# results that depend on the documents (and their embeddings) but not on the topics
+DOCUMENT_LEVEL = ("topics", "narrative_documents")
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ def _result_class(stage: str):
     from conflict_narratives import narratives, timelines, topics
 
     return {"topics": topics.TopicResult, "timelines": timelines.TimelineResult,
-            "narratives": narratives.NarrativeResult}[stage]
+            "narratives": narratives.NarrativeResult,
+            "narrative_documents": narratives.NarrativeResult}[stage]
 
 
 class Pipeline:
@@ -177,28 +182,36 @@ class Pipeline:
     # ------------------------------------------------------------ stages 2-4
     def key(self, stage: str) -> str:
         """Hash of everything ``stage``'s result depends on."""
-        if stage not in STAGES:
+        if stage not in SECTIONS:
             raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
         parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
                  "settings": self.settings.digest(*SECTIONS[stage])}
-        if stage == "topics":
+        if stage in DOCUMENT_LEVEL:
             parts |= {"corpus": self.load().key, "sample": self.sample,
                       "seed": self.settings["seed"]}
         else:
             parts["topics"] = self.key("topics")
         return make_key(**parts)
 
-    def reductions(self):
-        """The topic model's UMAP coordinates and HDBSCAN clusters (``topics.Reductions``),
-        from the store while the embeddings and their own settings are unchanged; so a
-        change of ``nr_topics``, ``min_cluster_size``, labels… refits in seconds."""
-        from conflict_narratives.topics import cached_reductions
+    def topic_inputs(self) -> dict[str, Any]:
+        """What a topic fit reuses (``topics.products``): the UMAP coordinates and HDBSCAN
+        clusters, each document's term counts and word stream; each from the store while
+        its own inputs are unchanged, so a change of ``nr_topics``, ``min_cluster_size``,
+        labels… refits without them."""
+        from conflict_narratives import topics
+        from conflict_narratives.common.vectorize import documents
 
-        upstream = {"corpus": self.load().key, "sample": self.sample,
-                    "seed": self.settings["seed"],
-                    "embeddings": self.settings.digest("embeddings")}
-        return cached_reductions(lambda: self.embeddings.matrix, self.settings,
-                                 len(self.corpus), upstream, self.store)
+        docs, n = self._documents_key(), len(self.corpus)
+        embedded = docs | {"embeddings": self.settings.digest("embeddings")}
+        return {"reductions": topics.cached_reductions(
+                    lambda: self.embeddings.matrix, self.settings, n, embedded, self.store),
+                "counts": topics.cached_counts(
+                    lambda: documents(self.corpus), self.settings, n, docs, self.store),
+                "tokens": topics.cached_tokens(lambda: documents(self.corpus), n, docs,
+                                               self.store, settings=self.settings)}
+
+    def _documents_key(self) -> dict[str, Any]:
+        return {"corpus": self.load().key, "sample": self.sample, "seed": self.settings["seed"]}
 
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
@@ -231,7 +244,7 @@ class Pipeline:
             result = topics.build_topics(
                 self.corpus, self.embeddings.matrix, backend=self.backend,
                 settings=self.settings, name=self.name, model_path=path / "model",
-                stability=stability, reductions=self.reductions())
+                stability=stability, **self.topic_inputs())
             return result, {"corpus": self.name, "n_docs": len(self.corpus),
                             **result.meta["metrics"]}
 
@@ -256,14 +269,21 @@ class Pipeline:
         return self._stage("timelines", build, force)
 
     def run_narratives(self, force: bool = False) -> StageRun:
-        """The narratives stage: outlets, frames, actors, storylines."""
+        """The narratives stage: outlets, frames, actors, storylines (the tables that do not
+        depend on topics are kept under their own key, so a topic change reuses them)."""
         from conflict_narratives import narratives
+
+        def build_documents(path: Path):
+            result = narratives.build_document_narratives(
+                self.corpus, self.embeddings.matrix, self.backend, settings=self.settings)
+            return result, {"name": self.name, "n_docs": len(self.corpus)}
 
         def build(path: Path):
             topic = self.run_topics().result
-            result = narratives.build_narratives(
-                self.corpus, self.embeddings.matrix, self.backend, topic.doc_topics,
-                topic_info=topic.topic_info, settings=self.settings)
+            documents = self._stage("narrative_documents", build_documents, force).result
+            result = narratives.build_narratives(  # the embeddings: only the documents' part
+                self.corpus, None, self.backend, topic.doc_topics,
+                topic_info=topic.topic_info, settings=self.settings, documents=documents)
             result.summary |= {"name": self.name, "sample": self.sample}
             return result, result.summary
 
@@ -327,9 +347,12 @@ class Pipeline:
                   else str(self.source), "sample": self.sample or 0,
                   "overrides": self.settings.to_dict(), "home": str(self.store.root),
                   "trace": str(trace)}
-        inputs = {"corpus": self.load().key, "topics": self.key("topics"),
-                  "timelines": self.key("timelines"),
-                  "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
+        figures = self.settings.digest("figures")
+        inputs = {"corpus": make_key(corpus=self.load().key, figures=figures),
+                  "topics": make_key(stage=self.key("topics"), figures=figures),
+                  "timelines": make_key(stage=self.key("timelines"), figures=figures),
+                  "narratives": make_key(stage=self.key("narratives"), trace=trace_key,
+                                         figures=figures)}
         tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
         tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
         return report.write_report(

@@ -117,6 +117,9 @@ def distinctive_words(
     rank, word, score, count, count_others, lift, n_docs``. Outlets with fewer than
     ``min_docs`` documents in a topic, and topics with fewer than two such outlets, are
     skipped; the outlier topic -1 is never described."""
+    from conflict_narratives.common.system import import_bertopic
+
+    import_bertopic()
     from bertopic.vectorizers import ClassTfidfTransformer
 
     docs = corpus.assign(text_=documents(corpus))[["doc_id", "source", "text_"]].merge(

@@ -35,6 +35,9 @@ def topic_words_over_time(
     characters of the body: the lead, where news states the event (and ~3× faster than
     full articles on ant-multisource).
     """
+    from conflict_narratives.common.system import import_bertopic
+
+    import_bertopic()
     from bertopic.vectorizers import ClassTfidfTransformer
 
     docs = docs[docs["topic"] != -1]

@@ -14,6 +14,7 @@ from conflict_narratives.topics.products import (
     Reductions,
     cached_counts,
     cached_reductions,
+    cached_tokens,
     scaled_min_cluster_size,
 )
 from conflict_narratives.topics.result import TopicResult

@@ -35,10 +35,9 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives.common.counts import DocTermCounts, PrecountedVectorizer
-from conflict_narratives.common.system import release_memory
+from conflict_narratives.common.system import import_bertopic, release_memory
 from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.common.vectorize import (
-    analysis_tokens,
     display_forms,
     documents,
     fit_vocabulary,
@@ -49,6 +48,7 @@ from conflict_narratives.common.vectorize import (
 )
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
+from conflict_narratives.topics.coherence import TokenStream
 from conflict_narratives.topics.products import (
     PrecomputedClusters,
     PrecomputedReduction,
@@ -89,6 +89,7 @@ def label_column(df: pd.DataFrame, settings: dict | None = None) -> str | None:
 
 # ---------------------------------------------------------------- the model
 def _representation(cfg: dict):
+    import_bertopic()
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
     kind = cfg["representation"]
@@ -109,6 +110,7 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
     ``vectorizer``, else one counting ``vocabulary`` when given: see
     :func:`vectorize.fit_vocabulary`); given ``reductions``, their 5-d UMAP coordinates and
     clusters stand in for fitting UMAP and HDBSCAN (:mod:`topics.products`)."""
+    import_bertopic()
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
 
@@ -195,6 +197,7 @@ def _release_clustering(model) -> None:
     """Drop the fitted UMAP and HDBSCAN (~450 MB on 30,000 documents): the model then assigns
     new documents to the nearest topic embedding, as it does once saved and reloaded
     (safetensors keeps neither), so the fitted and the reloaded model agree."""
+    import_bertopic()
     from bertopic.cluster import BaseCluster
     from bertopic.dimensionality import BaseDimensionalityReduction
 
@@ -298,6 +301,7 @@ def save_model(model, path: str | Path) -> Path:
 def load_model(path: str | Path, backend=None, settings: dict | None = None):
     """Reload a model saved by :func:`save_model`, restoring the analysis normalisation
     (the saved vectorizer config cannot hold functions) and the embedding backend."""
+    import_bertopic()
     from bertopic import BERTopic
 
     model = BERTopic.load(str(path), embedding_model=backend or _default_backend(settings))
@@ -307,15 +311,17 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
 
 
 # ---------------------------------------------------------------- one stage run
-def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -> dict:
-    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`)."""
+def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None,
+          tokens: TokenStream | None = None) -> dict:
+    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`); ``tokens``:
+    the documents' word streams when already made (:func:`products.cached_tokens`)."""
     import conflict_narratives.topics.evaluation as evaluation
 
     col = label_column(df, settings)
     metrics = evaluation.evaluate(
         result.topic_words(), result.doc_topics["topic"].to_numpy(),
-        analysis_tokens(documents(df)), labels=df[col].to_numpy() if col else None,
-        stop=stop_words())
+        tokens if tokens is not None else TokenStream.from_texts(documents(df)),
+        labels=df[col].to_numpy() if col else None, stop=stop_words())
     return {**metrics, "label_column": col,
             "outlier_share_before_reduction": round(
                 result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}
@@ -324,8 +330,8 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
                  model_path: str | Path | None = None, stability: bool = False,
-                 reductions: Reductions | None = None,
-                 counts: DocTermCounts | None = None) -> TopicResult:
+                 reductions: Reductions | None = None, counts: DocTermCounts | None = None,
+                 tokens: TokenStream | None = None) -> TopicResult:
     """The topics stage: fit (with ``reductions`` and ``counts`` if given), save the model to
     ``model_path`` (if given) and drop it, then score (``result.meta["metrics"]``).
     ``stability`` refits with seed + 1 and adds the ARI between the two fits."""
@@ -341,7 +347,7 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
     release_memory()
-    metrics = score(result, df, settings)
+    metrics = score(result, df, settings, tokens)
     if stability:
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})

@@ -6,7 +6,9 @@ setting reuses what that setting does not touch:
   (the embeddings and their own UMAP settings);
 - HDBSCAN's clusters (the 5-d coordinates, ``min_cluster_size`` and ``min_samples``);
 - each document's term counts (:class:`common.counts.DocTermCounts`: the documents and the
-  vocabulary settings ``min_df`` and ``ngram_range``).
+  vocabulary settings ``min_df`` and ``ngram_range``);
+- the documents' word streams for coherence scoring (:class:`coherence.TokenStream`: the
+  documents).
 
 None depends on ``nr_topics``, the representation, label words or outlier handling. A fit
 given them (:class:`Reductions`, counts) is identical to one that computes them: the same
@@ -228,3 +230,17 @@ def cached_counts(docs: Callable[[], list[str]], settings: Mapping | None, n_doc
                     compute)
     store.prune("counts", _limit(settings, max_mb))
     return DocTermCounts.from_arrays(arrays)
+
+
+def cached_tokens(docs: Callable[[], list[str]], n_docs: int, upstream: Mapping, store, *,
+                  settings: Mapping | None = None, max_mb: float | None = None):
+    """The documents' word streams (:class:`coherence.TokenStream`) for NPMI, from ``store``
+    (kind ``tokens``) while the documents and the analysis code are unchanged."""
+    from conflict_narratives.store import code_fingerprint, make_key
+    from conflict_narratives.topics.coherence import TokenStream
+
+    key = make_key(kind="tokens", documents=thaw(upstream), code=code_fingerprint("common"))
+    arrays = _reuse(store, "tokens", key, ("starts", n_docs + 1),
+                    lambda: TokenStream.from_texts(docs()).to_arrays())
+    store.prune("tokens", _limit(resolve(settings), max_mb))
+    return TokenStream.from_arrays(arrays)
