@@ -68,6 +68,7 @@ class Gazetteer:
             (normalize_for_analysis(alias), a.name) for a in actors for alias in a.aliases
         )
         self._exact = self._index((alias, a.name) for a in actors for alias in a.case_sensitive)
+        self._memo: tuple[dict, dict] = ({}, {})  # token -> forms starting an alias
 
     @staticmethod
     def _index(pairs) -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -84,19 +85,26 @@ class Gazetteer:
         return index
 
     @staticmethod
-    def _scan(index, tokens: list[str], strip: bool) -> list[tuple[int, str, str]]:
-        hits, i = [], 0
-        while i < len(tokens):
-            step = 1
-            for cand in _candidates(tokens[i]) if strip else (tokens[i],):
-                match = next((e for e in index.get(cand, ())
+    def _scan(index, tokens: list[str], memo: dict[str, tuple[str, ...]], strip: bool
+              ) -> list[tuple[int, str, str]]:
+        """Mentions in ``tokens``, left to right, the longest alias at a position; ``memo``
+        keeps each distinct token's forms that start an alias (most tokens: none), so a
+        corpus's millions of tokens are looked at once each."""
+        for token in set(tokens).difference(memo):
+            memo[token] = tuple(c for c in (_candidates(token) if strip else (token,))
+                                if c in index)
+        hits, end = [], 0
+        for i in [i for i, t in enumerate(tokens) if memo[t]]:
+            if i < end:  # inside the previous mention
+                continue
+            for cand in memo[tokens[i]]:
+                match = next((e for e in index[cand]
                               if tuple(tokens[i + 1:i + len(e[0])]) == e[0][1:]), None)
                 if match:
                     words, name = match
                     hits.append((i, name, " ".join(tokens[i:i + len(words)])))
-                    step = len(words)
+                    end = i + len(words)
                     break
-            i += step
         return hits
 
     @classmethod
@@ -138,9 +146,10 @@ class Gazetteer:
         """``(actor, matched words)`` for every mention in ``text``: normalised-text matches in
         order of appearance, then case-sensitive ones."""
         text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-        hits = self._scan(self._folded, _WORD.findall(normalize_for_analysis(text)), True)
+        hits = self._scan(self._folded, _WORD.findall(normalize_for_analysis(text)),
+                          self._memo[0], True)
         if self._exact:
-            hits += self._scan(self._exact, _WORD.findall(text), False)
+            hits += self._scan(self._exact, _WORD.findall(text), self._memo[1], False)
         return [(name, surface) for _, name, surface in hits]
 
     def mentions(self, df: pd.DataFrame, text_cols: tuple[str, ...] = ("title", "text")):
