@@ -83,7 +83,7 @@ def profile_summary(session, top: int = 12) -> dict:
     while stack:
         frame = stack.pop()
         stack.extend(frame.children)
-        if not frame.self_time:
+        if frame.is_synthetic or not frame.total_self_time:  # "[self]": in its parent's
             continue
         path = frame.file_path or ""
         if "site-packages/" in path:
@@ -92,8 +92,9 @@ def profile_summary(session, top: int = 12) -> dict:
             package = "conflict_narratives"
         else:
             package = "python" if path else "(waiting / native)"
-        by_package[package] += frame.self_time
-        by_function[f"{frame.function} ({Path(path).name}:{frame.line_no})"] += frame.self_time
+        by_package[package] += frame.total_self_time
+        by_function[f"{frame.function} ({Path(path).name}:{frame.line_no})"] += \
+            frame.total_self_time
     return {"by_package": {k: round(v, 1) for k, v in by_package.most_common(top)},
             "by_function": {k: round(v, 1) for k, v in by_function.most_common(top)}}
 

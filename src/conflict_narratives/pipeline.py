@@ -272,6 +272,8 @@ class Pipeline:
         """The narratives stage: outlets, frames, actors, storylines (the tables that do not
         depend on topics are kept under their own key, so a topic change reuses them)."""
         from conflict_narratives import narratives
+        from conflict_narratives.common import vectorize
+        from conflict_narratives.common.counts import cached_word_counts
 
         def build_documents(path: Path):
             result = narratives.build_document_narratives(
@@ -281,9 +283,13 @@ class Pipeline:
         def build(path: Path):
             topic = self.run_topics().result
             documents = self._stage("narrative_documents", build_documents, force).result
+            counts = cached_word_counts(
+                lambda: vectorize.documents(self.corpus), len(self.corpus),
+                self._documents_key(), self.store,
+                max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
             result = narratives.build_narratives(  # the embeddings: only the documents' part
-                self.corpus, None, self.backend, topic.doc_topics,
-                topic_info=topic.topic_info, settings=self.settings, documents=documents)
+                self.corpus, None, self.backend, topic.doc_topics, topic_info=topic.topic_info,
+                settings=self.settings, documents=documents, counts=counts)
             result.summary |= {"name": self.name, "sample": self.sample}
             return result, result.summary
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -35,6 +36,8 @@ import pandas as pd
 
 from conflict_narratives.common.system import atomic_path
 from conflict_narratives.settings import thaw
+
+log = logging.getLogger(__name__)
 
 ENV_HOME = "CONFLICT_NARRATIVES_HOME"
 ENV_DATA = "CONFLICT_NARRATIVES_DATA"
@@ -244,6 +247,23 @@ class Store:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)
+        return arrays
+
+    def cached_arrays(self, kind: str, key: str, compute, *, rows: tuple[str, int] | None = None,
+                      max_bytes: float | None = None) -> dict[str, Any]:
+        """The arrays kept under ``kind``/``key`` (when ``rows`` = ``(name, n)``: only if
+        array ``name`` has ``n`` rows), else ``compute()``'s, kept; then the kind is pruned
+        to ``max_bytes``."""
+        arrays = self.load_arrays(kind, key)
+        if arrays is None or (rows and (rows[0] not in arrays or len(arrays[rows[0]]) != rows[1])):
+            t0 = time.perf_counter()
+            arrays = compute()
+            self.save_arrays(kind, key, arrays)
+            log.info("%s %s computed in %.1f s", kind, key, time.perf_counter() - t0)
+        else:
+            log.info("reusing %s %s", kind, key)
+        if max_bytes is not None:
+            self.prune(kind, max_bytes)
         return arrays
 
     def prune(self, kind: str, max_bytes: float) -> list[Path]:

@@ -201,3 +201,42 @@ class PrecountedVectorizer(CountVectorizer):
     def fit(self, raw_documents, y=None):
         self.fit_transform(raw_documents, y)
         return self
+
+
+def count_words(docs: Sequence[str]) -> DocTermCounts:
+    """Every word of each document (the analysis vectorizer's words, stop words removed, no
+    minimum count): what a ``CountVectorizer`` with ``min_df`` fitted on any subset of the
+    documents counts, as columns of this matrix (:func:`restrict`)."""
+    from conflict_narratives.common.vectorize import make_vectorizer
+
+    vectorizer = make_vectorizer(len(docs), min_df=1, ngram_range=(1, 1))
+    matrix = sparse.csr_matrix(vectorizer.fit_transform(docs))
+    return DocTermCounts(vectorizer.get_feature_names_out().tolist(), matrix,
+                         [()] * len(docs), [()] * len(docs),
+                         np.asarray(matrix.sum(axis=1)).ravel())
+
+
+def restrict(counts: DocTermCounts, rows: np.ndarray, min_df: int
+             ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The counts of documents ``rows`` over the words found in at least ``min_df`` of them:
+    ``(matrix, words)``, as ``CountVectorizer(min_df=min_df).fit_transform`` of those
+    documents gives them (words in sorted order)."""
+    part = counts.matrix[rows]
+    keep = np.flatnonzero(np.asarray((part > 0).sum(axis=0)).ravel() >= min_df)
+    return part[:, keep], np.asarray(counts.vocabulary, dtype=object)[keep]
+
+
+def cached_word_counts(docs, n_docs: int, key_parts: dict, store, *,
+                       max_bytes: float | None = None) -> DocTermCounts:
+    """:func:`count_words` of ``docs()`` kept in ``store`` (kind ``words``) under a key of
+    ``key_parts`` (what identifies the documents), the analysis code and scikit-learn's
+    version; ``docs`` is called only when they are not kept."""
+    from importlib.metadata import version
+
+    from conflict_narratives.store import code_fingerprint, make_key
+
+    key = make_key(kind="words", documents=key_parts, code=code_fingerprint("common"),
+                   sklearn=version("scikit-learn"))
+    return DocTermCounts.from_arrays(store.cached_arrays(
+        "words", key, lambda: count_words(docs()).to_arrays(), rows=("lengths", n_docs),
+        max_bytes=max_bytes))

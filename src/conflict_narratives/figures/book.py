@@ -41,8 +41,8 @@ class FigureBook:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def add(self, name: str, fig: Figure, caption: str | None = None,
-            section: str | None = None) -> Figure:
-        """Save ``fig`` as ``<name>.<ext>`` and record it; returns the figure."""
+            section: str | None = None) -> dict[str, Path]:
+        """Save ``fig`` as ``<name>.<ext>`` and record it; returns ``{ext: path}``."""
         stem = slugify(name)
         paths = save(fig, self.directory, stem, formats=self.formats)
         manifest = self._read()
@@ -50,7 +50,7 @@ class FigureBook:
                           "section": section,
                           "files": {ext: p.name for ext, p in paths.items()}}
         write_json(self.directory / MANIFEST, manifest)
-        return fig
+        return paths
 
     def publish(self, panels: Iterable[Panel], section: str | None = None) -> list[str]:
         """Save every panel (and display it when running in Jupyter); the names saved. A
@@ -59,16 +59,17 @@ class FigureBook:
             self.clear(section)
         try:
             from IPython import get_ipython
-            from IPython.display import display
+            from IPython.display import Image, display
             shown = get_ipython() is not None
         except ImportError:  # pragma: no cover - IPython ships with jupyter
             shown = False
         names = []
         for panel in panels:
-            self.add(panel.name, panel.figure, panel.caption, section)
+            paths = self.add(panel.name, panel.figure, panel.caption, section)
             names.append(slugify(panel.name))
-            if shown:
-                display(panel.figure)
+            if shown:  # the saved PNG (drawn at twice screen resolution), not a new drawing
+                display(Image(filename=str(paths["png"]), retina=True) if "png" in paths
+                        else panel.figure)
         return names
 
     def clear(self, section: str) -> None:

@@ -159,13 +159,16 @@ def build_narratives(
     topic_info: pd.DataFrame | None = None,
     settings: dict | None = None,
     documents: NarrativeResult | None = None,
+    counts=None,
 ) -> NarrativeResult:
     """Every narrative table for a corpus table, its embeddings (row i == corpus row i,
     from ``backend``; unused when ``documents`` are given) and optionally its document →
     topic table (``topic_info`` adds topic labels). Without ``doc_topics`` the topic-based
     tables (distribution, divergence, distinctive words) are left out and actor networks
     pool all documents under topic -1. ``documents``: the topic-independent tables
-    (:func:`build_document_narratives`) when already made for this corpus and settings."""
+    (:func:`build_document_narratives`) when already made for this corpus and settings;
+    ``counts``: every word of each document (:func:`common.counts.count_words`), so
+    distinctive words are summed, not read again."""
     settings = resolve(settings)
     cfg = narrative_settings(settings)
     if documents is None:
@@ -183,7 +186,7 @@ def build_narratives(
             corpus, doc_topics, min_docs=cfg["min_docs"])
         t["outlet_divergence_time"] = outlets.outlet_divergence(
             corpus, doc_topics, freq=freq, min_docs=cfg["min_docs"])
-        t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics,
+        t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics, counts=counts,
                                                            **cfg["distinctive"])
         if topic_info is not None:
             labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -135,21 +134,6 @@ def library_versions() -> dict[str, str]:
     return {lib: version(lib) for lib in ("umap-learn", "hdbscan", "numba")}
 
 
-def _reuse(store, kind: str, key: str, rows: tuple[str, int], compute: Callable[[], dict]
-           ) -> dict:
-    """The arrays kept under ``kind``/``key`` (array ``rows[0]`` with ``rows[1]`` rows), else
-    ``compute()``'s, kept."""
-    arrays = store.load_arrays(kind, key)
-    if arrays is not None and rows[0] in arrays and len(arrays[rows[0]]) == rows[1]:
-        log.info("topics: reusing %s %s", kind, key)
-        return arrays
-    t0 = time.perf_counter()
-    arrays = compute()
-    store.save_arrays(kind, key, arrays)
-    log.info("topics: %s %s computed in %.1f s", kind, key, time.perf_counter() - t0)
-    return arrays
-
-
 def reduction_keys(settings: Mapping | None, n_docs: int, upstream: Mapping
                    ) -> dict[str, str]:
     """The key of each product: ``upstream`` (what identifies the embeddings: corpus key,
@@ -176,9 +160,11 @@ def cached_reductions(embeddings: Callable[[], np.ndarray], settings: Mapping | 
     keys = reduction_keys(settings, n_docs, upstream)
     got: dict[str, np.ndarray | None] = {}
 
+    limit = _limit(settings, max_mb)
+
     def product(kind: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        return _reuse(store, "reductions", keys[kind], (kind, n_docs),
-                      lambda: {kind: compute()})[kind]
+        return store.cached_arrays("reductions", keys[kind], lambda: {kind: compute()},
+                                   rows=(kind, n_docs), max_bytes=limit)[kind]
 
     if settings["topics"]["doc_map"]["enabled"]:  # first: its memory is freed before the next
         got["doc_map"] = product("doc_map", lambda: umap_reduce(
@@ -187,7 +173,6 @@ def cached_reductions(embeddings: Callable[[], np.ndarray], settings: Mapping | 
         embeddings(), umap_params("umap", settings, n_docs)))
     got["clusters"] = product("clusters", lambda: cluster(
         got["umap"], hdbscan_params(settings, n_docs)))
-    store.prune("reductions", _limit(settings, max_mb))
     return Reductions(**got)
 
 
@@ -226,10 +211,9 @@ def cached_counts(docs: Callable[[], list[str]], settings: Mapping | None, n_doc
         vectorizer = make_vectorizer(len(texts), cfg["min_df"], cfg["ngram_range"], vocabulary)
         return count_documents(vectorizer, texts).to_arrays()
 
-    arrays = _reuse(store, "counts", counts_key(settings, upstream), ("lengths", n_docs),
-                    compute)
-    store.prune("counts", _limit(settings, max_mb))
-    return DocTermCounts.from_arrays(arrays)
+    return DocTermCounts.from_arrays(store.cached_arrays(
+        "counts", counts_key(settings, upstream), compute, rows=("lengths", n_docs),
+        max_bytes=_limit(settings, max_mb)))
 
 
 def cached_tokens(docs: Callable[[], list[str]], n_docs: int, upstream: Mapping, store, *,
@@ -240,7 +224,6 @@ def cached_tokens(docs: Callable[[], list[str]], n_docs: int, upstream: Mapping,
     from conflict_narratives.topics.coherence import TokenStream
 
     key = make_key(kind="tokens", documents=thaw(upstream), code=code_fingerprint("common"))
-    arrays = _reuse(store, "tokens", key, ("starts", n_docs + 1),
-                    lambda: TokenStream.from_texts(docs()).to_arrays())
-    store.prune("tokens", _limit(resolve(settings), max_mb))
-    return TokenStream.from_arrays(arrays)
+    return TokenStream.from_arrays(store.cached_arrays(
+        "tokens", key, lambda: TokenStream.from_texts(docs()).to_arrays(),
+        rows=("starts", n_docs + 1), max_bytes=_limit(resolve(settings), max_mb)))
