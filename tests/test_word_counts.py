@@ -36,3 +36,16 @@ def test_distinctive_words_from_counts_equal_reading_the_texts(ant):
                                         counts=cc.count_words(documents(ant)))
     assert len(read) > 20
     pd.testing.assert_frame_equal(read, counted)
+
+
+def test_topic_words_over_time_from_counts_equal_reading_the_leads(ant):
+    from conflict_narratives.timelines.build import dated_documents
+    from conflict_narratives.timelines.events import topic_words_over_time
+
+    topics = pd.DataFrame({"doc_id": ant["doc_id"], "topic": ant.index % 5 - 1})
+    docs, _, _ = dated_documents(ant, topics, "month")
+    leads = cc.count_terms(documents(ant.assign(text=ant["text"].fillna("").str[:600])))
+    read = topic_words_over_time(docs, max_chars=600)
+    counted = topic_words_over_time(docs, max_chars=600, counts=leads)
+    assert len(read) > 10
+    pd.testing.assert_frame_equal(read, counted)

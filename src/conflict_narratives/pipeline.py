@@ -210,6 +210,10 @@ class Pipeline:
                 "tokens": topics.cached_tokens(lambda: documents(self.corpus), n, docs,
                                                self.store, settings=self.settings)}
 
+    def _limit(self) -> float:
+        """Bytes each kind of intermediate product may take (``store.products_max_mb``)."""
+        return float(self.settings["store"]["products_max_mb"]) * 2**20
+
     def _documents_key(self) -> dict[str, Any]:
         return {"corpus": self.load().key, "sample": self.sample, "seed": self.settings["seed"]}
 
@@ -254,12 +258,21 @@ class Pipeline:
         """The timelines stage (scored against reference timelines where the corpus has
         them, e.g. Timeline17)."""
         from conflict_narratives import timelines
+        from conflict_narratives.common.counts import cached_counts, count_terms
+        from conflict_narratives.common.vectorize import documents
 
         def build(path: Path):
             topic = self.run_topics().result
+            chars = self.settings["timelines"]["words_max_chars"]
+            leads = cached_counts(
+                "leads", count_terms,
+                lambda: documents(self.corpus.assign(text=self.corpus["text"].fillna("")
+                                                     .astype(str).str[:chars])),
+                len(self.corpus), self._documents_key() | {"max_chars": chars}, self.store,
+                max_bytes=self._limit())
             result = timelines.build_timeline(
                 self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
-                topic_info=topic.topic_info, settings=self.settings)
+                topic_info=topic.topic_info, settings=self.settings, counts=leads)
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
                     timelines.t17_timelines_path(str(self.source), self.store.data_path()))
@@ -273,7 +286,7 @@ class Pipeline:
         depend on topics are kept under their own key, so a topic change reuses them)."""
         from conflict_narratives import narratives
         from conflict_narratives.common import vectorize
-        from conflict_narratives.common.counts import cached_word_counts
+        from conflict_narratives.common.counts import cached_counts, count_words
 
         def build_documents(path: Path):
             result = narratives.build_document_narratives(
@@ -283,10 +296,9 @@ class Pipeline:
         def build(path: Path):
             topic = self.run_topics().result
             documents = self._stage("narrative_documents", build_documents, force).result
-            counts = cached_word_counts(
-                lambda: vectorize.documents(self.corpus), len(self.corpus),
-                self._documents_key(), self.store,
-                max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
+            counts = cached_counts(
+                "words", count_words, lambda: vectorize.documents(self.corpus),
+                len(self.corpus), self._documents_key(), self.store, max_bytes=self._limit())
             result = narratives.build_narratives(  # the embeddings: only the documents' part
                 self.corpus, None, self.backend, topic.doc_topics, topic_info=topic.topic_info,
                 settings=self.settings, documents=documents, counts=counts)
@@ -363,8 +375,9 @@ class Pipeline:
         tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
         return report.write_report(
             self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
-            tables=tables, summary=summary, settings=self.settings.to_dict(),
-            force=force, **({"kernel": kernel} if kernel else {}))
+            tables=tables, summary=summary, settings=self.settings.to_dict(), force=force,
+            workers=int(self.settings["report"]["notebook_workers"]),
+            **({"kernel": kernel} if kernel else {}))
 
     # ------------------------------------------------------------ everything
     def run(self, force: bool = False) -> dict[str, Any]:

@@ -226,17 +226,27 @@ def restrict(counts: DocTermCounts, rows: np.ndarray, min_df: int
     return part[:, keep], np.asarray(counts.vocabulary, dtype=object)[keep]
 
 
-def cached_word_counts(docs, n_docs: int, key_parts: dict, store, *,
-                       max_bytes: float | None = None) -> DocTermCounts:
-    """:func:`count_words` of ``docs()`` kept in ``store`` (kind ``words``) under a key of
-    ``key_parts`` (what identifies the documents), the analysis code and scikit-learn's
-    version; ``docs`` is called only when they are not kept."""
+def count_terms(docs: Sequence[str], ngram_range: tuple[int, int] = (1, 2)) -> DocTermCounts:
+    """Each document's terms (the analysis vectorizer's 1..n-grams) over every term found in
+    at least two documents: what a ``CountVectorizer`` with ``min_df >= 2`` fitted on any
+    subset counts, as columns of this matrix (:func:`restrict`)."""
+    from conflict_narratives.common.vectorize import fit_vocabulary, make_vectorizer
+
+    vocabulary = fit_vocabulary(docs, 2, ngram_range)
+    return count_documents(make_vectorizer(len(docs), 2, ngram_range, vocabulary), docs)
+
+
+def cached_counts(kind: str, count, docs, n_docs: int, key_parts: dict, store, *,
+                  max_bytes: float | None = None) -> DocTermCounts:
+    """``count(docs())`` (:func:`count_words`, :func:`count_terms`…) kept in ``store`` (kind
+    ``kind``) under a key of ``key_parts`` (what identifies the documents and the count),
+    the analysis code and scikit-learn's version; ``docs`` is called only when not kept."""
     from importlib.metadata import version
 
     from conflict_narratives.store import code_fingerprint, make_key
 
-    key = make_key(kind="words", documents=key_parts, code=code_fingerprint("common"),
+    key = make_key(kind=kind, parts=key_parts, code=code_fingerprint("common"),
                    sklearn=version("scikit-learn"))
     return DocTermCounts.from_arrays(store.cached_arrays(
-        "words", key, lambda: count_words(docs()).to_arrays(), rows=("lengths", n_docs),
+        kind, key, lambda: count(docs()).to_arrays(), rows=("lengths", n_docs),
         max_bytes=max_bytes))

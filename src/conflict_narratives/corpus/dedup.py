@@ -13,7 +13,6 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
 
 SHINGLE = 3  # words per shingle
 NUM_PERM = 128
@@ -61,6 +60,8 @@ def find_duplicates(
     (position in ``texts``), ``duplicate_of`` (position of the kept document), ``kind``
     (``exact`` | ``near``) and ``jaccard``.
     """
+    from datasketch import MinHash, MinHashLSH  # here: a saved corpus never needs it
+
     order = list(range(len(texts))) if order is None else list(order)
     rows: list[tuple[int, int, str, float]] = []
     first_seen: dict[str, int] = {}

@@ -135,11 +135,15 @@ def export_tables(sources: list[Path], target: Path) -> list[dict[str, Any]]:
 
 def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
                  inputs: dict[str, str], tables: dict[str, list[Path]], summary: dict,
-                 settings: dict, kernel: str = KERNEL, force: bool = False) -> dict[str, Any]:
+                 settings: dict, kernel: str = KERNEL, force: bool = False,
+                 workers: int = 1) -> dict[str, Any]:
     """Execute each section's notebook (unless its ``inputs`` key — which must cover the
-    settings it depends on — and ``params`` but the ``overrides`` are unchanged), export HTML
-    and ``tables`` (per section, Parquet paths), write ``index.html``; returns the summary
-    with each notebook's wall time and the index path."""
+    settings it depends on — and ``params`` but the ``overrides`` are unchanged; up to
+    ``workers`` at once, each in its own kernel), export HTML and ``tables`` (per section,
+    Parquet paths), write ``index.html``; returns the summary with each notebook's wall time
+    and the index path."""
+    from concurrent.futures import ThreadPoolExecutor
+
     out_dir.mkdir(parents=True, exist_ok=True)
     book = FigureBook(out_dir / "figures")
     executed_path = out_dir / EXECUTED
@@ -149,28 +153,38 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
     # the settings a section depends on are in its inputs key (its stage's key), so a
     # change of topic settings leaves the corpus section's notebook as it is
     keyed = {k: v for k, v in params.items() if k != "overrides"}
-    sections = []
+    sections, run_keys = [], {}
     for key, stem, title, blurb in SECTIONS:
         section = Section(key, title, blurb)
         notebook = notebooks_dir() / f"{stem}.ipynb"
-        run_key = make_key(inputs=inputs[key], params=keyed, code=code,
-                           notebook=notebook.read_text(encoding="utf-8"))
+        run_keys[key] = make_key(inputs=inputs[key], params=keyed, code=code,
+                                 notebook=notebook.read_text(encoding="utf-8"))
         section.notebook, section.html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
-        section.reused = (not force and executed.get(key) == run_key
+        section.reused = (not force and executed.get(key) == run_keys[key]
                           and section.html.is_file() and section.notebook.is_file())
-        t0 = time.perf_counter()
         if not section.reused:
             executed.pop(key, None)
-            write_json(executed_path, executed)
-            execute_notebook(notebook, section.notebook, params, kernel)
-            export_html(section.notebook)
-            executed[key] = run_key
-            write_json(executed_path, executed)
-        section.seconds = round(time.perf_counter() - t0, 2)
-        section.figures = book.entries(key)
-        section.tables = export_tables(tables.get(key, []), out_dir / "tables" / key)
         sections.append(section)
-        log.info("%s: notebook %s %s in %.1fs", label, stem,
+    write_json(executed_path, executed)
+
+    def run(section: Section) -> Section:
+        t0 = time.perf_counter()
+        execute_notebook(notebooks_dir() / section.notebook.name, section.notebook, params,
+                         kernel)
+        export_html(section.notebook)
+        section.seconds = round(time.perf_counter() - t0, 2)
+        return section
+
+    todo = [s for s in sections if not s.reused]
+    with ThreadPoolExecutor(max(1, min(workers, len(todo) or 1))) as pool:
+        for done in pool.map(run, todo):
+            executed[done.key] = run_keys[done.key]
+            write_json(executed_path, executed)
+    for section in sections:
+        section.figures = book.entries(section.key)
+        section.tables = export_tables(tables.get(section.key, []),
+                                       out_dir / "tables" / section.key)
+        log.info("%s: notebook %s %s in %.1fs", label, section.notebook.stem,
                  "reused" if section.reused else "executed", section.seconds)
     summary = summary | {"notebooks": {s.key: s.seconds for s in sections},
                          "notebooks_reused": [s.key for s in sections if s.reused]}

@@ -216,10 +216,13 @@ def build_timeline(
     topic_info: pd.DataFrame | None = None,
     settings: dict | None = None,
     vectorizer=None,
+    counts=None,
     **overrides: Any,
 ) -> TimelineResult:
     """Prevalence (overall and per outlet), per-period words, bursts and events in one go.
-    ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``)."""
+    ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``);
+    ``counts``: the lead texts of every corpus row counted already (see
+    :func:`events.topic_words_over_time`)."""
     cfg = {**timeline_settings(settings), **overrides}
     if embeddings is not None and len(embeddings) != len(corpus):
         raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
@@ -234,7 +237,8 @@ def build_timeline(
         else prev.iloc[:0]
     )
     words = topic_words_over_time(
-        docs, vectorizer=vectorizer, top_n=cfg["top_words"], max_chars=cfg["words_max_chars"]
+        docs, vectorizer=vectorizer, top_n=cfg["top_words"], max_chars=cfg["words_max_chars"],
+        counts=counts,
     )
     method = cfg["burst_method"]
     found = detect_bursts(
