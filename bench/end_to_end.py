@@ -23,6 +23,7 @@ and the report lists where the time went by package and by function (self time).
 
     python -m bench.end_to_end [--corpus ant-multisource] [--sample 0] [--vanilla-docs 2000]
                                [--change topics.min_cluster_size=120] [--embeddings-cache DIR]
+                               [--runs corpus sample]
 
 ``--embeddings-cache`` links an existing embedding cache into the cold project (the cold run
 then embeds nothing: say so when quoting it). Results: ``reports/benchmarks/end_to_end.{json,md}``.
@@ -208,18 +209,19 @@ def run_bench(args, profiles: Path) -> dict:
         print(f"{key}: {json.dumps(brief)}", file=sys.stderr, flush=True)
 
     try:
-        home = base / "project"
-        (home / "data" / "interim").mkdir(parents=True)
-        if args.embeddings_cache:
-            (home / "data" / "interim" / "embeddings").symlink_to(
-                Path(args.embeddings_cache).resolve(), target_is_directory=True)
-        job = {"corpus": args.corpus, "sample": args.sample, "home": str(home)}
-        change = parse_change(args.change)
-        record("cold", job)
-        record("changed", {**job, "overrides": change})
-        record("unchanged", {**job, "overrides": change})
-        record("back", job)
-        if args.vanilla_docs:
+        if "corpus" in args.runs:
+            home = base / "project"
+            (home / "data" / "interim").mkdir(parents=True)
+            if args.embeddings_cache:
+                (home / "data" / "interim" / "embeddings").symlink_to(
+                    Path(args.embeddings_cache).resolve(), target_is_directory=True)
+            job = {"corpus": args.corpus, "sample": args.sample, "home": str(home)}
+            change = parse_change(args.change)
+            record("cold", job)
+            record("changed", {**job, "overrides": change})
+            record("unchanged", {**job, "overrides": change})
+            record("back", job)
+        if "sample" in args.runs and args.vanilla_docs:
             small = base / "sample"
             (small / "data" / "interim").mkdir(parents=True)  # cold: embeds from scratch
             sample_job = {"corpus": args.corpus, "sample": args.vanilla_docs, "home": str(small)}
@@ -389,6 +391,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--vanilla-docs", type=int, default=2000)
     parser.add_argument("--change", default="topics.min_cluster_size=120")
     parser.add_argument("--embeddings-cache", help="link this embedding cache into the cold run")
+    parser.add_argument("--runs", nargs="+", choices=("corpus", "sample"),
+                        default=["corpus", "sample"],
+                        help="corpus: cold/changed/unchanged/back; sample: ours vs vanilla "
+                             "(runs not chosen are kept from the saved JSON)")
     parser.add_argument("--render", action="store_true", help="rewrite the Markdown from the JSON")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "benchmarks")
@@ -411,7 +417,10 @@ def main(argv: list[str] | None = None) -> dict:
               "note": ("Cold runs embedded every document." if not args.embeddings_cache else
                        f"The cold run read its embeddings from {args.embeddings_cache}: it "
                        "embedded nothing, so its time is not a cold start's.")}
-    report["runs"] = run_bench(args, profiles)
+    saved = args.out / "end_to_end.json"
+    kept = json.loads(saved.read_text(encoding="utf-8"))["runs"] \
+        if saved.is_file() and set(args.runs) != {"corpus", "sample"} else {}
+    report["runs"] = kept | run_bench(args, profiles)
     report["load"] = {"at_start": report["machine"].get("load_avg_at_start"),
                       "at_end": os.getloadavg()}
     return write(report, args.out)

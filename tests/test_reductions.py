@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives import narratives, topics
+from conflict_narratives import embeddings, narratives, topics
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
@@ -81,7 +82,7 @@ def test_a_fit_given_its_reductions_equals_one_that_computes_them(store, calls):
 
 
 def test_a_topic_setting_change_reuses_the_umap_and_recomputes_what_depends_on_it(
-        store, calls):
+        store, calls, monkeypatch):
     def run(**topic_settings):
         pipe = Pipeline("fa-kes", sample=300, store=store,
                         overrides=FAST | {"topics": topic_settings})
@@ -99,6 +100,20 @@ def test_a_topic_setting_change_reuses_the_umap_and_recomputes_what_depends_on_i
     merged = run(nr_topics=3, label_words=2)  # neither UMAP nor HDBSCAN again
     assert calls == {"umap": 1, "doc_map": 1, "clusters": 2, "narrative_documents": 1}
     assert not merged["topics"]["cached"] and merged["topics"]["n_topics"] <= 3
+
+    # a traced story reads topic-independent tables only: traced once across topic changes
+    # (the trace itself is tested in test_storylines; tf-idf LSA cannot embed one text)
+    traced = []
+    monkeypatch.setattr(embeddings, "embed_corpus", lambda df, **k: SimpleNamespace(
+        matrix=np.zeros((len(df), 32), dtype=np.float32)))
+    monkeypatch.setattr(narratives, "trace_story", lambda *a, **k: traced.append(1) or {
+        "status": "no_match", "query": {"frame": "none"}, "nearest": [{"similarity": 0.1}]})
+    seed = ROOT.parent / "shared" / "seed" / "akhbar-alaan_mosul-isis-collapse.txt"
+    for topic_settings in ({"min_cluster_size": 6}, {"nr_topics": 3, "label_words": 2}):
+        found = Pipeline("fa-kes", sample=300, store=store,
+                         overrides=FAST | {"topics": topic_settings}).trace(seed)
+        assert found["nearest"] == [{"similarity": 0.1}] and found["query"]["path"] == str(seed)
+    assert traced == [1]
 
     back = run()  # the first setting again: its saved results, nothing computed
     assert calls == {"umap": 1, "doc_map": 1, "clusters": 2, "narrative_documents": 1}

@@ -194,25 +194,29 @@ class Pipeline:
         return make_key(**parts)
 
     def topic_inputs(self) -> dict[str, Any]:
-        """What a topic fit reuses (``topics.products``): the UMAP coordinates and HDBSCAN
-        clusters, each document's term counts and word stream; each from the store while
-        its own inputs are unchanged, so a change of ``nr_topics``, ``min_cluster_size``,
-        labels… refits without them."""
-        from conflict_narratives import topics
+        """What a topic fit reuses from the store (``topics.products.topic_inputs``: UMAP
+        coordinates, HDBSCAN clusters, term counts, word streams), each kept while its own
+        inputs are unchanged, so a change of ``nr_topics``, ``min_cluster_size``, labels…
+        refits without them."""
+        from conflict_narratives.topics.products import topic_inputs
+
+        return topic_inputs(lambda: self.corpus, lambda: self.embeddings.matrix,
+                            self.settings, self._documents_key(), self.store)
+
+    def counts(self, kind: str):
+        """Each document's words counted once and kept (``common.counts``): ``"words"``
+        (every word; distinctive words per outlet) or ``"leads"`` (1–2-grams of the title
+        and first ``timelines.words_max_chars`` characters; topic words over time)."""
+        from conflict_narratives.common import counts
         from conflict_narratives.common.vectorize import documents
 
-        docs, n = self._documents_key(), len(self.corpus)
-        embedded = docs | {"embeddings": self.settings.digest("embeddings")}
-        return {"reductions": topics.cached_reductions(
-                    lambda: self.embeddings.matrix, self.settings, n, embedded, self.store),
-                "counts": topics.cached_counts(
-                    lambda: documents(self.corpus), self.settings, n, docs, self.store),
-                "tokens": topics.cached_tokens(lambda: documents(self.corpus), n, docs,
-                                               self.store, settings=self.settings)}
-
-    def _limit(self) -> float:
-        """Bytes each kind of intermediate product may take (``store.products_max_mb``)."""
-        return float(self.settings["store"]["products_max_mb"]) * 2**20
+        chars = self.settings["timelines"]["words_max_chars"] if kind == "leads" else None
+        count = {"words": counts.count_words, "leads": counts.count_terms}[kind]
+        return counts.cached_counts(
+            kind, count, lambda: documents(self.corpus.assign(
+                text=self.corpus["text"].fillna("").astype(str).str[:chars])),
+            len(self.corpus), self._documents_key() | {"max_chars": chars}, self.store,
+            max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
 
     def _documents_key(self) -> dict[str, Any]:
         return {"corpus": self.load().key, "sample": self.sample, "seed": self.settings["seed"]}
@@ -258,21 +262,12 @@ class Pipeline:
         """The timelines stage (scored against reference timelines where the corpus has
         them, e.g. Timeline17)."""
         from conflict_narratives import timelines
-        from conflict_narratives.common.counts import cached_counts, count_terms
-        from conflict_narratives.common.vectorize import documents
 
         def build(path: Path):
             topic = self.run_topics().result
-            chars = self.settings["timelines"]["words_max_chars"]
-            leads = cached_counts(
-                "leads", count_terms,
-                lambda: documents(self.corpus.assign(text=self.corpus["text"].fillna("")
-                                                     .astype(str).str[:chars])),
-                len(self.corpus), self._documents_key() | {"max_chars": chars}, self.store,
-                max_bytes=self._limit())
             result = timelines.build_timeline(
                 self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
-                topic_info=topic.topic_info, settings=self.settings, counts=leads)
+                topic_info=topic.topic_info, settings=self.settings, counts=self.counts("leads"))
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
                     timelines.t17_timelines_path(str(self.source), self.store.data_path()))
@@ -285,8 +280,6 @@ class Pipeline:
         """The narratives stage: outlets, frames, actors, storylines (the tables that do not
         depend on topics are kept under their own key, so a topic change reuses them)."""
         from conflict_narratives import narratives
-        from conflict_narratives.common import vectorize
-        from conflict_narratives.common.counts import cached_counts, count_words
 
         def build_documents(path: Path):
             result = narratives.build_document_narratives(
@@ -296,12 +289,9 @@ class Pipeline:
         def build(path: Path):
             topic = self.run_topics().result
             documents = self._stage("narrative_documents", build_documents, force).result
-            counts = cached_counts(
-                "words", count_words, lambda: vectorize.documents(self.corpus),
-                len(self.corpus), self._documents_key(), self.store, max_bytes=self._limit())
             result = narratives.build_narratives(  # the embeddings: only the documents' part
                 self.corpus, None, self.backend, topic.doc_topics, topic_info=topic.topic_info,
-                settings=self.settings, documents=documents, counts=counts)
+                settings=self.settings, documents=documents, counts=self.counts("words"))
             result.summary |= {"name": self.name, "sample": self.sample}
             return result, result.summary
 
@@ -325,19 +315,35 @@ class Pipeline:
 
     def trace(self, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
         """Where the story of a text file is told in this corpus (see
-        ``narratives.trace_story``)."""
+        ``narratives.trace_story``). Kept (``data/processed/<name>/trace/<key>.json``) while
+        the file, the corpus's topic-independent narratives and the settings are unchanged:
+        a topic change does not trace again."""
+        import hashlib
+        import json
+
         from conflict_narratives import corpus, narratives
         from conflict_narratives.embeddings import embed_corpus
+        from conflict_narratives.store import write_json
 
-        query = corpus.load_corpus(str(path), settings=self.settings).corpus
-        if query.empty or not (query["text"].fillna("").str.strip() != "").any():
-            raise ValueError(f"{path}: no text to trace after cleaning")
-        saved = self.narratives()
-        qvec = embed_corpus(query.head(1), backend=self.backend, settings=self.settings,
-                            cache_dir=self.store.embeddings_dir).matrix
-        result = narratives.trace_story(query.iloc[0], qvec[0], self.corpus,
-                                        self.embeddings.matrix, self.backend, saved,
-                                        settings=self.settings, threshold=threshold)
+        key = make_key(stage="trace", documents=self.key("narrative_documents"),
+                       corpus=self.settings.digest("corpus"),
+                       code=code_fingerprint(*CODE["corpus"]), threshold=threshold,
+                       query=hashlib.sha256(Path(path).read_bytes()).hexdigest())
+        kept = self.store.stage_root(self.name, "trace") / f"{key}.json"
+        if kept.is_file():
+            result = json.loads(kept.read_text(encoding="utf-8"))
+        else:
+            query = corpus.load_corpus(str(path), settings=self.settings).corpus
+            if query.empty or not (query["text"].fillna("").str.strip() != "").any():
+                raise ValueError(f"{path}: no text to trace after cleaning")
+            saved = self.narratives()
+            qvec = embed_corpus(query.head(1), backend=self.backend, settings=self.settings,
+                                cache_dir=self.store.embeddings_dir).matrix
+            result = narratives.trace_story(query.iloc[0], qvec[0], self.corpus,
+                                            self.embeddings.matrix, self.backend, saved,
+                                            settings=self.settings, threshold=threshold)
+            write_json(kept, result)
+            result = json.loads(kept.read_text(encoding="utf-8"))  # as a later run reads it
         result["query"]["path"] = str(path)
         return result | {"corpus": self.name, "sample": self.sample}
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from conflict_narratives.settings import resolve, thaw
 
@@ -227,3 +228,19 @@ def cached_tokens(docs: Callable[[], list[str]], n_docs: int, upstream: Mapping,
     return TokenStream.from_arrays(store.cached_arrays(
         "tokens", key, lambda: TokenStream.from_texts(docs()).to_arrays(),
         rows=("starts", n_docs + 1), max_bytes=_limit(resolve(settings), max_mb)))
+
+
+def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np.ndarray],
+                 settings: Mapping, upstream: Mapping, store) -> dict[str, Any]:
+    """``reductions``, ``counts`` and ``tokens`` for :func:`model.build_topics`, from
+    ``store`` or computed (``corpus()`` and ``embeddings()`` are called only then);
+    ``upstream`` identifies the documents (corpus key, sample, seed)."""
+    from conflict_narratives.common.vectorize import documents
+
+    settings = resolve(settings)
+    n = len(corpus())
+    embedded = {**upstream, "embeddings": settings.digest("embeddings")}
+    return {"reductions": cached_reductions(embeddings, settings, n, embedded, store),
+            "counts": cached_counts(lambda: documents(corpus()), settings, n, upstream, store),
+            "tokens": cached_tokens(lambda: documents(corpus()), n, upstream, store,
+                                    settings=settings)}
