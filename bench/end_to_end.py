@@ -185,21 +185,9 @@ def run_job(job: dict, timeout: float = 7200) -> dict:
     return result
 
 
-def parse_change(text: str) -> dict:
-    """``topics.min_cluster_size=120`` as a nested overrides mapping."""
-    import yaml
-
-    path, _, value = text.partition("=")
-    out: dict = {}
-    node = out
-    *parents, leaf = path.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = yaml.safe_load(value)
-    return out
-
-
 def run_bench(args, profiles: Path) -> dict:
+    from conflict_narratives.cli import parse_sets
+
     base = Path(tempfile.mkdtemp(prefix="cn-bench-"))
     runs: dict[str, dict] = {}
 
@@ -216,7 +204,7 @@ def run_bench(args, profiles: Path) -> dict:
                 (home / "data" / "interim" / "embeddings").symlink_to(
                     Path(args.embeddings_cache).resolve(), target_is_directory=True)
             job = {"corpus": args.corpus, "sample": args.sample, "home": str(home)}
-            change = parse_change(args.change)
+            change = parse_sets([args.change])
             record("cold", job)
             record("changed", {**job, "overrides": change})
             record("unchanged", {**job, "overrides": change})
