@@ -54,23 +54,28 @@ QUALITY = ("n_topics", "nmi", "npmi", "diversity")
 
 # ------------------------------------------------------------------ measuring one process
 class TreeMeter:
-    """Peak summed PSS and RSS of this process and its children, sampled every 0.2 s."""
+    """Peak summed PSS and RSS of this process and its children, sampled every 0.2 s, and
+    at the PSS peak: this process's share and the number of children (notebook kernels)."""
 
     def __init__(self) -> None:
         import psutil
 
-        self.proc, self.pss, self.rss = psutil.Process(), 0, 0
+        self.proc, self.pss, self.rss, self.at_peak = psutil.Process(), 0, 0, {}
         threading.Thread(target=self._watch, daemon=True).start()
 
     def _watch(self) -> None:
         while True:
-            pss = rss = 0
+            sizes = []
             for p in [self.proc, *self.proc.children(recursive=True)]:
                 try:
                     info = p.memory_full_info()
-                    pss, rss = pss + info.pss, rss + info.rss
+                    sizes.append((info.pss, info.rss))
                 except Exception:  # a child that just ended
                     pass
+            pss, rss = sum(s[0] for s in sizes), sum(s[1] for s in sizes)
+            if pss > self.pss and sizes:
+                self.at_peak = {"main_pss_mb": round(sizes[0][0] / 2**20),
+                                "processes": len(sizes)}
             self.pss, self.rss = max(self.pss, pss), max(self.rss, rss)
             time.sleep(0.2)
 
@@ -126,7 +131,7 @@ def work_report(job: dict) -> dict:
             "notebooks": summary["notebooks"], "reused": summary["notebooks_reused"],
             "quality": {k: stages["topics"].get(k) for k in QUALITY},
             "peak_pss_mb": round(meter.pss / 2**20), "peak_rss_mb": round(meter.rss / 2**20),
-            "profile": profile_summary(profiler.last_session)}
+            "at_peak": meter.at_peak, "profile": profile_summary(profiler.last_session)}
 
 
 def work_vanilla(job: dict) -> dict:
@@ -289,7 +294,10 @@ def reasons(report: dict) -> list[str]:
     if ok.get("peak_pss_mb") is False:
         worst = max((k for k in runs if "peak_pss_mb" in runs[k] and not k.startswith("van")),
                     key=lambda k: runs[k]["peak_pss_mb"])
-        out.append(f"memory: the tree's PSS peaked at {v['peak_pss_mb']} MB in the {worst} run.")
+        peak = runs[worst].get("at_peak") or {}
+        out.append(f"memory: the tree's PSS peaked at {v['peak_pss_mb']} MB in the {worst} run"
+                   f" ({peak.get('processes')} processes; the main one "
+                   f"{peak.get('main_pss_mb')} MB, the rest notebook kernels and helpers).")
     if ok.get("speedup") is False:
         same = v["same_docs"]
         van = runs[f"vanilla@{same['docs']}"]

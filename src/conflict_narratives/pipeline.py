@@ -379,11 +379,21 @@ class Pipeline:
                                          figures=figures)}
         tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
         tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
+        self.release()  # the notebooks' kernels read everything from the store
         return report.write_report(
             self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
             tables=tables, summary=summary, settings=self.settings.to_dict(), force=force,
             workers=int(self.settings["report"]["notebook_workers"]),
             **({"kernel": kernel} if kernel else {}))
+
+    def release(self) -> None:
+        """Drop what this object holds in memory (the corpus, embeddings, backend, stage
+        results) and hand it back to the system; each is read from the store again when next
+        asked for."""
+        for name in ("corpus", "embeddings", "backend"):
+            self.__dict__.pop(name, None)
+        self._runs.clear()
+        release_memory()
 
     # ------------------------------------------------------------ everything
     def run(self, force: bool = False) -> dict[str, Any]:
