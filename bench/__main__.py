@@ -8,8 +8,8 @@ import argparse
 import importlib
 import time
 
-BENCHES = ("corpus", "embeddings", "topics", "nmi_ceiling", "timelines", "narratives",
-           "end_to_end")
+BENCHES = ("corpus", "embeddings", "long_text", "topics", "nmi_ceiling", "timelines",
+           "narratives", "monitoring", "end_to_end")
 
 
 def main() -> None:

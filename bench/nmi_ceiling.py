@@ -72,7 +72,7 @@ def rows(emb: np.ndarray, labels: np.ndarray, seed: int, sizes: list[int]) -> li
 
 def main(argv: list[str] | None = None) -> None:
     from conflict_narratives import topics
-    from conflict_narratives.embeddings.backends import embed_corpus
+    from conflict_narratives.embeddings import embed_corpus
     from conflict_narratives.pipeline import Pipeline
     from conflict_narratives.settings import Settings
     from conflict_narratives.store import Store

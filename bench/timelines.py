@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import bursts as planted
 from bench import tls
 from bench.common import md_table
 from conflict_narratives.store import Store
@@ -43,7 +44,7 @@ SCENARIOS = {
 def burst_table(n_series: int) -> pd.DataFrame:
     frames = []
     for scenario, kw in SCENARIOS.items():
-        table = bursts.evaluate_detectors(DETECTORS, n_series=n_series, seed=0, **kw)
+        table = planted.evaluate_detectors(DETECTORS, n_series=n_series, seed=0, **kw)
         frames.append(table.assign(scenario=scenario))
     return pd.concat(frames, ignore_index=True)
 
@@ -77,7 +78,8 @@ summaries, {t_events:.1f} s story events).
 
 ## Burst detection on planted bursts
 
-{n_series} synthetic topic series per scenario (`bursts.planted_series`, seed 0): 80 periods,
+{n_series} synthetic topic series per scenario (`planted_series` in `bench/bursts.py`,
+seed 0): 80 periods,
 period totals drifting around the stated mean, a base share of 1–10 % wobbling by a
 log-normal factor (σ = overdispersion), two planted bursts of 1–6 periods each lifting the
 share ×2–5. Period-level precision / recall / F1 (micro-averaged over all series) and

@@ -36,13 +36,16 @@ import numpy as np
 import pandas as pd
 
 from bench.common import machine
-from conflict_narratives import config, topics
+from conflict_narratives import topics
 from conflict_narratives.common.vectorize import (
     analysis_tokens,
     documents,
     make_vectorizer,
     stop_words,
 )
+from conflict_narratives.pipeline import Pipeline
+from conflict_narratives.settings import Settings
+from conflict_narratives.store import Store
 from conflict_narratives.topics import evaluation as evaluation
 
 PAPER = {"bertopic-vanilla": {"npmi": 0.170, "diversity": 0.802},
@@ -57,18 +60,17 @@ VARIANTS = {
 
 
 def load(name: str, n_docs: int | None, seed: int) -> pd.DataFrame:
-    from conflict_narratives.corpus.loader import get_corpus
 
-    df = get_corpus(name)
+    df = Pipeline(name).corpus
     if n_docs and n_docs < len(df):
         df = df.sample(n_docs, random_state=seed)
     return df.reset_index(drop=True)
 
 
 def ours(df: pd.DataFrame, settings: dict, overrides: dict | None = None) -> dict:
-    from conflict_narratives.embeddings.backends import embed_corpus, get_backend
+    from conflict_narratives.embeddings import embed_corpus, get_backend
 
-    s = {**settings, "topics": {**settings["topics"], "doc_map": False, **(overrides or {})}}
+    s = settings.replace({"topics": {"doc_map": {"enabled": False}, **(overrides or {})}})
     backend = get_backend(settings=s)
     emb = embed_corpus(df, backend=backend, settings=s, progress=False)
     t0 = time.perf_counter()
@@ -118,7 +120,7 @@ def score(run: dict, tokens, labels) -> dict:
 
 
 def bench_corpus(name: str, n_docs: int | None, seed: int, variants: bool) -> dict:
-    settings = config.load_settings(name)
+    settings = Settings.load(name, project_root=Store().root)
     df = load(name, n_docs, seed)
     tokens = analysis_tokens(documents(df))
     col = topics.label_column(df, settings)
@@ -176,6 +178,15 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _kept_sections(out: Path) -> str:
+    """The sections other benchmarks keep at the end of topics.md (``bench.topic_balance``)."""
+    from bench.topic_balance import MARKER
+
+    path = out / "topics.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return "\n\n" + MARKER + text.split(MARKER, 1)[1] if MARKER in text else ""
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.topics", description=__doc__.split(
         "\n")[0])
@@ -184,7 +195,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="sample size for corpora larger than this (0: whole corpus)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--variants", action="store_true")
-    parser.add_argument("--out", type=Path, default=config.reports_dir() / "benchmarks")
+    parser.add_argument("--out", type=Path, default=Store().reports_dir / "benchmarks")
     args = parser.parse_args(argv)
     report = {"command": "python -m bench.topics " + shlex.join(argv if argv is not None
                                                                  else sys.argv[1:]),
@@ -196,7 +207,8 @@ def main(argv: list[str] | None = None) -> dict:
                                               args.variants))
         (args.out / "topics.json").write_text(json.dumps(report, ensure_ascii=False, indent=1,
                                                          default=str), encoding="utf-8")
-        (args.out / "topics.md").write_text(markdown(report), encoding="utf-8")
+        (args.out / "topics.md").write_text(markdown(report) + _kept_sections(args.out),
+                                            encoding="utf-8")
     print(markdown(report))
     return report
 

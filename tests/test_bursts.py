@@ -62,7 +62,9 @@ def test_edge_cases_and_errors():
 
 
 def test_evaluation_on_planted_series_ranks_detectors():
-    table = bursts.evaluate_detectors(
+    from bench.bursts import evaluate_detectors
+
+    table = evaluate_detectors(
         {"kleinberg": {"method": "kleinberg"}, "zscore": {"method": "zscore"}},
         n_series=40,
         seed=3,

@@ -168,7 +168,9 @@ def test_seed_document():
 
 def test_mapping_overrides_and_errors():
     r = load_corpus(FIX / "articles.csv", mapping={"text": "Headline", "title": "Body"})
-    assert r.corpus["text"].iloc[1] == "Idlib"
+    assert r.report["columns"]["text"] == "Headline"  # the mapping wins, with a warning
+    assert any("'Headline' looks worse than 'Body'" in w for w in r.report["warnings"])
+    assert r.report["rejected"] == {"too_short": 5}  # one-word headlines are no text
     with pytest.raises(ValueError, match="columns are:.*'Body'"):
         load_corpus(FIX / "articles.csv", mapping={"text": "nope"})
     with pytest.raises(ValueError, match="no text column found.*columns are"):
@@ -202,7 +204,7 @@ def test_pipeline_saves_and_reuses_the_loaded_corpus(home):
     again = Pipeline(src).load()
     assert again.cached and again.key == first.key and again.result[0].equals(first.result[0])
     assert (first.path / "corpus.parquet").stat().st_mtime_ns == stamp  # reused, not rewritten
-    src.write_bytes(src.read_bytes() + b"a9,Late,x late text here,2018-04-01,x,y\n")
+    src.write_bytes(src.read_bytes() + b"a9,Late,a late report on the fighting,2018-04-01,x,y\n")
     changed = Pipeline(src).load()
     assert not changed.cached and len(changed.result[0]) == 6  # source changed: loaded again
     assert Pipeline(src, overrides={"corpus": {"dayfirst": True}}).load().key != changed.key

@@ -58,6 +58,23 @@ def test_ant_multisource_duplicates(ant):
     assert not dups["doc_id"].isin(df["doc_id"]).any()
 
 
+def test_ant_multisource_boilerplate_and_columns(ant):
+    rep, df = ant.report, ant.corpus
+    # the outlets' own footers: BBC Arabic's app notice (two wordings), Al Arabiya's
+    # opinion disclaimer; nothing else repeats in 5% of an outlet's articles
+    bp = rep["boilerplate"]
+    assert bp["segments"] == 3 and bp["documents"] > 1000
+    assert {e["source"] for e in bp["examples"]} == {"BBC", "alarabia"}
+    notice = "تطبيق بي بي سي عربي على هاتفكم"
+    assert df["raw_text"].str.contains(notice, regex=False).sum() > 800
+    # left: 3 copies the crawl glued to other text ("...المحمول.لي.")
+    assert df["text"].str.contains(notice, regex=False).sum() < 10
+    assert rep["column_choice"]["text"] == {**rep["column_choice"]["text"], "column": "text",
+                                            "runner_up": "abstract"}
+    assert rep["header_hit_rate"] == 0 and rep["label_column"] == "category"
+    assert rep["warnings"] == []
+
+
 def test_fa_kes():
     r = load_corpus("fa-kes")
     rep, df = r.report, r.corpus

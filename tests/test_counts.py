@@ -11,7 +11,7 @@ import pytest
 from conflict_narratives import topics
 from conflict_narratives.common import counts as cc
 from conflict_narratives.common import vectorize as tt
-from conflict_narratives.embeddings.backends import embed_corpus
+from conflict_narratives.embeddings import embed_corpus
 from conflict_narratives.pipeline import Pipeline
 
 pytestmark = pytest.mark.xdist_group("topics")

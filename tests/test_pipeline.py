@@ -10,7 +10,7 @@ import pytest
 
 import conflict_narratives as cn
 from conflict_narratives import embeddings
-from conflict_narratives.embeddings import backends
+from conflict_narratives.embeddings import embed as embed_module
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
 
@@ -46,7 +46,7 @@ def test_a_cold_run_reads_the_corpus_once_and_hashes_texts_once(store, monkeypat
     monkeypatch.setattr(corpus, "load_corpus", counting("load", corpus.load_corpus))
     monkeypatch.setattr(Store, "read_corpus", counting("read", Store.read_corpus))
     monkeypatch.setattr(embeddings, "embed_corpus", counting("embed", embeddings.embed_corpus))
-    monkeypatch.setattr(backends, "text_key", counting("hash", backends.text_key))
+    monkeypatch.setattr(embed_module, "text_key", counting("hash", embed_module.text_key))
     summary = Pipeline("fa-kes", sample=150, store=store, overrides=FAST).run()
     stages = summary["stages"]
     assert not any(stages[s]["cached"] for s in ("load", "topics", "timelines", "narratives"))

@@ -10,7 +10,7 @@ import pytest
 from conflict_narratives import topics
 from conflict_narratives.common import vectorize as tt
 from conflict_narratives.common.textnorm import normalize_for_analysis
-from conflict_narratives.embeddings.backends import embed_corpus
+from conflict_narratives.embeddings import embed_corpus
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
 from conflict_narratives.topics import evaluation as ev

@@ -23,7 +23,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 _SUBMODULES = ("corpus", "embeddings", "topics", "timelines", "narratives", "figures",
-               "report", "pipeline", "settings", "store")
+               "report", "pipeline", "settings", "store", "monitor")
 
 
 def __getattr__(name: str) -> Any:

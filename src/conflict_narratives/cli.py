@@ -85,16 +85,20 @@ def load(
     dayfirst: Annotated[
         bool | None, typer.Option("--dayfirst/--monthfirst", help="D/M/YYYY or M/D/YYYY dates.")
     ] = None,
+    date_format: Annotated[str | None, typer.Option(
+        help="strptime codes for dates no parser guesses, e.g. '%d-%b-%y' for 9-May-20.")] = None,
     sets: Set = None,
     force: Force = False,
 ) -> None:
     """Load a corpus into one validated table; print the load report."""
     from conflict_narratives.pipeline import Pipeline
+    from conflict_narratives.settings import deep_merge
 
     mapping = {k: v for k, v in {"text": text_col, "title": title_col, "date": date_col,
                                  "source": source_col, "doc_id": id_col}.items() if v}
-    overrides = parse_sets(sets) | ({"corpus": {"dayfirst": dayfirst}}
-                                    if dayfirst is not None else {})
+    options = {k: v for k, v in {"dayfirst": dayfirst, "date_format": date_format}.items()
+               if v is not None}
+    overrides = deep_merge({"corpus": options} if options else {}, parse_sets(sets))
     run = Pipeline(source, name=name, mapping=mapping or None, overrides=overrides)
     emit(run.load(force=force or bool(mapping)).result[1])
 
@@ -180,6 +184,35 @@ def trace(
 ) -> None:
     """Where the story of FILE is told in the corpus: articles, outlets, dates, frames."""
     emit(_open(name, sample, sets).trace(file, threshold=threshold))
+
+
+@app.command()
+def update(
+    name: Name,
+    files: Annotated[list[str] | None, typer.Argument(
+        help="New documents: files in the corpus's own shape (its columns).")] = None,
+    refit: Annotated[bool, typer.Option(
+        "--refit", help="Then refit on the whole corpus; matched topics keep ids and names."
+    )] = False,
+    stages: Annotated[bool, typer.Option(
+        "--stages/--no-stages", help="Bring timelines and narratives up to date.")] = True,
+    sets: Set = None,
+) -> None:
+    """Add new documents to a corpus without refitting its topics; print what changed.
+
+    Duplicates of the corpus are skipped, only new texts embedded, each document placed in
+    the existing topics (ids and labels unchanged) or, far from all, in emerging-story
+    candidates. With no FILE, --refit alone refits."""
+    from conflict_narratives.pipeline import STAGES
+
+    run = _open(name, None, sets)
+    todo = STAGES[1:] if stages else ()
+    if not files:
+        if not refit:
+            raise ValueError("give the files to add (or --refit to refit alone)")
+        emit(run.refit(stages=todo))
+        return
+    emit(run.update(files, refit=refit, stages=todo))
 
 
 @app.command()

@@ -48,7 +48,7 @@ SECTIONS = {"topics": ("embeddings", "topics"), "timelines": ("timelines",),
             "narratives": ("embeddings", "narratives"),
             "narrative_documents": ("embeddings", "narratives")}
 # results that depend on the documents (and their embeddings) but not on the topics
-DOCUMENT_LEVEL = ("topics", "narrative_documents")
+DOCUMENT_LEVEL = ("narrative_documents",)
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,16 @@ class Pipeline:
         key = make_key(code=code_fingerprint(*CODE["corpus"]), source=source,
                        settings=self.settings.digest("corpus"), mapping=mapping)
         t0 = time.perf_counter()
-        if saved is not None and not force and (saved["key"] == key or source is None):
+        # an updated corpus (``update``) stays current while its source is unchanged
+        current = saved is not None and key in (saved["key"], saved.get("source_key"))
+        if saved is not None and not force and (current or source is None):
             df, report = self.store.read_corpus(self.name)
             cached, summary = True, saved["summary"]
         else:
+            if saved is not None and saved.get("updates"):
+                log.warning("%s: reloading from its source leaves out the documents of %d "
+                            "update(s), kept in %s", self.name, saved["updates"],
+                            self.store.updates_dir(self.name))
             result = corpus.load_corpus(self.source, name=self.name, mapping=mapping,
                                         settings=self.settings,
                                         search=self.store.data_path())
@@ -184,14 +190,42 @@ class Pipeline:
         """Hash of everything ``stage``'s result depends on."""
         if stage not in SECTIONS:
             raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
+        if stage == "topics":
+            return self.topics_key()
         parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
                  "settings": self.settings.digest(*SECTIONS[stage])}
         if stage in DOCUMENT_LEVEL:
-            parts |= {"corpus": self.load().key, "sample": self.sample,
-                      "seed": self.settings["seed"]}
+            parts |= self._documents_key()
         else:
             parts["topics"] = self.key("topics")
         return make_key(**parts)
+
+    def topics_key(self, *, raw: bool = False, corpus_key: str | None = None,
+                   model: str | None = None) -> str:
+        """The topics key: corpus version, the topic model updates extend, the codebook's
+        seed words and (unless ``raw``) the curation file."""
+        parts = {"stage": "topics", "code": code_fingerprint(*CODE["topics"]),
+                 "settings": self.settings.digest(*SECTIONS["topics"]),
+                 **self._documents_key(corpus_key)}
+        model = model or self.corpus_marker().get("topic_model")
+        if model:
+            parts["model"] = model
+        if self.curation.seed_topic_list():
+            parts["guided"] = self.curation.seed_topic_list()
+        curated = None if raw else self.curation.digest(self.settings["curation"])
+        return make_key(**parts, curation=curated) if curated else make_key(**parts)
+
+    def corpus_marker(self) -> dict:
+        """The corpus stage's marker (key, mapping, updates, topic model)."""
+        self.load()
+        return self.store.marker(self.store.corpus_dir(self.name)) or {}
+
+    @cached_property
+    def curation(self):
+        """The analyst's ``curation/<name>.yaml`` (``topics.curation``; empty if none)."""
+        from conflict_narratives.topics.curation import load_curation
+
+        return load_curation(self.store.curation_path(self.name))
 
     def topic_inputs(self) -> dict[str, Any]:
         """What a topic fit reuses from the store (``topics.products.topic_inputs``: UMAP
@@ -201,7 +235,8 @@ class Pipeline:
         from conflict_narratives.topics.products import topic_inputs
 
         return topic_inputs(lambda: self.corpus, lambda: self.embeddings.matrix,
-                            self.settings, self._documents_key(), self.store)
+                            self.settings, self._documents_key(), self.store,
+                            guided=bool(self.curation.seed_topic_list()))
 
     def counts(self, kind: str):
         """Each document's words counted once and kept (``common.counts``): ``"words"``
@@ -218,8 +253,10 @@ class Pipeline:
             len(self.corpus), self._documents_key() | {"max_chars": chars}, self.store,
             max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
 
-    def _documents_key(self) -> dict[str, Any]:
-        return {"corpus": self.load().key, "sample": self.sample, "seed": self.settings["seed"]}
+    def _documents_key(self, corpus_key: str | None = None) -> dict[str, Any]:
+        """What identifies the documents analysed: corpus version, sample and seed."""
+        return {"corpus": corpus_key or self.load().key, "sample": self.sample,
+                "seed": self.settings["seed"]}
 
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
@@ -246,13 +283,10 @@ class Pipeline:
 
     def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
         """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
-        from conflict_narratives import topics
+        from conflict_narratives import monitor
 
         def build(path: Path):
-            result = topics.build_topics(
-                self.corpus, self.embeddings.matrix, backend=self.backend,
-                settings=self.settings, name=self.name, model_path=path / "model",
-                stability=stability, **self.topic_inputs())
+            result = monitor.build_topics(self, path, stability)
             return result, {"corpus": self.name, "n_docs": len(self.corpus),
                             **result.meta["metrics"]}
 
@@ -309,43 +343,40 @@ class Pipeline:
         """``narratives.NarrativeResult`` for this corpus."""
         return self.run_narratives(force).result
 
+    # ------------------------------------------------------------ a model that lives
+    def update(self, files, *, refit: bool = False, stages=STAGES[1:]) -> dict[str, Any]:
+        """Add ``files`` without refitting (see :mod:`monitor`): duplicates skipped, new
+        texts placed in the topics (ids and labels unchanged) or pooled into emerging
+        stories, ``stages`` brought up to date; returns what changed. ``refit``: then
+        :meth:`refit`. An update that fails changes nothing."""
+        from conflict_narratives import monitor
+
+        return monitor.update(self, files, refit=refit, stages=stages)
+
+    def refit(self, stages=STAGES[1:]) -> dict[str, Any]:
+        """Refit on the whole corpus; topics matched to the current ones keep their ids and
+        names. Returns the merged / split / new / gone changes."""
+        from conflict_narratives import monitor
+
+        return monitor.do_refit(self, stages)
+
+    def reset(self) -> None:
+        """Forget what this object read or computed (the store changed underneath)."""
+        for name in ("corpus", "sample", "embeddings", "curation"):
+            self.__dict__.pop(name, None)
+        self._runs.clear()
+
     def stage(self, stage: str, force: bool = False) -> StageRun:
         return {"topics": self.run_topics, "timelines": self.run_timelines,
                 "narratives": self.run_narratives}[stage](force)
 
     def trace(self, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
         """Where the story of a text file is told in this corpus (see
-        ``narratives.trace_story``). Kept (``data/processed/<name>/trace/<key>.json``) while
-        the file, the corpus's topic-independent narratives and the settings are unchanged:
-        a topic change does not trace again."""
-        import hashlib
-        import json
+        ``narratives.trace_story``); kept while the file, the corpus's topic-independent
+        narratives and the settings are unchanged (:func:`publish.trace`)."""
+        from conflict_narratives import publish
 
-        from conflict_narratives import corpus, narratives
-        from conflict_narratives.embeddings import embed_corpus
-        from conflict_narratives.store import write_json
-
-        key = make_key(stage="trace", documents=self.key("narrative_documents"),
-                       corpus=self.settings.digest("corpus"),
-                       code=code_fingerprint(*CODE["corpus"]), threshold=threshold,
-                       query=hashlib.sha256(Path(path).read_bytes()).hexdigest())
-        kept = self.store.stage_root(self.name, "trace") / f"{key}.json"
-        if kept.is_file():
-            result = json.loads(kept.read_text(encoding="utf-8"))
-        else:
-            query = corpus.load_corpus(str(path), settings=self.settings).corpus
-            if query.empty or not (query["text"].fillna("").str.strip() != "").any():
-                raise ValueError(f"{path}: no text to trace after cleaning")
-            saved = self.narratives()
-            qvec = embed_corpus(query.head(1), backend=self.backend, settings=self.settings,
-                                cache_dir=self.store.embeddings_dir).matrix
-            result = narratives.trace_story(query.iloc[0], qvec[0], self.corpus,
-                                            self.embeddings.matrix, self.backend, saved,
-                                            settings=self.settings, threshold=threshold)
-            write_json(kept, result)
-            result = json.loads(kept.read_text(encoding="utf-8"))  # as a later run reads it
-        result["query"]["path"] = str(path)
-        return result | {"corpus": self.name, "sample": self.sample}
+        return publish.trace(self, path, threshold)
 
     # ------------------------------------------------------------ figures and report
     def figure_book(self):
@@ -356,35 +387,12 @@ class Pipeline:
 
     def report(self, *, trace: str | Path | None = None, force: bool = False,
                kernel: str | None = None) -> dict[str, Any]:
-        """Every stage, then the four notebooks (each re-executed only when its inputs
+        """Every stage, then the notebooks (each re-executed only when its inputs
         changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
         text file whose story notebook 04 traces (default: the seed document, if present)."""
-        from conflict_narratives import report
+        from conflict_narratives import publish
 
-        summary = self.run(force=force)
-        trace = Path(trace) if trace else self.store.root.parent / "shared" / "seed" / \
-            "akhbar-alaan_mosul-isis-collapse.txt"
-        trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,
-                                                    trace.stat().st_mtime_ns]
-                             if trace.is_file() else None)
-        params = {"corpus": self.name if isinstance(self.source, pd.DataFrame)
-                  else str(self.source), "sample": self.sample or 0,
-                  "overrides": self.settings.to_dict(), "home": str(self.store.root),
-                  "trace": str(trace)}
-        figures = self.settings.digest("figures")
-        inputs = {"corpus": make_key(corpus=self.load().key, figures=figures),
-                  "topics": make_key(stage=self.key("topics"), figures=figures),
-                  "timelines": make_key(stage=self.key("timelines"), figures=figures),
-                  "narratives": make_key(stage=self.key("narratives"), trace=trace_key,
-                                         figures=figures)}
-        tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
-        tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
-        self.release()  # the notebooks' kernels read everything from the store
-        return report.write_report(
-            self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
-            tables=tables, summary=summary, settings=self.settings.to_dict(), force=force,
-            workers=int(self.settings["report"]["notebook_workers"]),
-            **({"kernel": kernel} if kernel else {}))
+        return publish.report(self, trace=trace, force=force, kernel=kernel)
 
     def release(self) -> None:
         """Drop what this object holds in memory (the corpus, embeddings, backend, stage

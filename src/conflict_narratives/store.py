@@ -10,6 +10,8 @@ checkout holding this package, else the current directory)::
                                        ``counts``: each document's term counts)
     data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
+    data/processed/<name>/updates/<n>/     each update: assignments, rejects, candidates
+    curation/<name>.yaml               the analyst's topic labels, merges, hidden topics
     reports/<label>/                   executed notebooks, figures/, tables/, index.html
 
 A stage result is Parquet tables plus a JSON ``meta.json``, and a ``stage.json`` marker
@@ -125,6 +127,22 @@ class Store:
     def stage_dir(self, name: str, stage: str, key: str) -> Path:
         return self.stage_root(name, stage) / key
 
+    def updates_dir(self, name: str) -> Path:
+        return self.processed_dir / name / "updates"
+
+    def update_dir(self, name: str, number: int) -> Path:
+        return self.updates_dir(name) / f"{int(number):04d}"
+
+    def updates(self, name: str) -> list[tuple[Path, dict]]:
+        """The complete updates of a corpus (folder, marker), oldest first."""
+        root = self.updates_dir(name)
+        found = [(p, self.marker(p)) for p in sorted(root.iterdir())] if root.is_dir() else []
+        return [(p, m) for p, m in found if m is not None]
+
+    def curation_path(self, name: str) -> Path:
+        """The analyst's curation file of a corpus, kept with the project (may not exist)."""
+        return self.root / "curation" / f"{name}.yaml"
+
     def report_dir(self, label: str) -> Path:
         return self.reports_dir / label
 
@@ -204,6 +222,14 @@ class Store:
             return None
         os.utime(path)  # recently used: last to be evicted
         return path, marker
+
+    def versions(self, name: str, stage: str) -> list[tuple[Path, dict]]:
+        """Complete saved versions of a stage (folder, marker), most recently used first."""
+        root = self.stage_root(name, stage)
+        found = [(p, self.marker(p)) for p in root.iterdir() if p.is_dir()] \
+            if root.is_dir() else []
+        found = [(p, m) for p, m in found if m is not None]
+        return sorted(found, key=lambda pm: pm[0].stat().st_mtime_ns, reverse=True)
 
     def evict(self, name: str, stage: str, keep: int) -> list[Path]:
         """Remove all but the ``keep`` most recently used versions of a stage."""

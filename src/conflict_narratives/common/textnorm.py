@@ -29,6 +29,9 @@ _INVISIBLE = re.compile(
     "[\u200b\u200d\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u061c\ufeff\u00ad\u0640]+"
 )
 _BLANKS = re.compile(r"\n{3,}")
+# Arabic presentation forms (contextual glyphs, lam-alef ligatures) from PDF or legacy
+# encodings: NFKC maps them to the letters, so they read, match and detect as Arabic.
+_PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 
 _PTB_MARKERS = re.compile(r"-[LR][RSC]B-|``|''| n't\b| 's\b")
 _PTB_BRACKETS = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
@@ -153,7 +156,8 @@ def detokenize_ptb(text: str) -> str:
 
 def clean_text(text: str, *, ptb: bool = False) -> str:
     """Display cleaning: HTML tags/entities, URLs, invisible/bidi characters, tatweel,
-    whitespace (paragraph breaks kept), optionally PTB artefacts, trailing related block."""
+    Arabic presentation forms (to letters), whitespace (paragraph breaks kept), optionally
+    PTB artefacts, trailing related block."""
     if not text:
         return ""
     if "<" in text:
@@ -164,6 +168,8 @@ def clean_text(text: str, *, ptb: bool = False) -> str:
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
     text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _PRESENTATION.search(text):
+        text = _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     if ptb:
         text = detokenize_ptb(text)
     # str.split() collapses every Unicode space (NBSP, thin spaces, tabs) at C speed

@@ -2,7 +2,9 @@
 
 Everything is compared after the corpus stage's analysis normalisation
 (:func:`conflict_narratives.textnorm.normalize_for_analysis`): documents, stop words and
-topic words alike, so "أكد"/"اكد" or "الموصل"/"الموصِل" are one word.
+topic words alike, so "أكد"/"اكد" or "الموصل"/"الموصِل" are one word. Before it,
+:func:`prepare` takes out what is never a topic word: @-mentions, e-mail addresses, URLs.
+Stop words (:mod:`.stopwords`) follow the corpus's languages and outlets.
 """
 
 from __future__ import annotations
@@ -10,42 +12,36 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter, defaultdict
-from functools import lru_cache
-from importlib import resources
 
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
+from conflict_narratives.common.stopwords import (
+    corpus_stop_words,
+    news_stop_words,
+    stop_words,
+    tokenize,
+)
 from conflict_narratives.common.textnorm import normalize_for_analysis
 
+__all__ = ["analysis_tokens", "corpus_stop_words", "display_forms", "documents",
+           "fit_vocabulary", "make_label", "make_vectorizer", "news_stop_words", "prepare",
+           "scaled_min_df", "stop_words", "tokenize"]
+
 _WORD = re.compile(r"(?u)\b\w\w+\b")
-NEWS_STOPWORDS = ("resources/stopwords_news_ar.txt", "resources/stopwords_news_en.txt")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|ly|co|io)/\S*", re.I)
+_MENTION = re.compile(r"(?<![\w@])@\w+")
 
 
-def tokenize(text: str) -> list[str]:
-    """Words of an already normalised text: runs of letters (Arabic or Latin), ≥ 2 long;
-    tokens with digits or underscores are dropped."""
-    return [t for t in _WORD.findall(text) if t.isalpha()]
-
-
-def _read_list(resource: str) -> list[str]:
-    text = resources.files("conflict_narratives").joinpath(resource).read_text(encoding="utf-8")
-    return [w for line in text.splitlines() if (w := line.split("#", 1)[0].strip())]
-
-
-def news_stop_words() -> list[str]:
-    """The curated Arabic and English news-speak lists, as written (not normalised)."""
-    return [w for resource in NEWS_STOPWORDS for w in _read_list(resource)]
-
-
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """``arabic-stopwords`` + the news-speak lists + scikit-learn's English list, normalised
-    and tokenised exactly like documents."""
-    from arabicstopwords import arabicstopwords as asw
-
-    words = [*asw.stopwords_list(), *news_stop_words(), *ENGLISH_STOP_WORDS]
-    return frozenset(t for w in words for t in tokenize(normalize_for_analysis(w)))
+def prepare(text: str) -> str:
+    """The vectorizer's preprocessor: @-mentions, e-mail addresses and URLs out, then
+    :func:`normalize_for_analysis`."""
+    if "@" in text:
+        text = _MENTION.sub(" ", _EMAIL.sub(" ", text))
+    if "/" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    return normalize_for_analysis(text)
 
 
 def scaled_min_df(n_docs: int) -> int:
@@ -56,16 +52,18 @@ def scaled_min_df(n_docs: int) -> int:
 
 def make_vectorizer(n_docs: int, min_df: int | None = None,
                     ngram_range: tuple[int, int] = (1, 2),
-                    vocabulary: list[str] | None = None) -> CountVectorizer:
-    """The Arabic-aware ``CountVectorizer``: normalised Arabic/Latin words, all stop lists
-    removed, 1–2-grams, ``min_df`` scaled to corpus size unless given; or, with
-    ``vocabulary`` (see :func:`fit_vocabulary`), counting exactly those terms."""
+                    vocabulary: list[str] | None = None,
+                    stop: frozenset[str] | None = None) -> CountVectorizer:
+    """The Arabic-aware ``CountVectorizer``: normalised Arabic/Latin words, the stop words
+    ``stop`` (default: :func:`stop_words`, or :func:`corpus_stop_words`) removed, 1–2-grams,
+    ``min_df`` scaled to corpus size unless given; or, with ``vocabulary`` (see
+    :func:`fit_vocabulary`), counting exactly those terms."""
     return CountVectorizer(
-        preprocessor=normalize_for_analysis,
+        preprocessor=prepare,
         tokenizer=tokenize,
         token_pattern=None,
         lowercase=False,
-        stop_words=sorted(stop_words()),
+        stop_words=sorted(stop if stop is not None else stop_words()),
         ngram_range=tuple(ngram_range),
         min_df=int(min_df) if min_df else scaled_min_df(n_docs),
         vocabulary=vocabulary,
@@ -76,7 +74,8 @@ _RARE = "\u2063"  # stands in for a word below min_df while n-grams are counted
 
 
 def fit_vocabulary(docs: list[str], min_df: int | None = None,
-                   ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+                   ngram_range: tuple[int, int] = (1, 2),
+                   stop: frozenset[str] | None = None) -> list[str]:
     """The terms (1..n-grams) found in at least ``min_df`` *documents*: what
     :func:`make_vectorizer` keeps when fitted on ``docs``, counted in two passes so the
     n-gram pass only tracks n-grams of frequent words (an n-gram is never more frequent
@@ -87,18 +86,18 @@ def fit_vocabulary(docs: list[str], min_df: int | None = None,
     words in 30 topics); a fixed vocabulary keeps document frequency the criterion."""
     lo, hi = (int(x) for x in ngram_range)
     min_df = int(min_df) if min_df else scaled_min_df(len(docs))
+    stop = stop if stop is not None else stop_words()
     try:
-        words = make_vectorizer(len(docs), min_df, (1, 1)).fit(docs).vocabulary_
+        words = make_vectorizer(len(docs), min_df, (1, 1), stop=stop).fit(docs).vocabulary_
     except ValueError:  # sklearn: no word reaches min_df, or min_df > the documents
         words = {}
     terms = set(words) if lo == 1 else set()
     if hi > 1 and words:
-        stop = stop_words()
 
         def frequent_or_rare(text: str) -> list[str]:
             return [t if t in words or t in stop else _RARE for t in tokenize(text)]
 
-        grams = make_vectorizer(len(docs), min_df, (max(lo, 2), hi))
+        grams = make_vectorizer(len(docs), min_df, (max(lo, 2), hi), stop=stop)
         grams.set_params(tokenizer=frequent_or_rare)
         try:
             terms |= {g for g in grams.fit(docs).vocabulary_ if _RARE not in g}

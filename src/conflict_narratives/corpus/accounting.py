@@ -73,11 +73,20 @@ REPORT_SUMMARY = ("rows_in", "kept", "rejected_total", "dated", "undated", "date
 
 
 def report_tables(report: dict) -> dict[str, pd.DataFrame]:
-    """A load report as tables to show: the counts, then rejects by reason, languages,
-    duplicates and outlets (those present)."""
+    """A load report as tables to show: the counts, the warnings, the columns chosen (with
+    the runner-up), rejects by reason, languages, duplicates, outlets, the boilerplate
+    removed and the longest documents (those present)."""
     tables = {"load": pd.Series({k: report.get(k) for k in REPORT_SUMMARY}).to_frame("value")}
+    if report.get("warnings"):
+        tables["warnings"] = pd.DataFrame({"warning": report["warnings"]})
+    if report.get("column_choice"):
+        tables["columns"] = pd.DataFrame(report["column_choice"]).T
     for part in ("rejected", "languages", "duplicates", "sources"):
         value = report.get(part)
         if isinstance(value, dict) and value:
             tables[part] = pd.Series(value).to_frame("value")
+    if (report.get("boilerplate") or {}).get("examples"):
+        tables["boilerplate"] = pd.DataFrame(report["boilerplate"]["examples"])
+    if (report.get("length") or {}).get("longest"):
+        tables["longest documents"] = pd.DataFrame(report["length"]["longest"])
     return tables

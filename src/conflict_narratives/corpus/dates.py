@@ -95,6 +95,14 @@ _FORMATS = [
     "%B %d, %Y",
     "%a %d %b %Y",
     "%d %b %Y %H:%M",
+    # day-month-year with abbreviated months, two-digit years included (ACLED's 9-May-20)
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %b %y",
+    "%d/%b/%Y",
+    "%d/%b/%y",
+    "%d-%B-%Y",
+    "%d-%B-%y",
 ]
 MIN_DATE, MAX_DATE = pd.Timestamp("1800-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
 _EPOCH_MIN, _EPOCH_MAX = pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC")
@@ -152,17 +160,23 @@ def _parse_numeric(parts: pd.DataFrame, dayfirst: bool) -> pd.Series:
     return _to_dt(iso + " " + time, format="mixed")
 
 
-def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
+def parse_dates(values: pd.Series, dayfirst: bool | None = None,
+                date_format: str | None = None) -> DateParse:
     """Parse a column of dates to UTC. Naive times are taken as UTC.
 
-    ``dayfirst=None`` detects the numeric order from the data; when nothing decides it
-    (every field <= 12) month-first is used and the report says ``ambiguous``.
+    ``date_format`` (strptime codes, e.g. ``%d.%m.%Y %Hh%M``) is tried first, for forms no
+    parser guesses; values it does not fit go through the usual detection. ``dayfirst=None``
+    detects the numeric order from the data; when nothing decides it (every field <= 12)
+    month-first is used and the report says ``ambiguous``.
     """
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     info: dict = {
         "dayfirst": dayfirst,
         "dayfirst_evidence": "forced" if dayfirst is not None else None,
     }
+    if date_format and not pd.api.types.is_datetime64_any_dtype(values):
+        values = values.astype("string")
+        info["date_format"] = date_format
     if pd.api.types.is_datetime64_any_dtype(values):
         v = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
         out[:] = v
@@ -174,6 +188,10 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> DateParse:
         s = normalize_date_strings(values)
         present = s.notna() & (s != "")
         todo = present.copy()
+        if date_format:
+            out[todo] = _to_dt(s[todo], format=date_format)
+            info["parsed_with_format"] = int(out.notna().sum())
+            todo &= out.isna()
 
         epoch = todo & s.str.fullmatch(_EPOCH.pattern, na=False)
         if epoch.any():

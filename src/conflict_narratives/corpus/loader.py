@@ -1,12 +1,14 @@
 """The corpus stage: any corpus becomes one validated table, and every input row is accounted.
 
-``load_corpus`` reads a file, a folder of .txt files or a named corpus (:data:`REGISTRY`),
-recognises its columns, cleans the text for display (keeping ``raw_text``), parses dates to
-UTC, identifies languages, removes exact and near duplicates, and rejects — never silently
-drops — what cannot be used: ``rows_in == kept + rejected``. ``save`` writes
-``data/processed/<name>.parquet``, ``<name>.rejects.parquet`` and ``<name>.load.json``;
-``get_corpus`` reuses them while they are current.
-"""
+``load_corpus`` reads a file, a folder of .txt files, a named corpus (:data:`REGISTRY`) or a
+DataFrame, chooses its columns by name and content (:mod:`.columns`), cleans the text for
+display (keeping ``raw_text``): mail headers, wire-copy header lines where the source looks
+like wire copy, markup, each source's boilerplate (:mod:`.cleaning`); parses dates to UTC,
+identifies languages, removes exact and near duplicates, and rejects — never silently
+drops — what cannot be used: ``rows_in == kept + rejected``. The load report
+(:mod:`.summary`) says what was chosen, changed and rejected, with warnings. The pipeline
+saves the result through the store (``data/processed/<name>/corpus/``) and reuses it while
+:func:`source_fingerprint`, the settings and the loader's code are unchanged."""
 
 from __future__ import annotations
 
@@ -17,29 +19,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import conflict_narratives.corpus.cleaning as cleaning
 import conflict_narratives.corpus.readers as readers
 from conflict_narratives.common.language import detect_languages
-from conflict_narratives.common.textnorm import (
-    clean_text,
-    looks_ptb,
-    normalize_for_analysis,
-    parse_header,
-)
+from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.corpus.accounting import (
     Clock,
     Rejects,
     fingerprint,
-    settings_hash,
 )
+from conflict_narratives.corpus.cleaning import as_text
+from conflict_narratives.corpus.columns import choose_columns
 from conflict_narratives.corpus.dates import flag_out_of_range, parse_dates
 from conflict_narratives.corpus.dedup import find_duplicates
-from conflict_narratives.corpus.registry import default_name, recognise_columns, resolve
+from conflict_narratives.corpus.registry import default_name, resolve
+from conflict_narratives.corpus.summary import build_report
 from conflict_narratives.settings import resolve as resolve_settings
 from conflict_narratives.settings import thaw
 
 log = logging.getLogger(__name__)
 
-LOADER_VERSION = 1
+LOADER_VERSION = 3
+VERY_LONG_CHARS = 100_000  # a length outlier longer than this is worth a warning
 TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
 SCHEMA = (
     "doc_id",
@@ -71,32 +72,39 @@ class LoadResult:
         return self.report["rows_in"]
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Strings with None for missing/blank values (numbers become their plain text)."""
-    s = values.astype("string").str.strip()
-    return s.where(s != "")
+def load_corpus(source, *, name=None, mapping=None, dayfirst=None, date_format=None,
+                settings=None, search=None) -> LoadResult:
+    """Load ``source`` (a path, a named corpus or a DataFrame) into the corpus table.
 
-
-def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None,
-                search=None) -> LoadResult:
-    """Load ``source`` (a path or a named corpus) into the corpus table.
-
-    ``mapping`` names input columns for schema fields (``{"text": "body", ...}``) and
-    overrides recognition; ``dayfirst`` forces D/M/Y (True) or M/D/Y (False) for numeric
-    dates, otherwise the registry's or the settings' choice, otherwise detection.
+    Columns are chosen by content as well as by name (:mod:`.columns`; the load report
+    says which and why). ``mapping`` names input columns for schema fields
+    (``{"text": "body", ...}``) and overrides that choice; ``dayfirst`` forces D/M/Y (True)
+    or M/D/Y (False) for numeric dates, otherwise the registry's or the settings' choice,
+    otherwise detection; ``date_format`` (strptime codes, or setting
+    ``corpus.date_format``) parses forms no parser guesses. Mistakes in the input
+    (no text column, a missing mapped column) raise ``ValueError`` with a one-line message.
     ``search`` lists the folders where named corpora are looked up (default: the project
     store's data path); ``settings`` default to the package defaults.
     """
     clock = Clock()
-    path, spec = resolve(source, search)
-    name = name or default_name(source)
+    if isinstance(source, pd.DataFrame):
+        path, spec, name = None, None, name or "dataframe"
+        raw = readers.frame_table(source)
+    else:
+        path, spec = resolve(source, search)
+        name = name or default_name(source)
     cs = thaw(resolve_settings(settings)["corpus"])
-    raw = readers.read_source(path, encoding=cs.get("encoding"))
+    if path is not None:
+        raw = readers.read_source(path, encoding=cs.get("encoding"))
     frame = raw.frame
     frame.columns = [str(c) for c in frame.columns]
-    cols = recognise_columns(
-        list(frame.columns), {**(spec.mapping if spec else {}), **(mapping or {})}
-    )
+    if dayfirst is None:
+        dayfirst = spec.dayfirst if spec and spec.dayfirst is not None else cs.get("dayfirst")
+    date_format = date_format or cs.get("date_format")
+    choice = choose_columns(frame, {**(spec.mapping if spec else {}), **(mapping or {})},
+                            dayfirst=dayfirst, date_format=date_format)
+    cols = choice.columns
+    warnings = [*raw.info.get("warnings", []), *choice.warnings]
     rej = Rejects()
     for r in raw.rejects:  # rows the reader could not parse at all
         rej.add([r["row"]], [None], r["reason"], r["detail"])
@@ -116,24 +124,14 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
     df = _map_columns(frame, cols, name, spec.defaults if spec else {})
     clock.lap("read")
     df["raw_text"] = df["text"]
-    n_headers = _apply_headers(df)
-    ptb = spec.ptb if spec else _corpus_looks_ptb(df["text"])
-    df["text"] = pd.Series(
-        [clean_text(t, ptb=ptb) for t in df["text"].fillna("")], index=df.index, dtype="string"
-    )
-    for col in ("title", "source", "author", "place"):
-        df[col] = _as_text(df[col].map(lambda v: clean_text(v, ptb=ptb), na_action="ignore"))
-
+    steps = {"posts": cleaning.apply_posts(df),
+             "headers": cleaning.apply_headers(df, float(cs.get("header_min_share", 0.5)))}
+    ptb = spec.ptb if spec else cleaning.corpus_looks_ptb(df["text"])
+    cleaning.clean_columns(df, ptb)
     clock.lap("clean")
-    empty = df["text"] == ""
-    if empty.any():
-        details = np.where(
-            df.loc[empty, "raw_text"].fillna("").str.strip() == "",
-            "no text",
-            "nothing left after cleaning",
-        )
-        rej.add(df.index[empty], df.loc[empty, "doc_id"].tolist(), "empty_text", list(details))
-        df = df[~empty]
+    steps["boilerplate"] = cleaning.strip_boilerplate(df, cs)
+    clock.lap("boilerplate")
+    df = cleaning.reject_unusable(df, rej, int(cs.get("min_letters", 20)))
     dup_id = df["doc_id"].duplicated(keep="first")
     if dup_id.any():
         first = df[~dup_id].reset_index().set_index("doc_id")
@@ -147,17 +145,20 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
         rej.add(dup.index, ids, "duplicate_id", details, ids)
         df = df[~dup_id]
 
-    if dayfirst is None:
-        dayfirst = spec.dayfirst if spec and spec.dayfirst is not None else cs.get("dayfirst")
     if "date" in cols:
-        parsed = parse_dates(frame.loc[df.index, cols["date"]], dayfirst=dayfirst)
+        parsed = parse_dates(frame.loc[df.index, cols["date"]], dayfirst=dayfirst,
+                             date_format=date_format)
         df["date"], df["date_status"], date_info = parsed.dates, parsed.status, parsed.info
+        if date_format and not parsed.info.get("parsed_with_format") and len(df):
+            warnings.append(f"date: the format {date_format!r} fits none of the values of "
+                            f"{cols['date']!r} (e.g. {parsed.info['unparseable_examples'][:2]})")
     else:
         df["date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
         df["date_status"], date_info = "missing", {"dayfirst": dayfirst, "dayfirst_evidence": None}
 
     clock.lap("dates")
-    df, dups = _drop_duplicates(df, rej, float(cs.get("near_duplicate_threshold", 0.9)))
+    df, dups = _drop_duplicates(df, rej, float(cs.get("near_duplicate_threshold", 0.9)),
+                                int(cs.get("near_duplicate_min_words", 100)))
     clock.lap("duplicates")
     df["lang"] = pd.Series(
         detect_languages(df["text"].tolist(), cs.get("languages")), index=df.index, dtype="string"
@@ -174,7 +175,17 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, settings=None
 
     corpus = _finish(df)
     rejects = rej.frame()
-    report = _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs)
+    steps["warnings"] = warnings
+    report = build_report(name, path, raw, choice, corpus, rejects, date_info, dups, steps, ptb,
+                          cs, LOADER_VERSION)
+    very_long = [d for d in report["length"]["longest"] if d["chars"] > VERY_LONG_CHARS]
+    if very_long:
+        warnings.append(f"{report['length']['outliers']} length outliers, the longest "
+                        f"{very_long[0]['doc_id']!r} with {very_long[0]['chars']:,} characters "
+                        f"(median {report['length']['median_chars']:,}): one document or "
+                        "several run together? Long texts are embedded in windows")
+    for w in warnings:
+        log.warning("%s: %s", name, w)
     clock.lap("report")
     report["seconds"] = clock.total()
     report["timings"] = clock.laps
@@ -196,7 +207,7 @@ def _map_columns(frame: pd.DataFrame, cols: dict, name: str, defaults: dict) -> 
     df = pd.DataFrame(index=frame.index)
     for fld in ("doc_id", "text", "title", "source", "url", "author", "place"):
         df[fld] = (
-            _as_text(frame[cols[fld]])
+            as_text(frame[cols[fld]])
             if fld in cols
             else pd.Series(pd.NA, index=frame.index, dtype="string")
         )
@@ -226,32 +237,10 @@ def _extra_column(s: pd.Series) -> pd.Series:
     return text
 
 
-def _apply_headers(df: pd.DataFrame) -> int:
-    """Parse seed-style header lines off the text; fill source/place/author where empty."""
-    candidates = df.index[df["text"].str[:300].str.contains("|", regex=False, na=False)]
-    parsed = 0
-    for i in candidates:
-        header, body = parse_header(df.at[i, "text"])
-        if header is None:
-            continue
-        parsed += 1
-        df.at[i, "text"] = body
-        for fld in ("source", "place", "author"):
-            value = getattr(header, fld)
-            if value and pd.isna(df.at[i, fld]):
-                df.at[i, fld] = value
-    return parsed
-
-
-def _corpus_looks_ptb(texts: pd.Series) -> bool:
-    """True when most documents carry PTB tokenisation markers."""
-    sample = texts.dropna().head(500)
-    return bool(len(sample)) and sum(map(looks_ptb, sample)) >= 0.5 * len(sample)
-
-
-def _drop_duplicates(df: pd.DataFrame, rej: Rejects, threshold: float):
-    """Reject exact (after analysis normalisation) and near duplicates; the kept copy is the
-    dated one, then the longest, then the first."""
+def _drop_duplicates(df: pd.DataFrame, rej: Rejects, threshold: float, min_words: int):
+    """Reject exact (after analysis normalisation) and near duplicates (texts of at least
+    ``min_words`` words); the kept copy is the dated one, then the longest, then the
+    first."""
     norm = [normalize_for_analysis(t) for t in df["text"]]
     key = pd.DataFrame(
         {
@@ -261,7 +250,7 @@ def _drop_duplicates(df: pd.DataFrame, rej: Rejects, threshold: float):
         }
     )
     order = key.sort_values(["undated", "len", "pos"]).index.tolist()
-    dups = find_duplicates(norm, order=order, threshold=threshold)
+    dups = find_duplicates(norm, order=order, threshold=threshold, min_words=min_words)
     counts = {"exact": 0, "near": 0}
     for kind, reason in (("exact", "duplicate_text"), ("near", "near_duplicate")):
         part = dups[dups["kind"] == kind]
@@ -290,53 +279,14 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df[list(SCHEMA) + extras].sort_index().reset_index(drop=True)
 
 
-def _iso(ts) -> str | None:
-    return None if pd.isna(ts) else ts.isoformat()
-
-
-def _report(name, path, raw, cols, corpus, rejects, date_info, dups, n_headers, ptb, cs) -> dict:
-    status = corpus["date_status"].value_counts().to_dict()
-    dated = int(status.get("ok", 0) + status.get("out_of_range", 0))
-    bulk = corpus.loc[corpus["date_status"] == "ok", "date"]
-    kept = len(corpus)
-    return {
-        "name": name,
-        "source": str(path),
-        "format": raw.info.get("format"),
-        "encoding": raw.info.get("encoding"),
-        "columns": cols,
-        "rows_in": raw.rows_in,
-        "kept": kept,
-        "rejected": {str(k): int(v) for k, v in rejects["reason"].value_counts().items()},
-        "rejected_total": len(rejects),
-        "dated": dated,
-        "undated": kept - dated,
-        "dated_share": round(dated / kept, 4) if kept else 0.0,
-        "missing_dates": int(status.get("missing", 0)),
-        "unparseable_dates": int(status.get("unparseable", 0)),
-        "unparseable_examples": date_info.get("unparseable_examples", []),
-        "dayfirst": date_info.get("dayfirst"),
-        "dayfirst_evidence": date_info.get("dayfirst_evidence"),
-        "ambiguous_day_month": date_info.get("ambiguous_day_month", 0),
-        "date_min": _iso(corpus["date"].min()),
-        "date_max": _iso(corpus["date"].max()),
-        "bulk_date_min": _iso(bulk.min()),
-        "bulk_date_max": _iso(bulk.max()),
-        "out_of_range_dates": int(status.get("out_of_range", 0)),
-        "languages": {str(k): int(v) for k, v in corpus["lang"].value_counts().items()},
-        "duplicates": dups,
-        "sources": {str(k): int(v) for k, v in corpus["source"].value_counts().items()},
-        "header_lines_parsed": n_headers,
-        "ptb_detokenised": bool(ptb),
-        "loader_version": LOADER_VERSION,
-        "settings_hash": settings_hash(cs),
-        "fingerprint": fingerprint(path),
-    }
-
-
 def source_fingerprint(source, search=None) -> dict:
-    """What a saved load of ``source`` depends on in the file system (paths, sizes,
-    modification times); ``FileNotFoundError`` when the source cannot be found."""
+    """What a saved load of ``source`` depends on: for files, their paths, sizes and
+    modification times (``FileNotFoundError`` when the source cannot be found); for a
+    DataFrame, a hash of its content."""
+    if isinstance(source, pd.DataFrame):
+        content = pd.util.hash_pandas_object(source.astype(str), index=False)
+        return {"dataframe": int(content.sum()), "rows": len(source),
+                "columns": [str(c) for c in source.columns]}
     return fingerprint(resolve(source, search)[0])
 
 

@@ -139,6 +139,20 @@ def read_source(path: str | Path, encoding: str | None = None) -> RawTable:
     return raw
 
 
+def frame_table(frame: pd.DataFrame) -> RawTable:
+    """A DataFrame handed in directly: its rows as they are, numbered from 0 (a named or
+    non-default index becomes a column)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    keep_index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
+    out = frame.reset_index(drop=not keep_index)
+    out.columns = [str(c) for c in out.columns]
+    if out.columns.duplicated().any():
+        dup = sorted(set(out.columns[out.columns.duplicated()]))
+        raise ValueError(f"the DataFrame has duplicate column names: {dup}")
+    return RawTable(out.copy(), [], {"format": "dataframe", "encoding": None})
+
+
 def _table(frame: pd.DataFrame, fmt: str) -> RawTable:
     frame = frame.reset_index(drop=True)
     return RawTable(frame, [], {"format": fmt})
@@ -156,10 +170,13 @@ def read_delimited_text(
         header = text.split("\n", 1)[0]
         sep = max([",", "\t", ";", "|"], key=header.count)
     kwargs = {"sep": sep, "dtype": object, "keep_default_na": False, "na_values": [""]}
+    info = {"format": "csv", "sep": sep, "physical_lines": text.count("\n")}
     try:
         buffer = io.BytesIO(raw[0]) if raw else io.StringIO(text)
         frame = pd.read_csv(buffer, encoding=raw[1] if raw else None, **kwargs)
-        return RawTable(frame.reset_index(drop=True), [], {"format": "csv", "sep": sep})
+        frame = frame.reset_index(drop=True)
+        _check_quotes(frame, sep, info)
+        return RawTable(frame, [], info)
     except pd.errors.ParserError:
         pass
     # Fall back to the csv module row by row, so a row with the wrong number of fields is
@@ -167,13 +184,14 @@ def read_delimited_text(
     good_rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     header = next(reader, [])
-    rejects = []
+    rejects, bad = [], {}
     for i, row in enumerate(reader):
         if len(row) == len(header):
             good_rows.append(row)
         elif not any(cell.strip() for cell in row):
             continue  # blank line: not a row
         else:
+            bad[i] = row
             rejects.append(
                 {
                     "row": i,
@@ -183,7 +201,62 @@ def read_delimited_text(
             )
     index = _interleave(len(good_rows), [r["row"] for r in rejects])
     frame = pd.DataFrame(good_rows, columns=header, index=index, dtype=object).replace("", None)
-    return RawTable(frame, rejects, {"format": "csv", "sep": sep})
+    _check_quotes(frame, sep, info, bad)
+    for r in rejects:
+        if r["row"] in info.get("swallowed", {}):
+            r["detail"] += (f"; an unbalanced quote made it swallow "
+                            f"{info['swallowed'][r['row']]} lines that look like records")
+    info.pop("swallowed", None)
+    return RawTable(frame, rejects, info)
+
+
+def _shape(value: str) -> str:
+    """A value's shape: letter runs -> ``a``, digit runs -> ``9`` (``ab-12`` -> ``a-9``)."""
+    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", value.strip()))
+
+
+def _check_quotes(frame: pd.DataFrame, sep: str, info: dict,
+                  bad_rows: dict[int, list] | None = None) -> None:
+    """Warn about fields that swallowed whole records: an unbalanced quote makes the CSV
+    parser read every line up to the next quote (or the end of the file) as one field.
+    Such a field holds lines that start like the first column's values (when these share
+    one shape, else: two or more, most of its lines) and carry as many separators as a
+    record. ``bad_rows`` (row -> cells) are rows rejected for
+    their field count, checked too (``info["swallowed"]``: row -> lines)."""
+    info["records"] = len(frame) + len(bad_rows or {})
+    if len(frame.columns) < 2:
+        return
+    first = frame.iloc[:, 0].dropna().astype(str)
+    shapes = first.map(_shape).value_counts(normalize=True)
+    shape = shapes.index[0] if len(shapes) and shapes.iloc[0] >= 0.8 else None
+    need = len(frame.columns) - 1
+
+    def record_lines(value: object) -> int:
+        if not isinstance(value, str) or "\n" not in value:
+            return 0
+        lines = value.split("\n")[1:]
+        hits = [ln for ln in lines if ln.count(sep) >= need
+                and (shape is None or _shape(ln.split(sep, 1)[0].strip('"')) == shape)]
+        ok = len(hits) >= 1 if shape is not None else len(hits) >= max(2, 0.8 * len(lines))
+        return len(hits) if ok else 0
+
+    suspects = []
+    for col in frame.columns:
+        for row, value in frame[col].items():
+            if n := record_lines(value):
+                suspects.append({"row": int(row), "column": str(col), "record_lines": n})
+    for row, cells in (bad_rows or {}).items():
+        if n := max(map(record_lines, cells), default=0):
+            suspects.append({"row": int(row), "column": None, "record_lines": n})
+            info.setdefault("swallowed", {})[row] = n
+    if suspects:
+        info["suspect_quotes"] = suspects
+        worst = max(suspects, key=lambda x: x["record_lines"])
+        where = f"field {worst['column']!r}" if worst["column"] else "last field"
+        info.setdefault("warnings", []).append(
+            f"unbalanced quote? row {worst['row']}'s {where} holds {worst['record_lines']} "
+            f"lines that look like records ({info['records']} records from "
+            f"{info['physical_lines']} lines); check the quotes (\") in that row")
 
 
 def _interleave(n_good: int, bad_rows: list[int]) -> pd.Index:

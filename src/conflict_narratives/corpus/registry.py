@@ -118,6 +118,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "created",
         "seendate",
         "date_time",
+        "event_date",
+        "post_date",
+        "posted_at",
     ),
     "source": (
         "source",
@@ -131,6 +134,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "site_name",
         "domain",
         "channel",
+        "agency",
+        "station",
+        "username",
+        "screen_name",
+        "user_screen_name",
+        "handle",
     ),
     "doc_id": (
         "doc_id",
@@ -155,12 +164,10 @@ def _key(name: object) -> str:
     return re.sub(r"[\s_\-.]+", "", str(name)).lower()
 
 
-def recognise_columns(columns: list, mapping: dict[str, str] | None = None) -> dict[str, str]:
-    """Map schema fields to input columns: explicit ``mapping`` first, then aliases.
-
-    Raises ``ValueError`` naming the existing columns when a mapped column is missing or no
-    text column is found.
-    """
+def match_by_name(columns: list, mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """Schema fields matched to input columns: explicit ``mapping`` first, then the first
+    alias present (case- and separator-insensitive). Raises ``ValueError`` naming the
+    existing columns when a mapped column is missing."""
     mapping = {k: v for k, v in (mapping or {}).items() if v}
     unknown = set(mapping) - set(SCHEMA_FIELDS)
     if unknown:
@@ -189,12 +196,25 @@ def recognise_columns(columns: list, mapping: dict[str, str] | None = None) -> d
                 found[fld] = col
                 taken.add(col)
                 break
+    return found
+
+
+def no_text_column(columns: list) -> ValueError:
+    """The error for a table with no usable text column."""
+    return ValueError(
+        "no text column found (tried " + ", ".join(ALIASES["text"][:6]) + ", ... and every "
+        f"column's content); columns are: {[str(c) for c in columns]}. Name it with "
+        "mapping={'text': ...} or --text-col."
+    )
+
+
+def recognise_columns(columns: list, mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """Map schema fields to input columns by name only (:func:`match_by_name`); raises
+    ``ValueError`` when no text column is found. The loader also weighs content
+    (:mod:`conflict_narratives.corpus.columns`)."""
+    found = match_by_name(columns, mapping)
     if "text" not in found:
-        raise ValueError(
-            "no text column found (tried " + ", ".join(ALIASES["text"][:6]) + ", ...); "
-            f"columns are: {[str(c) for c in columns]}. Name it with mapping={{'text': ...}} "
-            "or --text-col."
-        )
+        raise no_text_column(columns)
     return found
 
 

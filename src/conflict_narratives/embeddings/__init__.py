@@ -4,12 +4,10 @@ from conflict_narratives.embeddings.backends import (
     BACKENDS,
     Backend,
     E5SmallBackend,
-    EmbeddingResult,
     SentenceTransformerBackend,
     TfidfLsaBackend,
     UseMBackend,
-    embed_corpus,
     get_backend,
     l2_normalize,
 )
-
+from conflict_narratives.embeddings.embed import EmbeddingResult, embed_corpus

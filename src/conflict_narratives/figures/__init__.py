@@ -62,12 +62,13 @@ from conflict_narratives.figures.stages import (
     narrative_figures,
     timeline_figures,
     topic_figures,
+    update_figures,
 )
 from conflict_narratives.figures.topics import dendrogram, document_map, network, top_words_grid
 
 __all__ = [
     "FigureBook", "Panel", "corpus_figures", "narrative_figures", "timeline_figures",
-    "topic_figures",
+    "topic_figures", "update_figures",
     "DPI", "FORMATS", "HALF_WIDTH", "LANGUAGE_NAMES", "OKABE_ITO", "TEXT_WIDTH", "TOL_MUTED",
     "add_note", "barh", "compose_label", "dated_documents", "dendrogram", "direction",
     "document_map", "documents_over_time", "event_timeline", "fmt_count",

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 
 from conflict_narratives.figures.base import compose_label, topic_label
 from conflict_narratives.figures.book import Panel
 from conflict_narratives.figures.charts import (
+    barh,
     event_timeline,
     heatmap,
     small_multiples,
@@ -41,16 +43,20 @@ def corpus_figures(corpus: pd.DataFrame) -> Iterator[Panel]:
 
 
 def _topics(info: pd.DataFrame) -> pd.DataFrame:
-    return info[info["topic"] != -1]
+    """Topics to show: no outliers, none the analyst hid (``hidden``, from curation)."""
+    shown = info["topic"] != -1
+    return info[shown & ~info["hidden"].astype(bool)] if "hidden" in info else info[shown]
 
 
 def topic_figures(result) -> Iterator[Panel]:
     """Topic sizes, the document map, the hierarchy, topics × outlets, top words
-    (``result``: a ``topics.TopicResult``)."""
-    yield Panel("topic_sizes", topic_sizes(result.topic_info, top=25),
+    (``result``: a ``topics.TopicResult``; topics the curation hides are left out)."""
+    shown = _topics(result.topic_info)
+    docs = result.doc_topics[result.doc_topics["topic"].isin({*shown["topic"], -1})]
+    yield Panel("topic_sizes", topic_sizes(shown, top=25),
                 "Documents per topic (after outlier reduction), labelled by top words.")
     yield Panel("topic_document_map",
-                document_map(result.doc_topics, result.topic_info, title="Documents by topic"),
+                document_map(docs, shown, title="Documents by topic"),
                 "Each document at its 2-D UMAP position, coloured by topic.")
     if len(result.leaf_labels) >= 3:
         yield Panel("topic_hierarchy",
@@ -68,7 +74,7 @@ def topic_figures(result) -> Iterator[Panel]:
                             xlabel="outlet", colorbar_label="share of outlet's documents"),
                     "Share of each outlet's documents in each of the 15 largest topics.")
     yield Panel("topic_top_words",
-                top_words_grid(result.topic_info, n_topics=12, title="Top words per topic"),
+                top_words_grid(shown, n_topics=12, title="Top words per topic"),
                 "The ten words of each of the twelve largest topics, with their weights.")
 
 
@@ -81,11 +87,11 @@ def _month_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def timeline_figures(result) -> Iterator[Panel]:
+def timeline_figures(result, hide=()) -> Iterator[Panel]:
     """Topic shares over time, their heatmap, bursts, and the strongest events
-    (``result``: a ``timelines.TimelineResult``)."""
+    (``result``: a ``timelines.TimelineResult``; ``hide``: topic ids left out)."""
     freq = result.summary.get("freq", "period")
-    prev = result.prevalence[result.prevalence["topic"] != -1]
+    prev = result.prevalence[~result.prevalence["topic"].isin({-1, *hide})]
     if prev.empty:
         return
     totals = prev.groupby("label")["count"].sum()
@@ -106,7 +112,7 @@ def timeline_figures(result) -> Iterator[Panel]:
                                 series="label", value="share", burst="burst",
                                 title="Topic shares with detected bursts"),
                 "Topic shares with the detected bursts shaded.")
-    events = result.events
+    events = result.events[~result.events["topic"].isin(set(hide))]
     if len(events):
         events = events.nlargest(15, "score").assign(headline=lambda d: d["headlines"].str[0])
         yield Panel("timeline_events",
@@ -115,25 +121,31 @@ def timeline_figures(result) -> Iterator[Panel]:
                     "The fifteen strongest events, each with its most central headline.")
 
 
-def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
+def _outlets_with_counts(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (one row per outlet) with each row named "outlet (documents)"."""
+    n_docs = counts.groupby("source")["n_docs"].first()
+    return table.set_axis([compose_label(s, n_docs[s]) for s in table.index], axis=0)
+
+
+def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[Panel]:
     """Outlet × topic, outlet divergence, outlet × frame, frames over time, the actor
     network, a multi-outlet storyline and (given ``traced``, a ``Pipeline.trace`` result
-    that found matches) where a traced story appears."""
+    that found matches) where a traced story appears; ``hide``: topic ids left out."""
     from conflict_narratives.narratives.actors import actor_graph
     from conflict_narratives.narratives.outlets import divergence_matrix
     from conflict_narratives.narratives.storylines import chain_headlines
 
     dist = result["topic_distribution"] if "topic_distribution" in result.tables else None
+    if dist is not None:
+        dist = dist[~dist["topic"].isin(set(hide))]
     if dist is not None and len(dist):
         top = dist.groupby("topic")["count"].sum().nlargest(12).index
         label = dist.drop_duplicates("topic").set_index("topic").get("label", pd.Series())
         table = dist[dist["topic"].isin(top)].pivot_table(
             index="source", columns="topic", values="share", fill_value=0)[list(top)]
         table.columns = [topic_label(t, label.get(t)) for t in table.columns]
-        n_docs = dist.groupby("source")["n_docs"].first()
-        table.index = [compose_label(s, n_docs[s]) for s in table.index]
         yield Panel("narratives_outlet_topic",
-                    heatmap(table, fmt=".0%",
+                    heatmap(_outlets_with_counts(table, dist), fmt=".0%",
                             title="Outlet × topic: share of each outlet's documents"),
                     "Share of each outlet's documents in the twelve largest topics.")
     if "outlet_divergence" in result.tables and len(result["outlet_divergence"]):
@@ -145,10 +157,8 @@ def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
     if len(shares):
         table = shares.pivot(index="source", columns="frame", values="share")
         table = table[[c for c in [*result.summary["frames"]["names"], "none"] if c in table]]
-        n_docs = shares.groupby("source")["n_docs"].first()
-        table.index = [compose_label(s, n_docs[s]) for s in table.index]
         yield Panel("narratives_outlet_frame",
-                    heatmap(table, fmt=".0%",
+                    heatmap(_outlets_with_counts(table, shares), fmt=".0%",
                             title="Outlet × frame: share of each outlet's documents"),
                     "Share of each outlet's documents told in each frame.")
     over_time = result["frame_shares_time"]
@@ -185,3 +195,56 @@ def narrative_figures(result, traced: dict | None = None) -> Iterator[Panel]:
                     event_timeline(pd.DataFrame(traced["matches"]).head(20), label="title",
                                    group="source", title="Where the traced story appears"),
                     "Articles telling the traced document's story, by outlet and date.")
+
+
+def update_figures(record: dict, history: pd.DataFrame | None = None, hide=()
+                   ) -> Iterator[Panel]:
+    """What changed in the last update (``record``: ``monitor.record``): new documents per
+    topic (the fastest-growing highlighted), the emerging-story candidates, their growth,
+    and (``history``: ``monitor.history``) what every update added."""
+    n = record["meta"].get("update", "")
+    added = record["added"]
+    part = added[(added["added"] > 0) & (added["topic"] != -1)
+                 & ~added["topic"].isin(set(hide))]
+    if len(part):
+        labels = [topic_label(t, lab) for t, lab in zip(part["topic"], part["label"],
+                                                        strict=True)]
+        fastest = [lab for lab, f in zip(labels, part["fastest"], strict=True) if f]
+        yield Panel("update_added_per_topic",
+                    barh(pd.Series(part["added"].to_numpy(), index=labels), top=20,
+                         highlight=fastest, title=f"New documents per topic (update {n})"),
+                    "Documents the update placed in each topic; the fastest-growing topics "
+                    "(new documents over their share of the corpus) in the second colour.")
+    cands = record["candidates"]
+    live = cands[cands["status"] != "quiet"]
+    if len(live):
+        names = [compose_label(f"{lab} ({status})", c) for c, lab, status in
+                 zip(live["candidate"], live["label"], live["status"], strict=True)]
+        yield Panel("update_candidates",
+                    barh(pd.Series(live["n_docs"].to_numpy(), index=names), top=15,
+                         highlight=[x for x, s in zip(names, live["status"], strict=True)
+                                    if s == "emerging"],
+                         title="Stories outside the topics: candidates"),
+                    "Groups of new documents far from every topic, by size; emerging ones "
+                    "(still growing over several updates) in the second colour.")
+        grown = live[live["history"].map(len) >= 2]
+        if len(grown):
+            width = int(grown["history"].map(len).max())
+            table = pd.DataFrame([[np.nan] * (width - len(h)) + list(h)
+                                  for h in grown["history"]],
+                                 index=[compose_label(lab, c) for c, lab in
+                                        zip(grown["candidate"], grown["label"], strict=True)],
+                                 columns=[f"update {int(n) - width + 1 + i}"
+                                          for i in range(width)])
+            yield Panel("update_candidate_growth",
+                        heatmap(table, fmt=",.0f", title="Candidates' documents, update by "
+                                                         "update"),
+                        "Documents in each candidate at each update it was seen in.")
+    if history is not None and len(history) >= 2:
+        table = history.set_index("update")[["added", "duplicates", "outside_topics",
+                                              "emerging"]].T
+        table.columns = [f"update {c}" for c in table.columns]
+        yield Panel("update_history",
+                    heatmap(table.iloc[:, -16:], fmt=",.0f", title="Every update"),
+                    "Per update (the last 16): documents added, rows skipped as duplicates, "
+                    "documents outside every topic, emerging candidates.")

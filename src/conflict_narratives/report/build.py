@@ -1,4 +1,4 @@
-"""The report: the four notebooks executed, their figures and tables indexed on one page.
+"""The report: the notebooks executed, their figures and tables indexed on one page.
 
 :func:`write_report` takes what the pipeline made (the run summary, each section's inputs
 key and tables) and executes the notebooks shipped inside this package
@@ -36,6 +36,8 @@ SECTIONS = (
     ("topics", "02_topics", "Topics", "What the corpus is about (BERTopic, multilingual)."),
     ("timelines", "03_timelines", "Timelines", "How topics move, when they burst, what happened."),
     ("narratives", "04_narratives", "Narratives", "How outlets tell it: frames, actors, stories."),
+    ("updates", "05_updates", "Updates", "What changed since the last update: new documents "
+                                         "per topic, stories outside the topics."),
 )
 MAX_CSV_ROWS = 250_000
 EXECUTED = ".executed.json"
@@ -94,6 +96,8 @@ TABLE_CAPTIONS = {
     "topic_words": "Each topic's top words per period (c-TF-IDF on that period's documents).",
     "bursts": "Burst intervals detected in each topic's series.",
     "events": "Dated events: topic, intensity, outlets covering it, representative headlines.",
+    "added": "Documents the last update added per topic, with how fast each topic grew.",
+    "candidates": "Groups of new documents outside every topic: words, headlines, outlets.",
 }
 
 
@@ -155,6 +159,8 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
     keyed = {k: v for k, v in params.items() if k != "overrides"}
     sections, run_keys = [], {}
     for key, stem, title, blurb in SECTIONS:
+        if inputs.get(key) is None:  # e.g. no updates yet: no section
+            continue
         section = Section(key, title, blurb)
         notebook = notebooks_dir() / f"{stem}.ipynb"
         run_keys[key] = make_key(inputs=inputs[key], params=keyed, code=code,

@@ -1,5 +1,7 @@
 """Stage 2: BERTopic configured for Arabic (and any language) news."""
 
+from conflict_narratives.topics.clustering import SplittingHDBSCAN, scaled_min_cluster_size
+from conflict_narratives.topics.curation import Curation, apply_curation, hidden, load_curation
 from conflict_narratives.topics.model import (
     LABEL_COLUMNS,
     build_model,
@@ -15,6 +17,5 @@ from conflict_narratives.topics.products import (
     cached_counts,
     cached_reductions,
     cached_tokens,
-    scaled_min_cluster_size,
 )
 from conflict_narratives.topics.result import TopicResult

@@ -5,7 +5,8 @@ every document of a corpus fitted on a sample, partitions on a cluster): each to
 mean of its documents' embeddings (as BERTopic's ``topic_embeddings_``, which a saved and
 reloaded model also uses), and a document goes to the topic whose centroid is nearest in
 cosine similarity. The similarity comes with it, so callers can tell a document that fits
-no topic well.
+no topic well: :func:`far_from_topics` compares it with how close the topic's own
+documents are to their centroid (its ``spread``, kept with the centroid).
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+PERCENTILES = np.arange(101)
+
 
 def topic_centroids(topics: np.ndarray, embeddings: np.ndarray) -> pd.DataFrame:
-    """One row per topic (outliers, ``-1``, excluded): ``topic``, ``n_docs`` and the
-    L2-normalised mean embedding ``vector`` (float32)."""
+    """One row per topic (outliers, ``-1``, excluded): ``topic``, ``n_docs``, the
+    L2-normalised mean embedding ``vector`` (float32) and ``spread``: the 0th..100th
+    percentiles of its documents' cosine similarity to that centroid."""
     topics = np.asarray(topics)
     rows = []
     for t in sorted(set(topics.tolist()) - {-1}):
-        centre = embeddings[topics == t].mean(axis=0)
-        norm = np.linalg.norm(centre) or 1.0
-        rows.append({"topic": int(t), "n_docs": int((topics == t).sum()),
-                     "vector": (centre / norm).astype(np.float32)})
-    return pd.DataFrame(rows, columns=["topic", "n_docs", "vector"])
+        members = embeddings[topics == t]
+        centre = members.mean(axis=0)
+        centre = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+        rows.append({"topic": int(t), "n_docs": len(members), "vector": centre,
+                     "spread": np.percentile(members @ centre, PERCENTILES).astype(np.float32)})
+    return pd.DataFrame(rows, columns=["topic", "n_docs", "vector", "spread"])
 
 
 def centroid_matrix(centroids: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -51,3 +56,17 @@ def assign_nearest(embeddings: np.ndarray, centroids: pd.DataFrame, *,
         topics[start:start + batch] = ids[best]
         sims[start:start + batch] = part[np.arange(len(part)), best]
     return topics, sims
+
+
+def far_from_topics(topics: np.ndarray, sims: np.ndarray, centroids: pd.DataFrame,
+                    quantile: float) -> np.ndarray:
+    """True for each document less similar to its nearest topic's centroid than that
+    topic's ``quantile`` (0..1) of its own documents are: it fits no topic well. A
+    threshold relative to each topic works for any embedding model and for tight and loose
+    topics alike."""
+    if "spread" not in centroids:
+        raise ValueError("these topic centroids carry no spread; recompute them with "
+                         "topic_centroids(doc topics, embeddings)")
+    cut = {int(t): float(np.interp(100 * quantile, PERCENTILES, np.asarray(s)))
+           for t, s in zip(centroids["topic"], centroids["spread"], strict=True)}
+    return np.asarray(sims) < np.array([cut[int(t)] for t in np.asarray(topics)])

@@ -1,20 +1,23 @@
 """Topics: BERTopic fitted on the cached embeddings, configured for Arabic news.
 
->>> from conflict_narratives import corpus, embeddings, topics
->>> df = corpus.get_corpus("ant-multisource")
->>> model, result = topics.fit_topics(df, embeddings.embed_corpus(df).matrix)
+>>> import conflict_narratives as cn
+>>> run = cn.open("ant-multisource")
+>>> model, result = cn.topics.fit_topics(run.corpus, run.embeddings.matrix)
 >>> result.topic_info[["topic", "size", "label"]]
 
 What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.yaml``):
 
 - an Arabic-aware vectorizer (:func:`topic_text.make_vectorizer`): the corpus stage's analysis
-  normalisation, Arabic and Latin words only, the ``arabic-stopwords`` list plus a curated
-  news-speak list plus English stop words, all folded like the documents; 1–2-grams;
+  normalisation, Arabic and Latin words only (no @-mentions, e-mail addresses, URLs), stop
+  words for every language the corpus holds and the outlets' own names
+  (:mod:`~conflict_narratives.common.stopwords`), all folded like the documents; 1–2-grams;
   ``min_df`` scaled to corpus size and counted over documents (a fixed vocabulary: BERTopic
   alone would count it over topics); and ``language="multilingual"``, so BERTopic's English
   clean-up never deletes Arabic;
 - seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
-  settings, same assignments;
+  settings, same assignments; a cluster holding more than ``max_topic_share`` of the
+  documents is split (:class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`),
+  so no topic is "the news" itself;
 - outliers reassigned to their nearest topic (``reduce_outliers``, strategy chosen by
   measurement in ``bench/topics.py``), then topic words recomputed;
 - topic words straight from c-TF-IDF (with frequent words damped), which scored higher on
@@ -35,17 +38,19 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives.common.counts import DocTermCounts, PrecountedVectorizer
+from conflict_narratives.common.stopwords import corpus_languages
 from conflict_narratives.common.system import import_bertopic, release_memory
-from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.common.vectorize import (
+    corpus_stop_words,
     display_forms,
     documents,
     fit_vocabulary,
     make_label,
     make_vectorizer,
-    stop_words,
+    prepare,
     tokenize,
 )
+from conflict_narratives.corpus.columns import LABEL_NAMES, find_label_column
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
 from conflict_narratives.topics.coherence import TokenStream
@@ -60,10 +65,11 @@ from conflict_narratives.topics.products import (
     umap_reduce,
 )
 from conflict_narratives.topics.result import TopicResult
+from conflict_narratives.topics.tables import hierarchy_table, representatives
 
 log = logging.getLogger(__name__)
 
-LABEL_COLUMNS = ("category", "label", "topic_label", "section")
+LABEL_COLUMNS = LABEL_NAMES
 
 
 # ---------------------------------------------------------------- settings & inputs
@@ -74,22 +80,21 @@ def _topic_settings(settings: Mapping | None) -> dict[str, Any]:
 
 
 def label_column(df: pd.DataFrame, settings: dict | None = None) -> str | None:
-    """The column holding reference classes: setting ``topics.label_column``, else the first
-    of ``category``/``label``/``topic_label``/``section`` with 2–100 distinct values."""
+    """The column holding reference classes: setting ``topics.label_column``, else
+    :func:`~conflict_narratives.corpus.columns.find_label_column` (``category``, ``label``,
+    ``topic``, ``section``... or a categorical column whose name hints at classes)."""
     name = _topic_settings(settings).get("label_column")
     if name:
         if name not in df.columns:
             raise ValueError(f"label column {name!r} is not in the corpus ({list(df.columns)})")
         return name
-    for col in LABEL_COLUMNS:
-        if col in df.columns and 2 <= df[col].nunique(dropna=True) <= 100:
-            return col
-    return None
+    schema = {"doc_id", "text", "title", "date", "source", "lang", "url", "author", "place",
+              "raw_text", "date_status"}
+    return find_label_column(df, exclude=schema)
 
 
 # ---------------------------------------------------------------- the model
 def _representation(cfg: dict):
-    import_bertopic()
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
     kind = cfg["representation"]
@@ -104,12 +109,17 @@ def _representation(cfg: dict):
 
 
 def build_model(n_docs: int, backend, settings: dict | None = None,
-                vocabulary: list[str] | None = None, reductions: Reductions | None = None,
-                vectorizer=None):
+                vocabulary: list[str] | None = None, stop: frozenset[str] | None = None,
+                seed_topic_list: list[list[str]] | None = None,
+                reductions: Reductions | None = None, vectorizer=None):
     """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
     ``vectorizer``, else one counting ``vocabulary`` when given: see
-    :func:`vectorize.fit_vocabulary`); given ``reductions``, their 5-d UMAP coordinates and
-    clusters stand in for fitting UMAP and HDBSCAN (:mod:`topics.products`)."""
+    :func:`vectorize.fit_vocabulary`, without the stop words ``stop``; catch-all clusters
+    split: :class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`), guided by
+    ``seed_topic_list`` (normalised seed words per topic, e.g. from a curation codebook);
+    given ``reductions``, their 5-d UMAP coordinates and clusters stand in for fitting UMAP
+    and HDBSCAN (:mod:`topics.products`; never with ``seed_topic_list``, which moves the
+    embeddings UMAP reads)."""
     import_bertopic()
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
@@ -118,19 +128,23 @@ def build_model(n_docs: int, backend, settings: dict | None = None,
     reductions = reductions or Reductions()
     if reductions.clusters is not None and reductions.umap is None:
         raise ValueError("precomputed clusters need the UMAP coordinates they were found on")
+    if seed_topic_list and reductions.umap is not None:
+        raise ValueError("a guided fit (seed_topic_list) reduces its own moved embeddings")
     return BERTopic(
         language="multilingual",
         embedding_model=backend,
         umap_model=make_umap(umap_params("umap", settings, n_docs)) if reductions.umap is None
         else PrecomputedReduction(reductions.umap),
         hdbscan_model=make_hdbscan(hdbscan_params(settings, n_docs))
-        if reductions.clusters is None else PrecomputedClusters(reductions.clusters),
+        if reductions.clusters is None
+        else PrecomputedClusters(reductions.clusters, reductions.splits),
         vectorizer_model=vectorizer or make_vectorizer(n_docs, cfg["min_df"],
-                                                       cfg["ngram_range"], vocabulary),
+                                                       cfg["ngram_range"], vocabulary, stop),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
         top_n_words=int(cfg["top_n_words"]),
+        seed_topic_list=seed_topic_list or None,
     )
 
 
@@ -142,13 +156,16 @@ def _default_backend(settings: dict | None):
 
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                settings: dict | None = None, name: str = "corpus",
+               seed_topic_list: list[list[str]] | None = None,
                reductions: Reductions | None = None, counts: DocTermCounts | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
-    ``embedding_model`` so ``model.transform`` can embed new documents. ``reductions`` and
-    the documents' term ``counts`` (:mod:`topics.products`) are used instead of computing
-    them: same result. Each document is counted once (:class:`PrecountedVectorizer`)."""
+    ``embedding_model`` so ``model.transform`` can embed new documents. ``seed_topic_list``
+    guides the fit (BERTopic moves the seeded documents' embeddings: a copy is handed to
+    it, the centroids stay in the embeddings' own space). ``reductions`` and the documents'
+    term ``counts`` (:mod:`topics.products`) are used instead of computing them: same
+    result. Each document is counted once (:class:`PrecountedVectorizer`)."""
     import time
 
     t0 = time.perf_counter()
@@ -167,17 +184,23 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         xy = reductions.doc_map
     else:
         xy = umap_reduce(embeddings, umap_params("doc_map", settings, len(df)))
+    if seed_topic_list:
+        reductions = Reductions(doc_map=reductions.doc_map)
+    stop = corpus_stop_words(df, docs)
     vocabulary = counts.vocabulary if counts is not None else \
-        fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"])
+        fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"], stop)
     vectorizer = PrecountedVectorizer(**make_vectorizer(
-        len(docs), cfg["min_df"], cfg["ngram_range"], vocabulary).get_params())
+        len(docs), cfg["min_df"], cfg["ngram_range"], vocabulary, stop).get_params())
     vectorizer.precount(docs, counts)
     release_memory()
     model = build_model(len(docs), backend or _default_backend(settings), settings,
-                        reductions=reductions, vectorizer=vectorizer)
-    topics, _ = model.fit_transform(docs, embeddings)
+                        seed_topic_list=seed_topic_list, reductions=reductions,
+                        vectorizer=vectorizer)
+    topics, _ = model.fit_transform(docs, embeddings.copy() if seed_topic_list else embeddings)
+    splits = list(getattr(model.hdbscan_model, "splits_", []))
     _release_clustering(model)
     n_outliers_before = int(np.sum(np.asarray(topics) == -1))
+    largest_before = _largest_share(topics)
     if cfg["reduce_outliers"] and n_outliers_before and len(model.get_topic_info()) > 1:
         topics = model.reduce_outliers(docs, topics, strategy=cfg["outlier_strategy"],
                                        threshold=float(cfg["outlier_threshold"]),
@@ -189,8 +212,17 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         _set_topic_centroids(model, np.asarray(topics), embeddings)
     result = _result(model, df, docs, embeddings, xy, cfg, name)
     result.meta.update(n_outliers_before_reduction=n_outliers_before,
+                       largest_topic_share_before_reduction=largest_before,
+                       largest_topic_share=_largest_share(result.doc_topics["topic"]),
+                       splits=splits, stop_languages=list(corpus_languages(df)),
                        fit_seconds=round(time.perf_counter() - t0, 2))
     return model, result
+
+
+def _largest_share(topics) -> float:
+    """Share of all documents in the largest topic (outliers are not a topic)."""
+    t = np.asarray(topics)
+    return round(float(np.bincount(t[t >= 0]).max() / len(t)), 4) if (t >= 0).any() else 0.0
 
 
 def _release_clustering(model) -> None:
@@ -213,18 +245,6 @@ def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> N
         [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
 
 
-def _representatives(topics: np.ndarray, embeddings: np.ndarray, ids: np.ndarray,
-                     n: int = 5) -> dict[int, list[str]]:
-    """Per topic, the ``n`` documents closest (cosine) to the topic's mean embedding."""
-    out = {}
-    for t in np.unique(topics):
-        rows = np.flatnonzero(topics == t)
-        centre = embeddings[rows].mean(axis=0)
-        sims = embeddings[rows] @ (centre / (np.linalg.norm(centre) or 1.0))
-        out[int(t)] = ids[rows[np.argsort(-sims, kind="stable")[:n]]].tolist()
-    return out
-
-
 def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     ids = df["doc_id"].astype(str).to_numpy() if "doc_id" in df.columns else \
         np.array([str(i) for i in range(len(df))])
@@ -234,7 +254,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
                                "probability": probs if probs.ndim == 1 else probs.max(axis=1),
                                "x": xy[:, 0].astype(float), "y": xy[:, 1].astype(float)})
 
-    reps = _representatives(topics, embeddings, ids, int(cfg["n_representatives"]))
+    reps = representatives(topics, embeddings, ids, int(cfg["n_representatives"]))
     freq = sorted(model.get_topic_freq().itertuples(index=False, name=None))
     n_words = int(cfg["top_n_words"])
     top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
@@ -262,7 +282,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
         "share": (tpc["Frequency"] / tpc["Class"].map(per_source)).astype(float),
         "words": tpc["Words"].astype(str)})
 
-    hierarchy, linkage = _hierarchy(model, docs)
+    hierarchy, linkage = hierarchy_table(model, docs)
     leaf_labels = [labels[t] for t in sorted(labels) if t != -1]
     meta = {"name": name, "n_docs": len(df), "settings": cfg,
             "embedding_model": repr(model.embedding_model)}
@@ -270,24 +290,6 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
                        leaf_labels, meta, topic_centroids(topics, embeddings))
 
 
-def _hierarchy(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
-    """BERTopic's hierarchical_topics table and the scipy linkage it was built from."""
-    from scipy.cluster import hierarchy as sch
-
-    if len(set(model.topics_) - {-1}) < 2:
-        return pd.DataFrame(), np.zeros((0, 4))
-    captured: list[np.ndarray] = []
-
-    def ward(dist):
-        captured.append(sch.linkage(dist, "ward", optimal_ordering=True))
-        return captured[-1]
-
-    table = model.hierarchical_topics(docs, linkage_function=ward)
-    table["Topics"] = table["Topics"].map(lambda ts: [int(t) for t in ts])
-    for col in ("Parent_ID", "Parent_Name", "Child_Left_ID", "Child_Left_Name",
-                "Child_Right_ID", "Child_Right_Name"):
-        table[col] = table[col].astype(str)
-    return table.reset_index(drop=True), captured[-1]
 
 
 def save_model(model, path: str | Path) -> Path:
@@ -305,7 +307,7 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
     from bertopic import BERTopic
 
     model = BERTopic.load(str(path), embedding_model=backend or _default_backend(settings))
-    model.vectorizer_model.set_params(preprocessor=normalize_for_analysis, tokenizer=tokenize,
+    model.vectorizer_model.set_params(preprocessor=prepare, tokenizer=tokenize,
                                       token_pattern=None, lowercase=False)
     return model
 
@@ -321,8 +323,9 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None,
     metrics = evaluation.evaluate(
         result.topic_words(), result.doc_topics["topic"].to_numpy(),
         tokens if tokens is not None else TokenStream.from_texts(documents(df)),
-        labels=df[col].to_numpy() if col else None, stop=stop_words())
+        labels=df[col].to_numpy() if col else None, stop=corpus_stop_words(df, documents(df)))
     return {**metrics, "label_column": col,
+            "largest_topic_share": result.meta.get("largest_topic_share"),
             "outlier_share_before_reduction": round(
                 result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}
 
@@ -330,6 +333,7 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None,
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
                  model_path: str | Path | None = None, stability: bool = False,
+                 seed_topic_list: list[list[str]] | None = None,
                  reductions: Reductions | None = None, counts: DocTermCounts | None = None,
                  tokens: TokenStream | None = None) -> TopicResult:
     """The topics stage: fit (with ``reductions`` and ``counts`` if given), save the model to
@@ -342,7 +346,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     t0 = time.perf_counter()
     settings = resolve(settings)
     model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
-                               reductions=reductions, counts=counts)
+                               seed_topic_list=seed_topic_list, reductions=reductions,
+                               counts=counts)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
@@ -351,7 +356,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     if stability:
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})
-        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name)
+        _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name,
+                                 seed_topic_list=seed_topic_list)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)

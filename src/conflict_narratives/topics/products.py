@@ -22,8 +22,8 @@ documents still use the full embeddings), and the same counts.
 
 from __future__ import annotations
 
+import json
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +32,9 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives.settings import resolve, thaw
+from conflict_narratives.topics.clustering import SplittingHDBSCAN, scaled_min_cluster_size
 
 log = logging.getLogger(__name__)
-
-
-def scaled_min_cluster_size(n_docs: int) -> int:
-    """HDBSCAN's smallest topic: ½·√n documents (10 at least): 22 for 2,000, 89 for 31,500."""
-    return max(10, round(0.5 * math.sqrt(n_docs)))
 
 
 def umap_params(kind: str, settings: Mapping | None, n_docs: int) -> dict[str, Any]:
@@ -55,11 +51,11 @@ def umap_params(kind: str, settings: Mapping | None, n_docs: int) -> dict[str, A
 
 
 def hdbscan_params(settings: Mapping | None, n_docs: int) -> dict[str, Any]:
-    """HDBSCAN's parameters in effect (``min_cluster_size`` scaled to corpus size when unset)."""
+    """:class:`SplittingHDBSCAN`'s parameters in effect (``min_cluster_size`` scaled to corpus
+    size when unset, catch-all clusters above ``max_topic_share`` split)."""
     cfg = resolve(settings)["topics"]
     return {"min_cluster_size": int(cfg["min_cluster_size"] or scaled_min_cluster_size(n_docs)),
-            "min_samples": cfg.get("min_samples"), "metric": "euclidean",
-            "cluster_selection_method": "eom", "prediction_data": True}
+            "min_samples": cfg.get("min_samples"), "max_share": cfg.get("max_topic_share")}
 
 
 def make_umap(params: Mapping):
@@ -68,10 +64,8 @@ def make_umap(params: Mapping):
     return UMAP(**params)
 
 
-def make_hdbscan(params: Mapping):
-    from hdbscan import HDBSCAN
-
-    return HDBSCAN(**params)
+def make_hdbscan(params: Mapping) -> SplittingHDBSCAN:
+    return SplittingHDBSCAN(**params)
 
 
 def umap_reduce(embeddings: np.ndarray, params: Mapping) -> np.ndarray:
@@ -79,21 +73,26 @@ def umap_reduce(embeddings: np.ndarray, params: Mapping) -> np.ndarray:
     return np.asarray(make_umap(params).fit_transform(embeddings))
 
 
-def cluster(reduced: np.ndarray, params: Mapping) -> np.ndarray:
-    """HDBSCAN on ``reduced``: an ``(n, 2)`` float array of label and probability."""
+def cluster(reduced: np.ndarray, params: Mapping) -> dict[str, np.ndarray]:
+    """:class:`SplittingHDBSCAN` on ``reduced``: ``clusters``, an ``(n, 2)`` float array of
+    label and probability, and ``splits``, its record of split clusters (JSON bytes)."""
     model = make_hdbscan(params).fit(reduced)
-    return np.column_stack([model.labels_.astype(float), model.probabilities_.astype(float)])
+    return {"clusters": np.column_stack([model.labels_.astype(float),
+                                         model.probabilities_.astype(float)]),
+            "splits": np.frombuffer(json.dumps(model.splits_).encode(), dtype=np.uint8)}
 
 
 @dataclass(frozen=True)
 class Reductions:
     """What a fit may be given instead of computing it: the 5-d UMAP coordinates
-    (``umap``), HDBSCAN's labels and probabilities on them (``clusters``, ``(n, 2)``; needs
-    ``umap``) and the 2-D map (``doc_map``). Any may be None."""
+    (``umap``), the clusters' labels and probabilities on them (``clusters``, ``(n, 2)``;
+    needs ``umap``) with the record of split clusters (``splits``) and the 2-D map
+    (``doc_map``). Any may be None."""
 
     umap: np.ndarray | None = None
     clusters: np.ndarray | None = None
     doc_map: np.ndarray | None = None
+    splits: tuple = ()
 
 
 class PrecomputedReduction:
@@ -115,10 +114,11 @@ class PrecomputedReduction:
 
 class PrecomputedClusters:
     """BERTopic's ``hdbscan_model`` slot filled with labels and probabilities computed
-    beforehand (by :func:`cluster`)."""
+    beforehand (by :func:`cluster`), and the record of split clusters."""
 
-    def __init__(self, clusters: np.ndarray):
+    def __init__(self, clusters: np.ndarray, splits: tuple = ()):
         self.clusters = clusters
+        self.splits_ = list(splits)
 
     def fit(self, X, y=None):  # noqa: N803
         if len(X) != len(self.clusters):
@@ -152,11 +152,11 @@ def reduction_keys(settings: Mapping | None, n_docs: int, upstream: Mapping
 
 def cached_reductions(embeddings: Callable[[], np.ndarray], settings: Mapping | None,
                       n_docs: int, upstream: Mapping, store, *,
-                      max_mb: float | None = None) -> Reductions:
+                      max_mb: float | None = None, guided: bool = False) -> Reductions:
     """:class:`Reductions` for a fit with ``settings``: each read from ``store`` (kind
     ``reductions``) under its key (:func:`reduction_keys`), else computed from
     ``embeddings()`` (called only then) and kept; the least recently used beyond ``max_mb``
-    (setting ``store.products_max_mb``) are evicted."""
+    (setting ``store.products_max_mb``) are evicted. ``guided``: the 2-D map only."""
     settings = resolve(settings)
     keys = reduction_keys(settings, n_docs, upstream)
     got: dict[str, np.ndarray | None] = {}
@@ -170,11 +170,15 @@ def cached_reductions(embeddings: Callable[[], np.ndarray], settings: Mapping | 
     if settings["topics"]["doc_map"]["enabled"]:  # first: its memory is freed before the next
         got["doc_map"] = product("doc_map", lambda: umap_reduce(
             embeddings(), umap_params("doc_map", settings, n_docs)))
+    if guided:
+        return Reductions(**got)
     got["umap"] = product("umap", lambda: umap_reduce(
         embeddings(), umap_params("umap", settings, n_docs)))
-    got["clusters"] = product("clusters", lambda: cluster(
-        got["umap"], hdbscan_params(settings, n_docs)))
-    return Reductions(**got)
+    found = store.cached_arrays("reductions", keys["clusters"], lambda: cluster(
+        got["umap"], hdbscan_params(settings, n_docs)), rows=("clusters", n_docs),
+        max_bytes=limit)
+    return Reductions(**got, clusters=found["clusters"],
+                      splits=tuple(json.loads(found["splits"].tobytes().decode())))
 
 
 def _limit(settings, max_mb: float | None) -> float:
@@ -195,21 +199,30 @@ def counts_key(settings: Mapping | None, upstream: Mapping) -> str:
                     sklearn=version("scikit-learn"))
 
 
-def cached_counts(docs: Callable[[], list[str]], settings: Mapping | None, n_docs: int,
+def cached_counts(corpus: Callable[[], pd.DataFrame], settings: Mapping | None, n_docs: int,
                   upstream: Mapping, store, *, max_mb: float | None = None):
     """Each document's term counts (:class:`common.counts.DocTermCounts`) over the topic
-    vocabulary (:func:`vectorize.fit_vocabulary`), from ``store`` (kind ``counts``) while
-    :func:`counts_key` is unchanged, else counted from ``docs()`` and kept."""
+    vocabulary (:func:`vectorize.fit_vocabulary`, without the corpus's stop words), from
+    ``store`` (kind ``counts``) while :func:`counts_key` is unchanged, else counted from
+    ``corpus()`` and kept."""
     from conflict_narratives.common.counts import DocTermCounts, count_documents
-    from conflict_narratives.common.vectorize import fit_vocabulary, make_vectorizer
+    from conflict_narratives.common.vectorize import (
+        corpus_stop_words,
+        documents,
+        fit_vocabulary,
+        make_vectorizer,
+    )
 
     settings = resolve(settings)
     cfg = settings["topics"]
 
     def compute() -> dict:
-        texts = docs()
-        vocabulary = fit_vocabulary(texts, cfg["min_df"], cfg["ngram_range"])
-        vectorizer = make_vectorizer(len(texts), cfg["min_df"], cfg["ngram_range"], vocabulary)
+        df = corpus()
+        texts = documents(df)
+        stop = corpus_stop_words(df, texts)
+        vocabulary = fit_vocabulary(texts, cfg["min_df"], cfg["ngram_range"], stop)
+        vectorizer = make_vectorizer(len(texts), cfg["min_df"], cfg["ngram_range"], vocabulary,
+                                     stop)
         return count_documents(vectorizer, texts).to_arrays()
 
     return DocTermCounts.from_arrays(store.cached_arrays(
@@ -231,16 +244,19 @@ def cached_tokens(docs: Callable[[], list[str]], n_docs: int, upstream: Mapping,
 
 
 def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np.ndarray],
-                 settings: Mapping, upstream: Mapping, store) -> dict[str, Any]:
+                 settings: Mapping, upstream: Mapping, store, *, guided: bool = False
+                 ) -> dict[str, Any]:
     """``reductions``, ``counts`` and ``tokens`` for :func:`model.build_topics`, from
     ``store`` or computed (``corpus()`` and ``embeddings()`` are called only then);
-    ``upstream`` identifies the documents (corpus key, sample, seed)."""
+    ``upstream`` identifies the documents (corpus key, sample, seed). A ``guided`` fit
+    (seed words) reduces the embeddings BERTopic moved: only the 2-D map is reused."""
     from conflict_narratives.common.vectorize import documents
 
     settings = resolve(settings)
     n = len(corpus())
     embedded = {**upstream, "embeddings": settings.digest("embeddings")}
-    return {"reductions": cached_reductions(embeddings, settings, n, embedded, store),
-            "counts": cached_counts(lambda: documents(corpus()), settings, n, upstream, store),
+    reductions = cached_reductions(embeddings, settings, n, embedded, store, guided=guided)
+    return {"reductions": reductions,
+            "counts": cached_counts(corpus, settings, n, upstream, store),
             "tokens": cached_tokens(lambda: documents(corpus()), n, upstream, store,
                                     settings=settings)}

@@ -1,0 +1,124 @@
+"""Embedding a corpus: every document's text units looked up in the content-addressed cache,
+the missing ones embedded in shards, and the units pooled into one row per document."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from conflict_narratives.embeddings.backends import Backend, get_backend, l2_normalize
+from conflict_narratives.embeddings.cache import EmbeddingCache, text_key
+from conflict_narratives.embeddings.views import doc_units
+from conflict_narratives.settings import resolve
+
+log = logging.getLogger(__name__)
+
+
+def _pool(units: list[list[str]], unique: list[str], unique_vectors: list) -> np.ndarray:
+    """Document rows from their units' vectors: the vector itself for one unit, the
+    re-normalised mean for several (a sparse pooling product, so memory stays linear)."""
+    if not unique:
+        return np.zeros((len(units), 0), dtype=np.float32)
+    table = np.stack(unique_vectors).astype(np.float32, copy=False)
+    row_of = {t: i for i, t in enumerate(unique)}
+    if all(len(doc) == 1 for doc in units):
+        return np.ascontiguousarray(table[[row_of[doc[0]] for doc in units]])
+    from scipy import sparse
+
+    rows = np.repeat(np.arange(len(units)), [len(doc) for doc in units])
+    cols = np.fromiter((row_of[u] for doc in units for u in doc), dtype=np.int64)
+    weights = np.repeat([1.0 / len(doc) for doc in units], [len(doc) for doc in units])
+    pool = sparse.csr_matrix((weights.astype(np.float32), (rows, cols)),
+                             shape=(len(units), len(unique)))
+    return l2_normalize(pool @ table)
+
+
+@dataclass
+class EmbeddingResult:
+    """``matrix`` row i is the embedding of ``doc_ids[i]`` (== row i of the corpus)."""
+
+    matrix: np.ndarray
+    doc_ids: list[str]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def embed_corpus(
+    df: pd.DataFrame,
+    *,
+    backend: str | Backend | None = None,
+    text_view: str | None = None,
+    settings: dict | None = None,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
+) -> EmbeddingResult:
+    """Embed every row of ``df`` (columns ``text``, optional ``title``/``doc_id``).
+
+    Vectors come from the content-addressed cache under ``cache_dir`` (default
+    ``data/interim/embeddings``); only texts not there are embedded, in shards of
+    ``embeddings.shard_size`` written as they finish, so an interrupted run resumes.
+    Identical texts are embedded once. Returns float32, L2-normalised rows aligned with
+    ``df``.
+    """
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    settings = resolve(settings)
+    cfg = settings["embeddings"]
+    view = text_view or cfg["text_view"]
+    units = doc_units(df, view, int(cfg.get("max_chars", 600)), cfg.get("window_chars"))
+    model = backend if isinstance(backend, Backend) else get_backend(backend, settings)
+
+    unique = list(dict.fromkeys(u for doc in units for u in doc))
+    keys = {t: text_key(t) for t in unique}
+    model.bind_corpus(unique, list(keys.values()))
+    if cache_dir is None:
+        from conflict_narratives.store import Store
+
+        cache_dir = Store().embeddings_dir
+    cache = EmbeddingCache(Path(cache_dir), model.id)
+    vectors = cache.get(list(keys.values()))
+    n_cached = len(vectors)
+    todo = sorted((k, t) for t, k in keys.items() if k not in vectors)  # order-independent
+    shard, batch = int(cfg.get("shard_size", 2048)), model.batch_size
+    bar = tqdm(total=len(todo), unit="doc", desc=f"embed {model.name}", disable=not progress,
+               smoothing=0.1)
+    with bar:
+        for s in range(0, len(todo), shard):
+            chunk = todo[s:s + shard]
+            parts = []
+            for b in range(0, len(chunk), batch):
+                parts.append(model.embed([t for _, t in chunk[b:b + batch]]))
+                bar.update(len(parts[-1]))
+            computed = np.concatenate(parts)
+            cache.put([k for k, _ in chunk], computed)
+            vectors.update(zip((k for k, _ in chunk), computed, strict=True))
+
+    matrix = _pool(units, unique, [vectors[keys[t]] for t in unique])
+    n_zero = int((np.abs(matrix).sum(axis=1) == 0).sum()) if len(matrix) else 0
+    if n_zero:
+        log.warning("%d documents have an all-zero embedding (empty text?)", n_zero)
+    seconds = time.perf_counter() - t0
+    ids = df["doc_id"].astype(str).tolist() if "doc_id" in df.columns else \
+        [str(i) for i in df.index]
+    stats = {
+        "backend": model.name,
+        "backend_id": model.id,
+        "text_view": view,
+        "n_docs": len(df),
+        "n_texts": len(unique),
+        "n_windowed": sum(len(u) > 1 for u in units) if view != "paragraphs" else None,
+        "n_cached": n_cached,
+        "n_computed": len(todo),
+        "n_corrupt_shards": cache.n_corrupt,
+        "dim": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
+        "seconds": round(seconds, 3),
+        "docs_per_s": round(len(df) / seconds, 1) if seconds > 0 else None,
+        "cache_dir": str(cache.dir),
+    }
+    return EmbeddingResult(matrix=matrix, doc_ids=ids, stats=stats)
