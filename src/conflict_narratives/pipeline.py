@@ -239,19 +239,14 @@ class Pipeline:
                             guided=bool(self.curation.seed_topic_list()))
 
     def counts(self, kind: str):
-        """Each document's words counted once and kept (``common.counts``): ``"words"``
-        (every word; distinctive words per outlet) or ``"leads"`` (1–2-grams of the title
-        and first ``timelines.words_max_chars`` characters; topic words over time)."""
-        from conflict_narratives.common import counts
-        from conflict_narratives.common.vectorize import documents
+        """Each document's words counted once and kept (``common.counts.cached_counts``):
+        ``"words"`` (distinctive words per outlet) or ``"leads"`` (topic words over time)."""
+        from conflict_narratives.common.counts import cached_counts
 
         chars = self.settings["timelines"]["words_max_chars"] if kind == "leads" else None
-        count = {"words": counts.count_words, "leads": counts.count_terms}[kind]
-        return counts.cached_counts(
-            kind, count, lambda: documents(self.corpus.assign(
-                text=self.corpus["text"].fillna("").astype(str).str[:chars])),
-            len(self.corpus), self._documents_key() | {"max_chars": chars}, self.store,
-            max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
+        return cached_counts(kind, lambda: self.corpus, len(self.corpus), self._documents_key(),
+                             self.store, max_chars=chars,
+                             max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
 
     def _documents_key(self, corpus_key: str | None = None) -> dict[str, Any]:
         """What identifies the documents analysed: corpus version, sample and seed."""

@@ -236,17 +236,27 @@ def count_terms(docs: Sequence[str], ngram_range: tuple[int, int] = (1, 2)) -> D
     return count_documents(make_vectorizer(len(docs), 2, ngram_range, vocabulary), docs)
 
 
-def cached_counts(kind: str, count, docs, n_docs: int, key_parts: dict, store, *,
-                  max_bytes: float | None = None) -> DocTermCounts:
-    """``count(docs())`` (:func:`count_words`, :func:`count_terms`…) kept in ``store`` (kind
-    ``kind``) under a key of ``key_parts`` (what identifies the documents and the count),
-    the analysis code and scikit-learn's version; ``docs`` is called only when not kept."""
+def cached_counts(kind: str, corpus, n_docs: int, key_parts: dict, store, *,
+                  max_chars: int | None = None, max_bytes: float | None = None
+                  ) -> DocTermCounts:
+    """Each document's words counted once and kept in ``store`` under a key of ``key_parts``
+    (what identifies the documents), the analysis code and scikit-learn's version: ``kind``
+    ``"words"`` (every word, :func:`count_words`) or ``"leads"`` (1–2-grams of the title and
+    first ``max_chars`` characters, :func:`count_terms`). ``corpus()`` (the table) is called
+    only when not kept."""
     from importlib.metadata import version
 
+    from conflict_narratives.common.vectorize import documents
     from conflict_narratives.store import code_fingerprint, make_key
 
-    key = make_key(kind=kind, parts=key_parts, code=code_fingerprint("common"),
-                   sklearn=version("scikit-learn"))
+    count = {"words": count_words, "leads": count_terms}[kind]
+
+    def compute() -> dict:
+        df = corpus()
+        return count(documents(df.assign(text=df["text"].fillna("").astype(str)
+                                         .str[:max_chars]))).to_arrays()
+
+    key = make_key(kind=kind, parts=key_parts | {"max_chars": max_chars},
+                   code=code_fingerprint("common"), sklearn=version("scikit-learn"))
     return DocTermCounts.from_arrays(store.cached_arrays(
-        kind, key, lambda: count(docs()).to_arrays(), rows=("lengths", n_docs),
-        max_bytes=max_bytes))
+        kind, key, compute, rows=("lengths", n_docs), max_bytes=max_bytes))
