@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     from conflict_narratives.pipeline import Pipeline
     from conflict_narratives.settings import Settings
     from conflict_narratives.store import Store
-    from conflict_narratives.topics.model import scaled_min_cluster_size
+    from conflict_narratives.topics import scaled_min_cluster_size
 
     parser = argparse.ArgumentParser(prog="python -m bench.nmi_ceiling")
     parser.add_argument("--corpus", default="ant-multisource")

@@ -11,6 +11,7 @@ import pytest
 from conflict_narratives.common.vectorize import analysis_tokens, documents, stop_words
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.topics import evaluation as ev
+from conflict_narratives.topics.coherence import TokenStream
 
 
 def test_diversity_counts_unique_words():
@@ -27,11 +28,15 @@ def test_arabic_and_stopword_shares():
     assert ev.stopword_share([["قال", "الموصل", "قال الرئيس"]], {"قال"}) == pytest.approx(2 / 3)
 
 
-def test_merge_phrases_longest_first():
-    tokens = [["the", "united", "nations", "said", "united", "states"]]
-    merged = ev.merge_phrases(tokens, {"united nations", "united states", "said"})
-    assert merged == [["the", "united nations", "said", "united states"]]
-    assert ev.merge_phrases(tokens, {"said"}) == tokens
+def test_merge_phrases_longest_first_within_documents():
+    stream = TokenStream.from_tokens([["the", "united", "nations", "said", "united", "states",
+                                       "united"], ["nations", "united", "nations", "new"]])
+    w = {word: i for i, word in enumerate(stream.words)}
+    phrases = {(w["united"], w["nations"]): 100, (w["united"], w["states"]): 101,
+               (w["nations"], w["united"], w["nations"]): 102}
+    ids, starts = stream.merge(phrases)
+    assert ids.tolist() == [w["the"], 100, w["said"], 101, w["united"], 102, w["new"]]
+    assert starts.tolist() == [0, 5, 7]  # "united" | "nations" across documents: no phrase
 
 
 def test_npmi_bounds_on_toy_corpus():

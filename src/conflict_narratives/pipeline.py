@@ -43,9 +43,13 @@ CODE = {
     "topics": ("topics", "embeddings", "common"),
     "timelines": ("timelines", "common"),
     "narratives": ("narratives", "embeddings", "common"),
+    "narrative_documents": ("narratives", "embeddings", "common"),
 }
 SECTIONS = {"topics": ("embeddings", "topics"), "timelines": ("timelines",),
-            "narratives": ("embeddings", "narratives")}
+            "narratives": ("embeddings", "narratives"),
+            "narrative_documents": ("embeddings", "narratives")}
+# results that depend on the documents (and their embeddings) but not on the topics
+DOCUMENT_LEVEL = ("narrative_documents",)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ def _result_class(stage: str):
     from conflict_narratives import narratives, timelines, topics
 
     return {"topics": topics.TopicResult, "timelines": timelines.TimelineResult,
-            "narratives": narratives.NarrativeResult}[stage]
+            "narratives": narratives.NarrativeResult,
+            "narrative_documents": narratives.NarrativeResult}[stage]
 
 
 class Pipeline(ScaleOut):
@@ -196,13 +201,17 @@ class Pipeline(ScaleOut):
     # ------------------------------------------------------------ stages 2-4
     def key(self, stage: str) -> str:
         """Hash of everything ``stage``'s result depends on."""
-        if stage not in STAGES:
+        if stage not in SECTIONS:
             raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGES)}")
         if stage == "topics":
             return self.topics_key()
-        return make_key(stage=stage, code=code_fingerprint(*CODE[stage]),
-                        settings=self.settings.digest(*SECTIONS[stage]),
-                        topics=self.key("topics"))
+        parts = {"stage": stage, "code": code_fingerprint(*CODE[stage]),
+                 "settings": self.settings.digest(*SECTIONS[stage])}
+        if stage in DOCUMENT_LEVEL:
+            parts |= self._documents_key()
+        else:
+            parts["topics"] = self.key("topics")
+        return make_key(**parts)
 
     def topics_key(self, *, raw: bool = False, corpus_key: str | None = None,
                    model: str | None = None) -> str:
@@ -210,8 +219,7 @@ class Pipeline(ScaleOut):
         seed words and (unless ``raw``) the curation file."""
         parts = {"stage": "topics", "code": code_fingerprint(*CODE["topics"]),
                  "settings": self.settings.digest(*SECTIONS["topics"]),
-                 "corpus": corpus_key or self.load().key, "sample": self.sample,
-                 "seed": self.settings["seed"]}
+                 **self._documents_key(corpus_key)}
         if self.distributed:  # past topics.fit_sample: fitted on a sample, assigned
             parts["fitted_on"] = self._fitted_on()
         model = model or self.corpus_marker().get("topic_model")
@@ -233,6 +241,32 @@ class Pipeline(ScaleOut):
         from conflict_narratives.topics.curation import load_curation
 
         return load_curation(self.store.curation_path(self.name))
+
+    def topic_inputs(self) -> dict[str, Any]:
+        """What a topic fit reuses from the store (``topics.products.topic_inputs``: UMAP
+        coordinates, HDBSCAN clusters, term counts, word streams), each kept while its own
+        inputs are unchanged, so a change of ``nr_topics``, ``min_cluster_size``, labels…
+        refits without them."""
+        from conflict_narratives.topics.products import topic_inputs
+
+        return topic_inputs(lambda: self.corpus, lambda: self.embeddings.matrix,
+                            self.settings, self._documents_key(), self.store,
+                            guided=bool(self.curation.seed_topic_list()))
+
+    def counts(self, kind: str):
+        """Each document's words counted once and kept (``common.counts.cached_counts``):
+        ``"words"`` (distinctive words per outlet) or ``"leads"`` (topic words over time)."""
+        from conflict_narratives.common.counts import cached_counts
+
+        chars = self.settings["timelines"]["words_max_chars"] if kind == "leads" else None
+        return cached_counts(kind, lambda: self.corpus, len(self.corpus), self._documents_key(),
+                             self.store, max_chars=chars,
+                             max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
+
+    def _documents_key(self, corpus_key: str | None = None) -> dict[str, Any]:
+        """What identifies the documents analysed: corpus version, sample and seed."""
+        return {"corpus": corpus_key or self.load().key, "sample": self.sample,
+                "seed": self.settings["seed"]}
 
     def _stage(self, stage: str, build, force: bool) -> StageRun:
         if stage in self._runs and not force:
@@ -277,7 +311,7 @@ class Pipeline(ScaleOut):
             topic = self.run_topics().result
             result = timelines.build_timeline(
                 self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
-                topic_info=topic.topic_info, settings=self.settings,
+                topic_info=topic.topic_info, settings=self.settings, counts=self.counts("leads"),
                 aggregated=self._prevalence(topic.doc_topics) if self.distributed else None)
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
@@ -288,14 +322,21 @@ class Pipeline(ScaleOut):
         return self._stage("timelines", build, force)
 
     def run_narratives(self, force: bool = False) -> StageRun:
-        """The narratives stage: outlets, frames, actors, storylines."""
+        """The narratives stage: outlets, frames, actors, storylines (the tables that do not
+        depend on topics are kept under their own key, so a topic change reuses them)."""
         from conflict_narratives import narratives
+
+        def build_documents(path: Path):
+            result = narratives.build_document_narratives(
+                self.corpus, self.embeddings.matrix, self.backend, settings=self.settings)
+            return result, {"name": self.name, "n_docs": len(self.corpus)}
 
         def build(path: Path):
             topic = self.run_topics().result
-            result = narratives.build_narratives(
-                self.corpus, self.embeddings.matrix, self.backend, topic.doc_topics,
-                topic_info=topic.topic_info, settings=self.settings)
+            documents = self._stage("narrative_documents", build_documents, force).result
+            result = narratives.build_narratives(  # the embeddings: only the documents' part
+                self.corpus, None, self.backend, topic.doc_topics, topic_info=topic.topic_info,
+                settings=self.settings, documents=documents, counts=self.counts("words"))
             result.summary |= {"name": self.name, "sample": self.sample}
             return result, result.summary
 
@@ -342,21 +383,11 @@ class Pipeline(ScaleOut):
 
     def trace(self, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
         """Where the story of a text file is told in this corpus (see
-        ``narratives.trace_story``)."""
-        from conflict_narratives import corpus, narratives
-        from conflict_narratives.embeddings import embed_corpus
+        ``narratives.trace_story``); kept while the file, the corpus's topic-independent
+        narratives and the settings are unchanged (:func:`publish.trace`)."""
+        from conflict_narratives import publish
 
-        query = corpus.load_corpus(str(path), settings=self.settings).corpus
-        if query.empty or not (query["text"].fillna("").str.strip() != "").any():
-            raise ValueError(f"{path}: no text to trace after cleaning")
-        saved = self.narratives()
-        qvec = embed_corpus(query.head(1), backend=self.backend, settings=self.settings,
-                            cache_dir=self.store.embeddings_dir).matrix
-        result = narratives.trace_story(query.iloc[0], qvec[0], self.corpus,
-                                        self.embeddings.matrix, self.backend, saved,
-                                        settings=self.settings, threshold=threshold)
-        result["query"]["path"] = str(path)
-        return result | {"corpus": self.name, "sample": self.sample}
+        return publish.trace(self, path, threshold)
 
     # ------------------------------------------------------------ figures and report
     def figure_book(self):
@@ -370,31 +401,18 @@ class Pipeline(ScaleOut):
         """Every stage, then the notebooks (each re-executed only when its inputs
         changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a
         text file whose story notebook 04 traces (default: the seed document, if present)."""
-        from conflict_narratives import report
+        from conflict_narratives import publish
 
-        summary = self.run(force=force)
-        trace = Path(trace) if trace else self.store.root.parent / "shared" / "seed" / \
-            "akhbar-alaan_mosul-isis-collapse.txt"
-        trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,
-                                                    trace.stat().st_mtime_ns]
-                             if trace.is_file() else None)
-        params = {"corpus": self.name if isinstance(self.source, pd.DataFrame)
-                  else str(self.source), "sample": self.sample or 0,
-                  "overrides": self.settings.to_dict(), "home": str(self.store.root),
-                  "trace": str(trace)}
-        inputs = {"corpus": self.load().key, "topics": self.key("topics"),
-                  "timelines": self.key("timelines"),
-                  "narratives": make_key(stage=self.key("narratives"), trace=trace_key)}
-        tables = {"corpus": [self.store.corpus_dir(self.name) / "rejects.parquet"]}
-        tables |= {s: sorted(self._runs[s].path.glob("*.parquet")) for s in STAGES}
-        done = [] if self.sample else self.store.updates(self.name)
-        if done:  # the last update's section (notebook 05)
-            inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])
-            tables["updates"] = [done[-1][0] / f"{t}.parquet" for t in ("added", "candidates")]
-        return report.write_report(
-            self.store.report_dir(self.label), self.label, params=params, inputs=inputs,
-            tables=tables, summary=summary, settings=self.settings.to_dict(),
-            force=force, **({"kernel": kernel} if kernel else {}))
+        return publish.report(self, trace=trace, force=force, kernel=kernel)
+
+    def release(self) -> None:
+        """Drop what this object holds in memory (the corpus, embeddings, backend, stage
+        results) and hand it back to the system; each is read from the store again when next
+        asked for."""
+        for name in ("corpus", "embeddings", "backend"):
+            self.__dict__.pop(name, None)
+        self._runs.clear()
+        release_memory()
 
     # ------------------------------------------------------------ everything
     def run(self, force: bool = False) -> dict[str, Any]:

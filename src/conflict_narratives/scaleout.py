@@ -94,7 +94,8 @@ class ScaleOut:
             return topics.build_topics(self.corpus, self.embeddings.matrix,
                                        backend=self.backend, settings=self.settings,
                                        name=self.name, model_path=path / "model",
-                                       stability=stability, seed_topic_list=seed_topic_list)
+                                       stability=stability, seed_topic_list=seed_topic_list,
+                                       **self.topic_inputs())
         from conflict_narratives.topics.scale import build_topics_partitioned
 
         return build_topics_partitioned(

@@ -5,6 +5,9 @@ checkout holding this package, else the current directory)::
 
     data/raw/                          corpora you bring (searched for named corpora)
     data/interim/embeddings/           content-addressed embedding cache (embeddings.cache)
+    data/interim/<kind>/<key>.npz      intermediate arrays keyed on what they depend on
+                                       (``reductions``: UMAP coordinates and clusters;
+                                       ``counts``: each document's term counts)
     data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
     data/processed/<name>/updates/<n>/     each update: assignments, rejects, candidates
@@ -19,8 +22,10 @@ to an earlier setting finds its result instead of recomputing it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -33,6 +38,8 @@ import pandas as pd
 
 from conflict_narratives.common.system import atomic_path
 from conflict_narratives.settings import thaw
+
+log = logging.getLogger(__name__)
 
 ENV_HOME = "CONFLICT_NARRATIVES_HOME"
 ENV_DATA = "CONFLICT_NARRATIVES_DATA"
@@ -253,6 +260,70 @@ class Store:
         gone = versions[keep:]
         for path in gone:
             shutil.rmtree(path, ignore_errors=True)
+        return gone
+
+
+    # ------------------------------------------------------------ intermediate arrays
+    def arrays_path(self, kind: str, key: str) -> Path:
+        return self.interim_dir / kind / f"{key}.npz"
+
+    def save_arrays(self, kind: str, key: str, arrays: Mapping[str, Any]) -> Path:
+        """Named arrays kept under ``kind``/``key`` (an ``.npz``, written atomically so a
+        reader never sees half of it)."""
+        import numpy as np
+
+        path = self.arrays_path(kind, key)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **{k: np.asarray(v) for k, v in arrays.items()})
+        return path
+
+    def load_arrays(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The arrays kept under ``kind``/``key`` (None when there are none or they cannot be
+        read); marks them recently used."""
+        import zipfile
+
+        import numpy as np
+
+        path = self.arrays_path(kind, key)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return arrays
+
+    def cached_arrays(self, kind: str, key: str, compute, *, rows: tuple[str, int] | None = None,
+                      max_bytes: float | None = None) -> dict[str, Any]:
+        """The arrays kept under ``kind``/``key`` (when ``rows`` = ``(name, n)``: only if
+        array ``name`` has ``n`` rows), else ``compute()``'s, kept; then the kind is pruned
+        to ``max_bytes``."""
+        arrays = self.load_arrays(kind, key)
+        if arrays is None or (rows and (rows[0] not in arrays or len(arrays[rows[0]]) != rows[1])):
+            t0 = time.perf_counter()
+            arrays = compute()
+            self.save_arrays(kind, key, arrays)
+            log.info("%s %s computed in %.1f s", kind, key, time.perf_counter() - t0)
+        else:
+            log.info("reusing %s %s", kind, key)
+        if max_bytes is not None:
+            self.prune(kind, max_bytes)
+        return arrays
+
+    def prune(self, kind: str, max_bytes: float) -> list[Path]:
+        """Remove the least recently used arrays of ``kind`` until they take at most
+        ``max_bytes``."""
+        folder = self.interim_dir / kind
+        if not folder.is_dir():
+            return []
+        files = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        total, gone = 0, []
+        for path in files:
+            total += path.stat().st_size
+            if total > max_bytes:
+                path.unlink(missing_ok=True)
+                gone.append(path)
         return gone
 
 

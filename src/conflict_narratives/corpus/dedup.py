@@ -14,7 +14,6 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
 
 SHINGLE = 3  # words per shingle
 NUM_PERM = 128
@@ -85,6 +84,8 @@ def find_duplicates(
     (position in ``texts``), ``duplicate_of`` (position of the kept document), ``kind``
     (``exact`` | ``near``) and ``jaccard``.
     """
+    from datasketch import MinHash, MinHashLSH  # here: a saved corpus never needs it
+
     order = list(range(len(texts))) if order is None else list(order)
     rows: list[tuple[int, int, str, float]] = []
     first_seen: dict[str, int] = {}
@@ -135,6 +136,8 @@ def text_key(text: str) -> str:
 
 def _bands_shape(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands × rows of the LSH datasketch would use for ``threshold`` (minus the slack)."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=max(0.05, threshold - LSH_SLACK), num_perm=num_perm)
     return lsh.b, lsh.r
 

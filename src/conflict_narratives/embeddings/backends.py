@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bertopic.backend import BaseEmbedder
 
-from conflict_narratives.common.system import n_threads
+from conflict_narratives.common.system import import_bertopic, n_threads
 from conflict_narratives.embeddings.cache import text_key
 from conflict_narratives.settings import resolve
+
+import_bertopic()  # without torch unless a torch backend is used (it imports torch then)
+from bertopic.backend import BaseEmbedder  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,16 +42,17 @@ class FigureBook:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def add(self, name: str, fig: Figure, caption: str | None = None,
-            section: str | None = None) -> Figure:
-        """Save ``fig`` as ``<name>.<ext>`` and record it; returns the figure."""
+            section: str | None = None) -> dict[str, Path]:
+        """Save ``fig`` as ``<name>.<ext>`` and record it; returns ``{ext: path}``."""
         stem = slugify(name)
         paths = save(fig, self.directory, stem, formats=self.formats)
-        manifest = self._read()
-        manifest[stem] = {"name": stem, "caption": caption or figure_title(fig) or stem,
-                          "section": section,
-                          "files": {ext: p.name for ext, p in paths.items()}}
-        write_json(self.directory / MANIFEST, manifest)
-        return fig
+        with self._locked():
+            manifest = self._read()
+            manifest[stem] = {"name": stem, "caption": caption or figure_title(fig) or stem,
+                              "section": section,
+                              "files": {ext: p.name for ext, p in paths.items()}}
+            write_json(self.directory / MANIFEST, manifest)
+        return paths
 
     def publish(self, panels: Iterable[Panel], section: str | None = None) -> list[str]:
         """Save every panel (and display it when running in Jupyter); the names saved. A
@@ -59,28 +61,46 @@ class FigureBook:
             self.clear(section)
         try:
             from IPython import get_ipython
-            from IPython.display import display
+            from IPython.display import Image, display
             shown = get_ipython() is not None
         except ImportError:  # pragma: no cover - IPython ships with jupyter
             shown = False
         names = []
         for panel in panels:
-            self.add(panel.name, panel.figure, panel.caption, section)
+            paths = self.add(panel.name, panel.figure, panel.caption, section)
             names.append(slugify(panel.name))
-            if shown:
-                display(panel.figure)
+            if shown:  # the saved PNG (drawn at twice screen resolution), not a new drawing
+                display(Image(filename=str(paths["png"]), retina=True) if "png" in paths
+                        else panel.figure)
         return names
 
     def clear(self, section: str) -> None:
         """Forget (and delete) a section's figures, before it is drawn again."""
-        manifest = self._read()
-        for stem, entry in list(manifest.items()):
-            if entry.get("section") == section:
-                for file in entry["files"].values():
-                    (self.directory / file).unlink(missing_ok=True)
-                del manifest[stem]
-        if manifest or (self.directory / MANIFEST).is_file():
-            write_json(self.directory / MANIFEST, manifest)
+        with self._locked():
+            manifest = self._read()
+            for stem, entry in list(manifest.items()):
+                if entry.get("section") == section:
+                    for file in entry["files"].values():
+                        (self.directory / file).unlink(missing_ok=True)
+                    del manifest[stem]
+            if manifest or (self.directory / MANIFEST).is_file():
+                write_json(self.directory / MANIFEST, manifest)
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """The manifest to ourselves: notebooks of one report may run at once."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".manifest.lock", "w") as handle:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - not on POSIX
+                yield
+                return
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def entries(self, section: str | None = None) -> list[dict[str, Any]]:
         """Recorded figures (of one ``section``), with their files as paths."""

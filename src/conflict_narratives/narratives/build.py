@@ -89,43 +89,22 @@ def frame_scorer(backend, matrix: np.ndarray, settings: dict | None = None):
     return scorer.fit(matrix)
 
 
-def build_narratives(
-    corpus: pd.DataFrame,
-    matrix: np.ndarray,
-    backend,
-    doc_topics: pd.DataFrame | None = None,
-    *,
-    topic_info: pd.DataFrame | None = None,
-    settings: dict | None = None,
-) -> NarrativeResult:
-    """Every narrative table for a corpus table, its embeddings (row i == corpus row i,
-    from ``backend``) and optionally its document → topic table (``topic_info`` adds topic
-    labels). Without ``doc_topics`` the topic-based tables (distribution, divergence,
-    distinctive words) are left out and actor networks pool all documents under topic -1."""
+DOCUMENT_TABLES = ("doc_frames", "frame_shares", "frame_shares_time", "frame_validation_docs",
+                   "actor_mentions", "actor_prominence", "storylines", "story_chains",
+                   "story_firsts", "outlet_firsts")
+
+
+def build_document_narratives(corpus: pd.DataFrame, matrix: np.ndarray, backend, *,
+                              settings: dict | None = None) -> NarrativeResult:
+    """The narrative tables that do not depend on topics (:data:`DOCUMENT_TABLES`: frames,
+    actor mentions and prominence, storylines) and their summary: what a change of topic
+    settings leaves as it is (the pipeline keeps it under its own key)."""
     settings = resolve(settings)
     cfg = narrative_settings(settings)
     if len(matrix) != len(corpus):
         raise ValueError(f"{len(matrix)} embedding rows for {len(corpus)} documents")
     corpus = corpus.assign(doc_id=corpus["doc_id"].astype(str))
-    if doc_topics is not None:
-        doc_topics = doc_topics.assign(doc_id=doc_topics["doc_id"].astype(str))
-    freq, t = cfg["freq"], {}
-    timings: dict[str, float] = {}
-
-    t0 = time.perf_counter()
-    if doc_topics is not None:
-        t["topic_distribution"] = outlets.topic_distribution(corpus, doc_topics)
-        t["outlet_divergence"] = outlets.outlet_divergence(
-            corpus, doc_topics, min_docs=cfg["min_docs"])
-        t["outlet_divergence_time"] = outlets.outlet_divergence(
-            corpus, doc_topics, freq=freq, min_docs=cfg["min_docs"])
-        t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics,
-                                                           **cfg["distinctive"])
-        if topic_info is not None:
-            labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
-            for name in ("topic_distribution", "distinctive_words"):
-                t[name]["label"] = t[name]["topic"].map(labels)
-    timings["outlets"] = time.perf_counter() - t0
+    freq, t, timings = cfg["freq"], {}, {}
 
     t0 = time.perf_counter()
     scorer = frame_scorer(backend, matrix, settings)
@@ -138,10 +117,8 @@ def build_narratives(
     timings["frames"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    gazetteer = actors.Gazetteer.from_config(settings)
-    t["actor_mentions"] = gazetteer.mentions(corpus)
+    t["actor_mentions"] = actors.Gazetteer.from_config(settings).mentions(corpus)
     t["actor_prominence"] = actors.prominence(t["actor_mentions"], corpus, freq=freq)
-    t["actor_network"] = actors.cooccurrence(t["actor_mentions"], corpus, doc_topics, freq=freq)
     timings["actors"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -153,7 +130,6 @@ def build_narratives(
     summary = {
         "n_docs": len(corpus),
         "n_outlets": int(corpus["source"].nunique()),
-        "topics": doc_topics is not None,
         "freq": freq,
         "frames": {"names": scorer.names, "centering": scorer.centering,
                    "share": t["doc_frames"]["frame"].value_counts(normalize=True)
@@ -171,11 +147,65 @@ def build_narratives(
                        if len(t["story_chains"]) else 0},
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
+    return NarrativeResult(t, summary)
+
+
+def build_narratives(
+    corpus: pd.DataFrame,
+    matrix: np.ndarray | None,
+    backend,
+    doc_topics: pd.DataFrame | None = None,
+    *,
+    topic_info: pd.DataFrame | None = None,
+    settings: dict | None = None,
+    documents: NarrativeResult | None = None,
+    counts=None,
+) -> NarrativeResult:
+    """Every narrative table for a corpus table, its embeddings (row i == corpus row i,
+    from ``backend``; unused when ``documents`` are given) and optionally its document →
+    topic table (``topic_info`` adds topic labels). Without ``doc_topics`` the topic-based
+    tables (distribution, divergence, distinctive words) are left out and actor networks
+    pool all documents under topic -1. ``documents``: the topic-independent tables
+    (:func:`build_document_narratives`) when already made for this corpus and settings;
+    ``counts``: every word of each document (:func:`common.counts.count_words`), so
+    distinctive words are summed, not read again."""
+    settings = resolve(settings)
+    cfg = narrative_settings(settings)
+    if documents is None:
+        documents = build_document_narratives(corpus, matrix, backend, settings=settings)
+    corpus = corpus.assign(doc_id=corpus["doc_id"].astype(str))
+    if doc_topics is not None:
+        doc_topics = doc_topics.assign(doc_id=doc_topics["doc_id"].astype(str))
+    freq, t = cfg["freq"], {}
+    timings = dict(documents.summary.get("seconds") or {})
+
+    t0 = time.perf_counter()
+    if doc_topics is not None:
+        t["topic_distribution"] = outlets.topic_distribution(corpus, doc_topics)
+        t["outlet_divergence"] = outlets.outlet_divergence(
+            corpus, doc_topics, min_docs=cfg["min_docs"])
+        t["outlet_divergence_time"] = outlets.outlet_divergence(
+            corpus, doc_topics, freq=freq, min_docs=cfg["min_docs"])
+        t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics, counts=counts,
+                                                           **cfg["distinctive"])
+        if topic_info is not None:
+            labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
+            for name in ("topic_distribution", "distinctive_words"):
+                t[name]["label"] = t[name]["topic"].map(labels)
+    timings["outlets"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    t["actor_network"] = actors.cooccurrence(documents["actor_mentions"], corpus, doc_topics,
+                                             freq=freq)
+    timings["actor_network"] = time.perf_counter() - t0
+    t |= {name: documents[name] for name in DOCUMENT_TABLES}
+
+    summary = {**documents.summary, "topics": doc_topics is not None,
+               "seconds": {k: round(v, 2) for k, v in timings.items()}}
     if doc_topics is not None and len(t["outlet_divergence"]):
         rest = t["outlet_divergence"].query("source_b == '(others)'")
         summary["outlet_divergence_from_others"] = (
             rest.set_index("source_a")["js_divergence"].round(4).to_dict())
-    return NarrativeResult(t, summary)
+    return NarrativeResult({name: t[name] for name in TABLES if name in t}, summary)
 
 
 def trace_story(query: pd.Series, qvec: np.ndarray, corpus: pd.DataFrame, matrix: np.ndarray,

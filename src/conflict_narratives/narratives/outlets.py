@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial.distance import jensenshannon
 
+from conflict_narratives.common.counts import DocTermCounts, restrict
 from conflict_narratives.common.periods import periods
 from conflict_narratives.common.vectorize import documents, make_vectorizer
 
@@ -110,16 +111,22 @@ def distinctive_words(
     top_n: int = 10,
     min_docs: int = 5,
     min_lift: float = 2.0,
+    counts: DocTermCounts | None = None,
 ) -> pd.DataFrame:
     """Per topic and outlet, the words that outlet uses that the other outlets (in the same
     topic) don't: ranked by c-TF-IDF with outlets as classes, kept only where the outlet's
     relative frequency is at least ``min_lift`` times the others'. Columns ``topic, source,
     rank, word, score, count, count_others, lift, n_docs``. Outlets with fewer than
     ``min_docs`` documents in a topic, and topics with fewer than two such outlets, are
-    skipped; the outlier topic -1 is never described."""
+    skipped; the outlier topic -1 is never described. ``counts``: every word of each
+    corpus row counted already (:func:`common.counts.count_words`): same result, no
+    reading of the texts."""
+    from conflict_narratives.common.system import import_bertopic
+
+    import_bertopic()
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    docs = corpus.assign(text_=documents(corpus))[["doc_id", "source", "text_"]].merge(
+    docs = corpus.assign(row=np.arange(len(corpus)))[["doc_id", "source", "row"]].merge(
         doc_topics[["doc_id", "topic"]], on="doc_id"
     )
     docs = docs[(docs["topic"] != -1) & docs["source"].notna()]
@@ -130,9 +137,12 @@ def distinctive_words(
                "n_docs"]
     if docs.empty:
         return pd.DataFrame(columns=columns)
-    vec = make_vectorizer(len(docs), min_df=2, ngram_range=(1, 1))
-    counts = vec.fit_transform(docs["text_"])
-    vocab = vec.get_feature_names_out()
+    if counts is None:
+        vec = make_vectorizer(len(docs), min_df=2, ngram_range=(1, 1))
+        counts = vec.fit_transform(documents(corpus.iloc[docs["row"].to_numpy()]))
+        vocab = vec.get_feature_names_out()
+    else:
+        counts, vocab = restrict(counts, docs["row"].to_numpy(), min_df=2)
     keys = docs.groupby(["topic", "source"]).ngroup().to_numpy()
     index = docs.groupby(["topic", "source"]).size()
     member = sparse.csr_matrix((np.ones(len(docs)), (keys, np.arange(len(docs)))))

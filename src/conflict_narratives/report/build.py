@@ -101,68 +101,96 @@ TABLE_CAPTIONS = {
 }
 
 
-def table_caption(name: str, df: pd.DataFrame) -> str:
+def table_caption(name: str, columns: list[str]) -> str:
     """A one-line caption: the known description, else the table's columns."""
     known = TABLE_CAPTIONS.get(name)
     if known:
         return known
-    cols = ", ".join(map(str, df.columns[:6])) + (", …" if len(df.columns) > 6 else "")
+    cols = ", ".join(map(str, columns[:6])) + (", …" if len(columns) > 6 else "")
     return f"{name.replace('_', ' ').capitalize()}: {cols}."
 
 
 def export_tables(sources: list[Path], target: Path) -> list[dict[str, Any]]:
     """Copy Parquet tables into ``target`` as CSV (UTF-8 with BOM, so spreadsheet programs
-    read Arabic) — or link the Parquet when a table is too large."""
+    read Arabic) — or link the Parquet when a table is too large. A CSV made from the same
+    Parquet file (path, size, modification time: ``.sources.json``) is kept as it is."""
+    import pyarrow.parquet as pq
+
     target.mkdir(parents=True, exist_ok=True)
+    made_from = target / ".sources.json"
+    known = json.loads(made_from.read_text(encoding="utf-8")) if made_from.is_file() else {}
     tables = []
     for src in sources:
-        df = pd.read_parquet(src)
-        if len(df) <= MAX_CSV_ROWS:
-            path = target / f"{src.stem}.csv"
-            df.to_csv(path, index=False, encoding="utf-8-sig")
-        else:
-            path = src
-        tables.append({"name": src.stem, "path": path, "rows": len(df),
-                       "columns": len(df.columns), "caption": table_caption(src.stem, df)})
+        meta = pq.read_metadata(src)
+        columns = list(meta.schema.to_arrow_schema().names)
+        path = target / f"{src.stem}.csv" if meta.num_rows <= MAX_CSV_ROWS else src
+        stat = src.stat()
+        stamp = [str(src.resolve()), stat.st_size, stat.st_mtime_ns]
+        if path != src and (known.get(src.stem) != stamp or not path.is_file()):
+            known.pop(src.stem, None)
+            write_json(made_from, known)
+            pd.read_parquet(src).to_csv(path, index=False, encoding="utf-8-sig")
+            known[src.stem] = stamp
+        tables.append({"name": src.stem, "path": path, "rows": meta.num_rows,
+                       "columns": len(columns), "caption": table_caption(src.stem, columns)})
+    write_json(made_from, known)
     return tables
 
 
 def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
                  inputs: dict[str, str], tables: dict[str, list[Path]], summary: dict,
-                 settings: dict, kernel: str = KERNEL, force: bool = False) -> dict[str, Any]:
-    """Execute each section's notebook (unless its ``inputs`` key is unchanged), export HTML
-    and ``tables`` (per section, Parquet paths), write ``index.html``; returns the summary
-    with each notebook's wall time and the index path."""
+                 settings: dict, kernel: str = KERNEL, force: bool = False,
+                 workers: int = 1) -> dict[str, Any]:
+    """Execute each section's notebook (unless its ``inputs`` key — which must cover the
+    settings it depends on — and ``params`` but the ``overrides`` are unchanged; up to
+    ``workers`` at once, each in its own kernel), export HTML and ``tables`` (per section,
+    Parquet paths), write ``index.html``; returns the summary with each notebook's wall time
+    and the index path."""
+    from concurrent.futures import ThreadPoolExecutor
+
     out_dir.mkdir(parents=True, exist_ok=True)
     book = FigureBook(out_dir / "figures")
     executed_path = out_dir / EXECUTED
     executed = json.loads(executed_path.read_text(encoding="utf-8")) \
         if executed_path.is_file() else {}
     code = code_fingerprint("figures", "report")
-    sections = []
+    # the settings a section depends on are in its inputs key (its stage's key), so a
+    # change of topic settings leaves the corpus section's notebook as it is
+    keyed = {k: v for k, v in params.items() if k != "overrides"}
+    sections, run_keys = [], {}
     for key, stem, title, blurb in SECTIONS:
         if inputs.get(key) is None:  # e.g. no updates yet: no section
             continue
         section = Section(key, title, blurb)
         notebook = notebooks_dir() / f"{stem}.ipynb"
-        run_key = make_key(inputs=inputs[key], params=params, code=code,
-                           notebook=notebook.read_text(encoding="utf-8"))
+        run_keys[key] = make_key(inputs=inputs[key], params=keyed, code=code,
+                                 notebook=notebook.read_text(encoding="utf-8"))
         section.notebook, section.html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
-        section.reused = (not force and executed.get(key) == run_key
+        section.reused = (not force and executed.get(key) == run_keys[key]
                           and section.html.is_file() and section.notebook.is_file())
-        t0 = time.perf_counter()
         if not section.reused:
             executed.pop(key, None)
-            write_json(executed_path, executed)
-            execute_notebook(notebook, section.notebook, params, kernel)
-            export_html(section.notebook)
-            executed[key] = run_key
-            write_json(executed_path, executed)
-        section.seconds = round(time.perf_counter() - t0, 2)
-        section.figures = book.entries(key)
-        section.tables = export_tables(tables.get(key, []), out_dir / "tables" / key)
         sections.append(section)
-        log.info("%s: notebook %s %s in %.1fs", label, stem,
+    write_json(executed_path, executed)
+
+    def run(section: Section) -> Section:
+        t0 = time.perf_counter()
+        execute_notebook(notebooks_dir() / section.notebook.name, section.notebook, params,
+                         kernel)
+        export_html(section.notebook)
+        section.seconds = round(time.perf_counter() - t0, 2)
+        return section
+
+    todo = [s for s in sections if not s.reused]
+    with ThreadPoolExecutor(max(1, min(workers, len(todo) or 1))) as pool:
+        for done in pool.map(run, todo):
+            executed[done.key] = run_keys[done.key]
+            write_json(executed_path, executed)
+    for section in sections:
+        section.figures = book.entries(section.key)
+        section.tables = export_tables(tables.get(section.key, []),
+                                       out_dir / "tables" / section.key)
+        log.info("%s: notebook %s %s in %.1fs", label, section.notebook.stem,
                  "reused" if section.reused else "executed", section.seconds)
     summary = summary | {"notebooks": {s.key: s.seconds for s in sections},
                          "notebooks_reused": [s.key for s in sections if s.reused]}

@@ -240,11 +240,14 @@ def build_timeline(
     settings: dict | None = None,
     vectorizer=None,
     aggregated: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    counts=None,
     **overrides: Any,
 ) -> TimelineResult:
     """Prevalence (overall and per outlet), per-period words, bursts and events in one go.
     ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``);
-    ``aggregated``: the two prevalence tables computed elsewhere (:mod:`.aggregate`)."""
+    ``aggregated``: the two prevalence tables computed elsewhere (:mod:`.aggregate`);
+    ``counts``: the lead texts of every corpus row counted already (see
+    :func:`events.topic_words_over_time`)."""
     cfg = {**timeline_settings(settings), **overrides}
     if embeddings is not None and len(embeddings) != len(corpus):
         raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
@@ -259,7 +262,8 @@ def build_timeline(
         by_source = (prevalence(docs, freq, by="source", smooth=cfg["smooth"])
                      if "source" in docs else prev.iloc[:0])
     words = topic_words_over_time(
-        docs, vectorizer=vectorizer, top_n=cfg["top_words"], max_chars=cfg["words_max_chars"]
+        docs, vectorizer=vectorizer, top_n=cfg["top_words"], max_chars=cfg["words_max_chars"],
+        counts=counts,
     )
     method = cfg["burst_method"]
     found = detect_bursts(

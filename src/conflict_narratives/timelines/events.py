@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from conflict_narratives.common.vectorize import documents, make_vectorizer
+from conflict_narratives.common.counts import DocTermCounts, restrict
+from conflict_narratives.common.vectorize import documents, make_vectorizer, scaled_min_df
 
 EVENT_COLUMNS = [
     "date", "start", "end", "topic", "label", "words", "intensity", "score", "n_docs",
@@ -24,6 +25,7 @@ def topic_words_over_time(
     top_n: int = 10,
     max_chars: int | None = 600,
     global_tuning: bool = True,
+    counts: DocTermCounts | None = None,
 ) -> pd.DataFrame:
     """Top c-TF-IDF words of each (topic, period): BERTopic's ``ClassTfidfTransformer`` on
     the period's documents of the topic, averaged with the topic's overall c-TF-IDF
@@ -33,17 +35,26 @@ def topic_words_over_time(
     Arabic + English stop words), so Arabic words survive — BERTopic's English
     preprocessing is never applied. Documents are read as title + the first ``max_chars``
     characters of the body: the lead, where news states the event (and ~3× faster than
-    full articles on ant-multisource).
+    full articles on ant-multisource). ``counts``: those texts of every corpus row counted
+    already (:func:`common.counts.count_terms`; ``docs["row"]`` their rows): same words,
+    summed instead of read.
     """
+    from conflict_narratives.common.system import import_bertopic
+
+    import_bertopic()
     from bertopic.vectorizers import ClassTfidfTransformer
 
     docs = docs[docs["topic"] != -1]
     if docs.empty:
         return pd.DataFrame(columns=["topic", "period", "count", "words", "weights"])
-    vectorizer = vectorizer or make_vectorizer(len(docs))
-    text = docs["text"].fillna("").astype(str).str[:max_chars]  # the lead tells the event
-    X = vectorizer.fit_transform(documents(docs.assign(text=text)))
-    words = vectorizer.get_feature_names_out()
+    min_df = scaled_min_df(len(docs))
+    if counts is not None and vectorizer is None and min_df >= 2:
+        X, words = restrict(counts, docs["row"].to_numpy(), min_df)
+    else:
+        vectorizer = vectorizer or make_vectorizer(len(docs))
+        text = docs["text"].fillna("").astype(str).str[:max_chars]  # the lead tells the event
+        X = vectorizer.fit_transform(documents(docs.assign(text=text)))
+        words = vectorizer.get_feature_names_out()
     classes = docs.groupby(["topic", "period"]).ngroup().to_numpy()
     keys = docs.groupby(["topic", "period"]).size()
     onehot = sparse.csr_matrix((np.ones(len(docs)), (classes, np.arange(len(docs)))))

@@ -2,11 +2,12 @@
 
 The same functions score this project's topics, vanilla BERTopic and LDA (``bench/``):
 
-- :func:`npmi`: NPMI coherence (gensim ``CoherenceModel``, ``c_npmi``, top-10 words, its
-  default 10-word sliding window) over one normalised word stream of the corpus
-  (:func:`conflict_narratives.topics.analysis_tokens`, no stop words removed, so every
-  model's words can be scored). Multi-word topic words are merged into single tokens where
-  they occur in the stream; words absent from the corpus are skipped.
+- :func:`npmi`: NPMI coherence (gensim's ``c_npmi``, top-10 words, its default 10-word
+  sliding window, computed exactly by :mod:`topics.coherence`) over one normalised word
+  stream of the corpus (:func:`conflict_narratives.common.vectorize.analysis_tokens`, no stop
+  words removed, so every model's words can be scored). Multi-word topic words are merged
+  into single tokens where they occur in the stream; words absent from the corpus are
+  skipped.
 - :func:`diversity`: share of unique words among all topics' top-10 (BERTopic paper's TD).
 - :func:`label_agreement`: NMI and ARI against reference classes (outliers count as a cluster).
 - :func:`stability`: ARI between the assignments of two seeds.
@@ -16,9 +17,11 @@ The same functions score this project's topics, vanilla BERTopic and LDA (``benc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
+
+from conflict_narratives.topics.coherence import TokenStream, topic_npmi
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF\u0750-\u077F]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -28,69 +31,21 @@ def _top(topic_words: Sequence[Sequence[str]], topn: int) -> list[list[str]]:
     return [[w for w in words if w][:topn] for words in topic_words]
 
 
-def merge_phrases(tokens: list[list[str]], phrases: Iterable[str]) -> list[list[str]]:
-    """Token streams with each occurrence of a multi-word phrase (space-joined, e.g. a
-    bigram topic word) replaced by one token, longest phrase first, left to right."""
-    table: dict[str, list[tuple[str, ...]]] = {}
-    for p in {p for p in phrases if " " in p}:
-        parts = tuple(p.split())
-        table.setdefault(parts[0], []).append(parts)
-    if not table:
-        return tokens
-    for heads in table.values():
-        heads.sort(key=len, reverse=True)
-    out = []
-    for doc in tokens:
-        merged, i = [], 0
-        while i < len(doc):
-            for parts in table.get(doc[i], ()):
-                if tuple(doc[i:i + len(parts)]) == parts:
-                    merged.append(" ".join(parts))
-                    i += len(parts)
-                    break
-            else:
-                merged.append(doc[i])
-                i += 1
-        out.append(merged)
-    return out
-
-
-def npmi(topic_words: Sequence[Sequence[str]], tokens: list[list[str]], topn: int = 10,
-         per_topic: bool = False) -> float | list[float]:
-    """Mean NPMI of the topics' top-``topn`` words over the word streams ``tokens``.
+def npmi(topic_words: Sequence[Sequence[str]], tokens: list[list[str]] | TokenStream,
+         topn: int = 10, per_topic: bool = False) -> float | list[float]:
+    """Mean NPMI of the topics' top-``topn`` words over the word streams ``tokens`` (lists of
+    words, or a :class:`coherence.TokenStream` made once for a corpus): gensim's ``c_npmi``
+    with its 10-word boolean sliding window, computed by :mod:`topics.coherence` (identical
+    scores).
 
     Topics with fewer than two words found in the corpus score NaN and are left out of the
     mean (NaN when no topic can be scored)."""
-    from gensim.corpora import Dictionary
-    from gensim.models.coherencemodel import CoherenceModel
-
-    topics = _top(topic_words, topn)
-    wanted = {w for t in topics for w in t}
-    texts = merge_phrases(tokens, wanted)
-    # the dictionary holds the topic words found, not the whole vocabulary: gensim counts
-    # only these words anyway, so the scores are the same at a fraction of the cost
-    found = {w for doc in texts for w in doc if w in wanted}
-    known = [[w for w in t if w in found] for t in topics]
-    scorable = [i for i, t in enumerate(known) if len(t) >= 2]
-    scores = [float("nan")] * len(topics)
-    if scorable:
-        cm = CoherenceModel(topics=[known[i] for i in scorable], texts=texts,
-                            dictionary=Dictionary([sorted(found)]), coherence="c_npmi",
-                            topn=topn, processes=_processes(len(texts)))
-        for i, s in zip(scorable, cm.get_coherence_per_topic(), strict=True):
-            scores[i] = float(s)
+    stream = tokens if isinstance(tokens, TokenStream) else TokenStream.from_tokens(tokens)
+    scores = topic_npmi(_top(topic_words, topn), stream)
     if per_topic:
         return scores
     valid = [s for s in scores if not np.isnan(s)]
     return float(np.mean(valid)) if valid else float("nan")
-
-
-def _processes(n_texts: int) -> int:
-    """Worker processes for gensim's co-occurrence counting: one per core on large corpora
-    (the counts add up, so the scores are identical), one below 5,000 texts."""
-    from conflict_narratives.common.system import n_threads
-
-    return n_threads() if n_texts >= 5000 else 1
 
 
 def diversity(topic_words: Sequence[Sequence[str]], topn: int = 10) -> float:

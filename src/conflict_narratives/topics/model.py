@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.common.counts import DocTermCounts, PrecountedVectorizer
 from conflict_narratives.common.stopwords import corpus_languages
-from conflict_narratives.common.system import release_memory
+from conflict_narratives.common.system import import_bertopic, release_memory
 from conflict_narratives.common.vectorize import (
-    analysis_tokens,
     corpus_stop_words,
     display_forms,
     documents,
@@ -53,7 +53,17 @@ from conflict_narratives.common.vectorize import (
 from conflict_narratives.corpus.columns import LABEL_NAMES, find_label_column
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
-from conflict_narratives.topics.clustering import SplittingHDBSCAN, scaled_min_cluster_size
+from conflict_narratives.topics.coherence import TokenStream
+from conflict_narratives.topics.products import (
+    PrecomputedClusters,
+    PrecomputedReduction,
+    Reductions,
+    hdbscan_params,
+    make_hdbscan,
+    make_umap,
+    umap_params,
+    umap_reduce,
+)
 from conflict_narratives.topics.result import TopicResult
 from conflict_narratives.topics.tables import hierarchy_table, representatives
 
@@ -100,29 +110,36 @@ def _representation(cfg: dict):
 
 def build_model(n_docs: int, backend, settings: dict | None = None,
                 vocabulary: list[str] | None = None, stop: frozenset[str] | None = None,
-                seed_topic_list: list[list[str]] | None = None):
+                seed_topic_list: list[list[str]] | None = None,
+                reductions: Reductions | None = None, vectorizer=None):
     """An unfitted, seeded BERTopic configured from ``topics:`` settings (its vectorizer
-    counting ``vocabulary`` when given: see :func:`topic_text.fit_vocabulary`, without the
-    stop words ``stop``; catch-all clusters split: :class:`SplittingHDBSCAN`), guided by
-    ``seed_topic_list`` (normalised seed words per topic, e.g. from a curation codebook)."""
+    ``vectorizer``, else one counting ``vocabulary`` when given: see
+    :func:`vectorize.fit_vocabulary`, without the stop words ``stop``; catch-all clusters
+    split: :class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`), guided by
+    ``seed_topic_list`` (normalised seed words per topic, e.g. from a curation codebook);
+    given ``reductions``, their 5-d UMAP coordinates and clusters stand in for fitting UMAP
+    and HDBSCAN (:mod:`topics.products`; never with ``seed_topic_list``, which moves the
+    embeddings UMAP reads)."""
+    import_bertopic()
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from umap import UMAP
 
     cfg = _topic_settings(settings)
-    umap_cfg = cfg["umap"]
-    mcs = int(cfg["min_cluster_size"] or scaled_min_cluster_size(n_docs))
+    reductions = reductions or Reductions()
+    if reductions.clusters is not None and reductions.umap is None:
+        raise ValueError("precomputed clusters need the UMAP coordinates they were found on")
+    if seed_topic_list and reductions.umap is not None:
+        raise ValueError("a guided fit (seed_topic_list) reduces its own moved embeddings")
     return BERTopic(
         language="multilingual",
         embedding_model=backend,
-        umap_model=UMAP(n_neighbors=min(int(umap_cfg["n_neighbors"]), n_docs - 1),
-                        n_components=int(umap_cfg["n_components"]),
-                        min_dist=float(umap_cfg["min_dist"]), metric="cosine",
-                        random_state=cfg["seed"], low_memory=True),
-        hdbscan_model=SplittingHDBSCAN(min_cluster_size=mcs, min_samples=cfg.get("min_samples"),
-                                       max_share=cfg.get("max_topic_share")),
-        vectorizer_model=make_vectorizer(n_docs, cfg["min_df"], cfg["ngram_range"],
-                                         vocabulary, stop),
+        umap_model=make_umap(umap_params("umap", settings, n_docs)) if reductions.umap is None
+        else PrecomputedReduction(reductions.umap),
+        hdbscan_model=make_hdbscan(hdbscan_params(settings, n_docs))
+        if reductions.clusters is None
+        else PrecomputedClusters(reductions.clusters, reductions.splits),
+        vectorizer_model=vectorizer or make_vectorizer(n_docs, cfg["min_df"],
+                                                       cfg["ngram_range"], vocabulary, stop),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         representation_model=_representation(cfg),
         nr_topics=cfg.get("nr_topics"),
@@ -139,13 +156,16 @@ def _default_backend(settings: dict | None):
 
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                settings: dict | None = None, name: str = "corpus",
-               seed_topic_list: list[list[str]] | None = None):
+               seed_topic_list: list[list[str]] | None = None,
+               reductions: Reductions | None = None, counts: DocTermCounts | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
     ``embedding_model`` so ``model.transform`` can embed new documents. ``seed_topic_list``
     guides the fit (BERTopic moves the seeded documents' embeddings: a copy is handed to
-    it, the centroids stay in the embeddings' own space)."""
+    it, the centroids stay in the embeddings' own space). ``reductions`` and the documents'
+    term ``counts`` (:mod:`topics.products`) are used instead of computing them: same
+    result. Each document is counted once (:class:`PrecountedVectorizer`)."""
     import time
 
     t0 = time.perf_counter()
@@ -157,13 +177,25 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                          f"{cfg['min_docs']}: setting topics.min_docs)")
     docs = documents(df)
     # the 2-D map first: its UMAP's memory is freed before BERTopic's is taken
-    xy = _doc_map(embeddings, cfg["doc_map"], cfg["seed"]) if cfg["doc_map"]["enabled"] \
-        else np.full((len(df), 2), np.nan)
+    reductions = reductions or Reductions()
+    if not cfg["doc_map"]["enabled"]:
+        xy = np.full((len(df), 2), np.nan)
+    elif reductions.doc_map is not None:
+        xy = reductions.doc_map
+    else:
+        xy = umap_reduce(embeddings, umap_params("doc_map", settings, len(df)))
+    if seed_topic_list:
+        reductions = Reductions(doc_map=reductions.doc_map)
     stop = corpus_stop_words(df, docs)
-    vocabulary = fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"], stop)
+    vocabulary = counts.vocabulary if counts is not None else \
+        fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"], stop)
+    vectorizer = PrecountedVectorizer(**make_vectorizer(
+        len(docs), cfg["min_df"], cfg["ngram_range"], vocabulary, stop).get_params())
+    vectorizer.precount(docs, counts)
     release_memory()
-    model = build_model(len(docs), backend or _default_backend(settings), settings, vocabulary,
-                        stop, seed_topic_list)
+    model = build_model(len(docs), backend or _default_backend(settings), settings,
+                        seed_topic_list=seed_topic_list, reductions=reductions,
+                        vectorizer=vectorizer)
     topics, _ = model.fit_transform(docs, embeddings.copy() if seed_topic_list else embeddings)
     splits = list(getattr(model.hdbscan_model, "splits_", []))
     _release_clustering(model)
@@ -197,6 +229,7 @@ def _release_clustering(model) -> None:
     """Drop the fitted UMAP and HDBSCAN (~450 MB on 30,000 documents): the model then assigns
     new documents to the nearest topic embedding, as it does once saved and reloaded
     (safetensors keeps neither), so the fitted and the reloaded model agree."""
+    import_bertopic()
     from bertopic.cluster import BaseCluster
     from bertopic.dimensionality import BaseDimensionalityReduction
 
@@ -210,16 +243,6 @@ def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> N
     ``transform`` by one topic once the outliers are gone."""
     model.topic_embeddings_ = np.stack(
         [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
-
-
-def _doc_map(embeddings: np.ndarray, cfg: Mapping, seed: int) -> np.ndarray:
-    """2-D coordinates for document maps (a seeded UMAP of its own: ``topics.doc_map``)."""
-    from umap import UMAP
-
-    n = len(embeddings)
-    return UMAP(n_neighbors=min(int(cfg["n_neighbors"]), n - 1), n_components=2,
-                min_dist=float(cfg["min_dist"]), metric="cosine", random_state=seed,
-                low_memory=True).fit_transform(embeddings)
 
 
 def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
@@ -280,6 +303,7 @@ def save_model(model, path: str | Path) -> Path:
 def load_model(path: str | Path, backend=None, settings: dict | None = None):
     """Reload a model saved by :func:`save_model`, restoring the analysis normalisation
     (the saved vectorizer config cannot hold functions) and the embedding backend."""
+    import_bertopic()
     from bertopic import BERTopic
 
     model = BERTopic.load(str(path), embedding_model=backend or _default_backend(settings))
@@ -289,15 +313,17 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
 
 
 # ---------------------------------------------------------------- one stage run
-def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -> dict:
-    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`)."""
+def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None,
+          tokens: TokenStream | None = None) -> dict:
+    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`); ``tokens``:
+    the documents' word streams when already made (:func:`products.cached_tokens`)."""
     import conflict_narratives.topics.evaluation as evaluation
 
     col = label_column(df, settings)
     metrics = evaluation.evaluate(
         result.topic_words(), result.doc_topics["topic"].to_numpy(),
-        analysis_tokens(documents(df)), labels=df[col].to_numpy() if col else None,
-        stop=corpus_stop_words(df, documents(df)))
+        tokens if tokens is not None else TokenStream.from_texts(documents(df)),
+        labels=df[col].to_numpy() if col else None, stop=corpus_stop_words(df, documents(df)))
     return {**metrics, "label_column": col,
             "largest_topic_share": result.meta.get("largest_topic_share"),
             "outlier_share_before_reduction": round(
@@ -307,10 +333,12 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None) -
 def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  settings: Mapping | None = None, name: str = "corpus",
                  model_path: str | Path | None = None, stability: bool = False,
-                 seed_topic_list: list[list[str]] | None = None) -> TopicResult:
-    """The topics stage: fit, save the model to ``model_path`` (if given) and drop it, then
-    score (``result.meta["metrics"]``). ``stability`` refits with seed + 1 and adds the ARI
-    between the two fits."""
+                 seed_topic_list: list[list[str]] | None = None,
+                 reductions: Reductions | None = None, counts: DocTermCounts | None = None,
+                 tokens: TokenStream | None = None) -> TopicResult:
+    """The topics stage: fit (with ``reductions`` and ``counts`` if given), save the model to
+    ``model_path`` (if given) and drop it, then score (``result.meta["metrics"]``).
+    ``stability`` refits with seed + 1 and adds the ARI between the two fits."""
     import time
 
     import conflict_narratives.topics.evaluation as evaluation
@@ -318,12 +346,13 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     t0 = time.perf_counter()
     settings = resolve(settings)
     model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
-                               seed_topic_list=seed_topic_list)
+                               seed_topic_list=seed_topic_list, reductions=reductions,
+                               counts=counts)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
     release_memory()
-    metrics = score(result, df, settings)
+    metrics = score(result, df, settings, tokens)
     if stability:
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})

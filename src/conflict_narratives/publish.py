@@ -1,0 +1,85 @@
+"""What a run publishes: the report (notebooks, figures, tables, ``index.html``) and story
+traces, each kept by the key of its inputs. Called by :class:`pipeline.Pipeline`, which
+hands itself as ``run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from conflict_narratives.store import make_key
+
+STAGES = ("topics", "timelines", "narratives")
+
+
+def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
+    """Where the story of the text file ``path`` is told in ``run``'s corpus (see
+    ``narratives.trace_story``). Kept (``data/processed/<name>/trace/<key>.json``) while the
+    file, the corpus's topic-independent narratives and the loader are unchanged: a topic
+    change does not trace again."""
+    import hashlib
+    import json
+
+    from conflict_narratives import corpus, narratives
+    from conflict_narratives.embeddings import embed_corpus
+    from conflict_narratives.store import write_json
+
+    key = make_key(stage="trace", documents=run.key("narrative_documents"),
+                   loader=run.load().key, threshold=threshold,
+                   query=hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    kept = run.store.stage_root(run.name, "trace") / f"{key}.json"
+    if kept.is_file():
+        result = json.loads(kept.read_text(encoding="utf-8"))
+    else:
+        query = corpus.load_corpus(str(path), settings=run.settings).corpus
+        if query.empty or not (query["text"].fillna("").str.strip() != "").any():
+            raise ValueError(f"{path}: no text to trace after cleaning")
+        saved = run.narratives()
+        qvec = embed_corpus(query.head(1), backend=run.backend, settings=run.settings,
+                            cache_dir=run.store.embeddings_dir).matrix
+        result = narratives.trace_story(query.iloc[0], qvec[0], run.corpus,
+                                        run.embeddings.matrix, run.backend, saved,
+                                        settings=run.settings, threshold=threshold)
+        write_json(kept, result)
+        result = json.loads(kept.read_text(encoding="utf-8"))  # as a later run reads it
+    result["query"]["path"] = str(path)
+    return result | {"corpus": run.name, "sample": run.sample}
+
+
+def report(run, *, trace: str | Path | None = None, force: bool = False,
+           kernel: str | None = None) -> dict[str, Any]:
+    """Every stage of ``run``, then the notebooks (each re-executed only when its inputs
+    changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a text
+    file whose story notebook 04 traces (default: the seed document, if present)."""
+    from conflict_narratives.report import write_report
+
+    summary = run.run(force=force)
+    trace = Path(trace) if trace else run.store.root.parent / "shared" / "seed" / \
+        "akhbar-alaan_mosul-isis-collapse.txt"
+    trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,
+                                                trace.stat().st_mtime_ns]
+                         if trace.is_file() else None)
+    params = {"corpus": run.name if isinstance(run.source, pd.DataFrame)
+              else str(run.source), "sample": run.sample or 0,
+              "overrides": run.settings.to_dict(), "home": str(run.store.root),
+              "trace": str(trace)}
+    figures = run.settings.digest("figures")
+    inputs = {"corpus": make_key(corpus=run.load().key, figures=figures),
+              "topics": make_key(stage=run.key("topics"), figures=figures),
+              "timelines": make_key(stage=run.key("timelines"), figures=figures),
+              "narratives": make_key(stage=run.key("narratives"), trace=trace_key,
+                                     figures=figures)}
+    tables = {"corpus": [run.store.corpus_dir(run.name) / "rejects.parquet"]}
+    tables |= {s: sorted(run.stage(s).path.glob("*.parquet")) for s in STAGES}
+    done = [] if run.sample else run.store.updates(run.name)
+    if done:  # the last update's section (notebook 05)
+        inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])
+        tables["updates"] = [done[-1][0] / f"{t}.parquet" for t in ("added", "candidates")]
+    run.release()  # the notebooks' kernels read everything from the store
+    return write_report(
+        run.store.report_dir(run.label), run.label, params=params, inputs=inputs,
+        tables=tables, summary=summary, settings=run.settings.to_dict(), force=force,
+        workers=int(run.settings["report"]["notebook_workers"]),
+        **({"kernel": kernel} if kernel else {}))
