@@ -146,6 +146,26 @@ def test_changed_setting_recomputes_only_what_it_reaches(built, home):
     assert base.run_timelines().cached  # the earlier version is still there
 
 
+def test_going_back_to_a_setting_restores_its_notebook_and_figures(built, home, project):
+    out = project / "reports" / LABEL
+    trace = SHARED / "seed" / "akhbar-alaan_mosul-isis-collapse.txt"
+
+    def timeline_figures():
+        manifest = json.loads((out / "figures" / "manifest.json").read_text(encoding="utf-8"))
+        return {k: (out / "figures" / v["files"]["png"]).read_bytes()
+                for k, v in manifest.items() if v["section"] == "timelines"}
+
+    before = timeline_figures()
+    month = Pipeline("ant-multisource", sample=SAMPLE, store=home,
+                     overrides={"timelines": {"freq": "month"}}).report(trace=trace)
+    assert set(month["notebooks_reused"]) == {"corpus", "topics", "narratives"}
+    assert timeline_figures() != before  # monthly figures now
+    back = Pipeline("ant-multisource", sample=SAMPLE, store=home).report(trace=trace)
+    assert set(back["notebooks_reused"]) == {"corpus", "topics", "timelines", "narratives"}
+    assert timeline_figures() == before  # the daily figures again, without a kernel
+    assert broken_links(Path(back["index"])) == []
+
+
 def test_unknown_stage_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown stage"):
         Pipeline("fa-kes").key("sentiment")

@@ -82,4 +82,5 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
         run.store.report_dir(run.label), run.label, params=params, inputs=inputs,
         tables=tables, summary=summary, settings=run.settings.to_dict(), force=force,
         workers=int(run.settings["report"]["notebook_workers"]),
+        keep=int(run.settings["store"]["keep_versions"]),
         **({"kernel": kernel} if kernel else {}))

@@ -86,6 +86,31 @@ class FigureBook:
             if manifest or (self.directory / MANIFEST).is_file():
                 write_json(self.directory / MANIFEST, manifest)
 
+    def archive(self, section: str, target: Path) -> None:
+        """Copy a section's figures and their manifest entries into ``target``."""
+        import shutil
+
+        target.mkdir(parents=True, exist_ok=True)
+        entries = [e for e in self._read().values() if e.get("section") == section]
+        for entry in entries:
+            for file in entry["files"].values():
+                shutil.copy2(self.directory / file, target / file)
+        write_json(target / MANIFEST, entries)
+
+    def restore(self, section: str, source: Path) -> None:
+        """Make a section's figures those :meth:`archive` kept in ``source``."""
+        import shutil
+
+        self.clear(section)
+        entries = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+        with self._locked():
+            manifest = self._read()
+            for entry in entries:
+                for file in entry["files"].values():
+                    shutil.copy2(source / file, self.directory / file)
+                manifest[entry["name"]] = entry
+            write_json(self.directory / MANIFEST, manifest)
+
     @contextlib.contextmanager
     def _locked(self):
         """The manifest to ourselves: notebooks of one report may run at once."""

@@ -9,6 +9,8 @@ recorded, every table, the settings and each stage's wall time.
 
 A section whose inputs (stage results, notebook, figure code, parameters) are unchanged
 since its last execution is not executed again: its notebook, HTML and figures are current.
+The last ``keep`` executions of each section are kept (``.sections/<section>/<key>/``), so
+going back to earlier settings restores their notebook, HTML and figures without a kernel.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ SECTIONS = (
 )
 MAX_CSV_ROWS = 250_000
 EXECUTED = ".executed.json"
+ARCHIVE = ".sections"
 
 
 @dataclass
@@ -140,12 +143,12 @@ def export_tables(sources: list[Path], target: Path) -> list[dict[str, Any]]:
 def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
                  inputs: dict[str, str], tables: dict[str, list[Path]], summary: dict,
                  settings: dict, kernel: str = KERNEL, force: bool = False,
-                 workers: int = 1) -> dict[str, Any]:
+                 workers: int = 1, keep: int = 4) -> dict[str, Any]:
     """Execute each section's notebook (unless its ``inputs`` key — which must cover the
-    settings it depends on — and ``params`` but the ``overrides`` are unchanged; up to
-    ``workers`` at once, each in its own kernel), export HTML and ``tables`` (per section,
-    Parquet paths), write ``index.html``; returns the summary with each notebook's wall time
-    and the index path."""
+    settings it depends on — and ``params`` but the ``overrides`` are unchanged, or one of
+    its ``keep`` kept executions has that key; up to ``workers`` at once, each in its own
+    kernel), export HTML and ``tables`` (per section, Parquet paths), write ``index.html``;
+    returns the summary with each notebook's wall time and the index path."""
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -168,6 +171,10 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
         section.notebook, section.html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
         section.reused = (not force and executed.get(key) == run_keys[key]
                           and section.html.is_file() and section.notebook.is_file())
+        kept = out_dir / ARCHIVE / key / run_keys[key]
+        if not section.reused and not force and (kept / section.html.name).is_file():
+            _restore(section, kept, book)
+            executed[key], section.reused = run_keys[key], True
         if not section.reused:
             executed.pop(key, None)
         sections.append(section)
@@ -186,6 +193,7 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
         for done in pool.map(run, todo):
             executed[done.key] = run_keys[done.key]
             write_json(executed_path, executed)
+            _archive(done, out_dir / ARCHIVE / done.key, run_keys[done.key], book, keep)
     for section in sections:
         section.figures = book.entries(section.key)
         section.tables = export_tables(tables.get(section.key, []),
@@ -199,6 +207,31 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
     write_json(out_dir / "summary.json", summary)
     summary["index"] = str(write_index(out_dir, label, sections, summary, settings))
     return summary
+
+
+def _archive(section: Section, root: Path, run_key: str, book: FigureBook, keep: int) -> None:
+    """Keep a section's executed notebook, HTML and figures under ``root/<run_key>``; the
+    oldest beyond ``keep`` are deleted."""
+    import shutil
+
+    target = root / run_key
+    shutil.rmtree(target, ignore_errors=True)
+    book.archive(section.key, target / "figures")
+    for path in (section.notebook, section.html):
+        shutil.copy2(path, target / path.name)
+    for old in sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)[:-max(1, keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _restore(section: Section, kept: Path, book: FigureBook) -> None:
+    """Make a kept execution (:func:`_archive`) the section's current one."""
+    import shutil
+
+    book.restore(section.key, kept / "figures")
+    for path in (section.notebook, section.html):
+        shutil.copy2(kept / path.name, path)
+    kept.touch()  # the most recently used is kept longest
+    log.info("%s: notebook restored from %s", section.key, kept)
 
 
 def _rel(path: Path, start: Path) -> str:

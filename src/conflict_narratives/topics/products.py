@@ -139,14 +139,15 @@ def reduction_keys(settings: Mapping | None, n_docs: int, upstream: Mapping
                    ) -> dict[str, str]:
     """The key of each product: ``upstream`` (what identifies the embeddings: corpus key,
     sample, seed, embedding settings), its own parameters and the libraries' versions;
-    the clusters' key also holds the 5-d UMAP's."""
-    from conflict_narratives.store import make_key
+    the clusters' key also holds the 5-d UMAP's and the clusterer's code."""
+    from conflict_narratives.store import code_fingerprint, make_key
 
     base = {"embeddings": thaw(upstream), "libraries": library_versions()}
     keys = {kind: make_key(kind=kind, params=umap_params(kind, settings, n_docs), **base)
             for kind in ("umap", "doc_map")}
     keys["clusters"] = make_key(kind="clusters", umap=keys["umap"],
-                                params=hdbscan_params(settings, n_docs))
+                                params=hdbscan_params(settings, n_docs),
+                                code=code_fingerprint("topics/clustering"))
     return keys
 
 
