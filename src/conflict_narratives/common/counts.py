@@ -253,8 +253,9 @@ def cached_counts(kind: str, corpus, n_docs: int, key_parts: dict, store, *,
 
     def compute() -> dict:
         df = corpus()
-        return count(documents(df.assign(text=df["text"].fillna("").astype(str)
-                                         .str[:max_chars]))).to_arrays()
+        if max_chars is not None:
+            df = df.assign(text=df["text"].fillna("").astype(str).str[:max_chars])
+        return count(documents(df)).to_arrays()
 
     key = make_key(kind=kind, parts=key_parts | {"max_chars": max_chars},
                    code=code_fingerprint("common"), sklearn=version("scikit-learn"))

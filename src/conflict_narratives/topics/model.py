@@ -157,7 +157,8 @@ def _default_backend(settings: dict | None):
 def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                settings: dict | None = None, name: str = "corpus",
                seed_topic_list: list[list[str]] | None = None,
-               reductions: Reductions | None = None, counts: DocTermCounts | None = None):
+               reductions: Reductions | None = None, counts: DocTermCounts | None = None,
+               stop: frozenset[str] | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
@@ -165,7 +166,8 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     guides the fit (BERTopic moves the seeded documents' embeddings: a copy is handed to
     it, the centroids stay in the embeddings' own space). ``reductions`` and the documents'
     term ``counts`` (:mod:`topics.products`) are used instead of computing them: same
-    result. Each document is counted once (:class:`PrecountedVectorizer`)."""
+    result. Each document is counted once (:class:`PrecountedVectorizer`). ``stop``: the
+    corpus's stop words when already known (default: :func:`corpus_stop_words`)."""
     import time
 
     t0 = time.perf_counter()
@@ -184,9 +186,7 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         xy = reductions.doc_map
     else:
         xy = umap_reduce(embeddings, umap_params("doc_map", settings, len(df)))
-    if seed_topic_list:
-        reductions = Reductions(doc_map=reductions.doc_map)
-    stop = corpus_stop_words(df, docs)
+    stop = stop if stop is not None else corpus_stop_words(df, docs)
     vocabulary = counts.vocabulary if counts is not None else \
         fit_vocabulary(docs, cfg["min_df"], cfg["ngram_range"], stop)
     vectorizer = PrecountedVectorizer(**make_vectorizer(
@@ -314,16 +314,19 @@ def load_model(path: str | Path, backend=None, settings: dict | None = None):
 
 # ---------------------------------------------------------------- one stage run
 def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None,
-          tokens: TokenStream | None = None) -> dict:
-    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`); ``tokens``:
-    the documents' word streams when already made (:func:`products.cached_tokens`)."""
+          tokens: TokenStream | None = None, stop: frozenset[str] | None = None) -> dict:
+    """Quality figures of ``result`` (see :mod:`conflict_narratives.evaluation`); ``tokens``
+    and ``stop``: the documents' word streams (:func:`products.cached_tokens`) and the
+    corpus's stop words when already made."""
     import conflict_narratives.topics.evaluation as evaluation
 
     col = label_column(df, settings)
+    docs = documents(df) if tokens is None or stop is None else None
     metrics = evaluation.evaluate(
         result.topic_words(), result.doc_topics["topic"].to_numpy(),
-        tokens if tokens is not None else TokenStream.from_texts(documents(df)),
-        labels=df[col].to_numpy() if col else None, stop=corpus_stop_words(df, documents(df)))
+        tokens if tokens is not None else TokenStream.from_texts(docs),
+        labels=df[col].to_numpy() if col else None,
+        stop=stop if stop is not None else corpus_stop_words(df, docs))
     return {**metrics, "label_column": col,
             "largest_topic_share": result.meta.get("largest_topic_share"),
             "outlier_share_before_reduction": round(
@@ -345,19 +348,20 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
 
     t0 = time.perf_counter()
     settings = resolve(settings)
+    stop = corpus_stop_words(df, documents(df))  # for the fit and its scores alike
     model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
                                seed_topic_list=seed_topic_list, reductions=reductions,
-                               counts=counts)
+                               counts=counts, stop=stop)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
     release_memory()
-    metrics = score(result, df, settings, tokens)
+    metrics = score(result, df, settings, tokens, stop)
     if stability:
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})
         _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name,
-                                 seed_topic_list=seed_topic_list)
+                                 seed_topic_list=seed_topic_list, stop=stop)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
