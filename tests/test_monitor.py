@@ -21,6 +21,7 @@ from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import ENV_CONFIG
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
 from conflict_narratives.topics.assign import assign_nearest, far_from_topics
+from conftest import share_embedding_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -33,11 +34,7 @@ pytestmark = pytest.mark.xdist_group("monitor")
 
 
 def project(home: Path) -> Store:
-    cache = ROOT / "data" / "interim" / "embeddings"
-    cache.mkdir(parents=True, exist_ok=True)
-    (home / "data" / "interim").mkdir(parents=True, exist_ok=True)
-    (home / "data" / "interim" / "embeddings").symlink_to(cache, target_is_directory=True)
-    return Store(home)
+    return Store(share_embedding_cache(home))
 
 
 def open_run(home: Path) -> Pipeline:

@@ -12,24 +12,12 @@ import conflict_narratives as cn
 from conflict_narratives import embeddings
 from conflict_narratives.embeddings import embed as embed_module
 from conflict_narratives.pipeline import Pipeline
-from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
+from conflict_narratives.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 FAST = {"embeddings": {"backend": "tfidf-lsa", "lsa_dim": 32},
         "topics": {"doc_map": {"enabled": False}}}
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    """A throw-away project sharing the checkout's (content-addressed) embedding cache."""
-    monkeypatch.setenv(ENV_DATA, str(SHARED))
-    monkeypatch.setenv(ENV_HOME, str(tmp_path))
-    cache = ROOT / "data" / "interim" / "embeddings"
-    cache.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "data" / "interim").mkdir(parents=True)
-    (tmp_path / "data" / "interim" / "embeddings").symlink_to(cache, target_is_directory=True)
-    return Store(tmp_path)
 
 
 def test_a_cold_run_reads_the_corpus_once_and_hashes_texts_once(store, monkeypatch):

@@ -14,7 +14,7 @@ import pytest
 from conflict_narratives import embeddings, narratives, topics
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
-from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
+from conflict_narratives.store import Store
 from conflict_narratives.topics import products as reduce
 
 pytestmark = pytest.mark.xdist_group("topics")
@@ -22,17 +22,6 @@ pytestmark = pytest.mark.xdist_group("topics")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 FAST = {"embeddings": {"backend": "tfidf-lsa", "lsa_dim": 32}}
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_DATA, str(SHARED))
-    monkeypatch.setenv(ENV_HOME, str(tmp_path))
-    cache = ROOT / "data" / "interim" / "embeddings"
-    cache.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "data" / "interim").mkdir(parents=True)
-    (tmp_path / "data" / "interim" / "embeddings").symlink_to(cache, target_is_directory=True)
-    return Store(tmp_path)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import pytest
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.report import broken_links
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
+from conftest import share_embedding_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -51,12 +52,7 @@ def installed(tmp_path_factory):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """An empty project folder outside the checkout (only the shared embedding cache)."""
-    home = tmp_path_factory.mktemp("analyst") / "my-project"
-    cache = ROOT / "data" / "interim" / "embeddings"
-    cache.mkdir(parents=True, exist_ok=True)
-    (home / "data" / "interim").mkdir(parents=True)
-    (home / "data" / "interim" / "embeddings").symlink_to(cache, target_is_directory=True)
-    return home
+    return share_embedding_cache(tmp_path_factory.mktemp("analyst") / "my-project")
 
 
 @pytest.fixture(scope="module")
