@@ -112,12 +112,16 @@ def _du(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
 
 
-def run_one(size: int, mode: str, stages: list[str], corpus: Path) -> dict:
-    """One (size, mode) in this process: wall time per stage, peaks, disk."""
+def run_one(size: int, mode: str, stages: list[str], corpus: Path,
+            home: Path | None = None) -> dict:
+    """One (size, mode) in this process: wall time per stage, peaks, disk. ``home``: the
+    project folder (kept: a rerun there resumes from what the pipeline saved; the stages
+    done so far are written to ``progress.json`` as they finish), else a fresh one."""
     from conflict_narratives.pipeline import Pipeline
     from conflict_narratives.store import Store
 
-    home = Path(tempfile.mkdtemp(prefix=f"scale-{size}-"))
+    home = Path(home or tempfile.mkdtemp(prefix=f"scale-{size}-"))
+    home.mkdir(parents=True, exist_ok=True)
     overrides = SETTINGS | ({"compute": {"scheduler": mode}} if mode != "process" else {})
     peaks = WorkerPeaks()
     run = Pipeline(str(corpus), name=f"scale{size}", store=Store(home), overrides=overrides)
@@ -128,6 +132,7 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path) -> dict:
         t0 = time.perf_counter()
         steps[stage]()
         seconds[stage] = round(time.perf_counter() - t0, 1)
+        (home / "progress.json").write_text(json.dumps(out | {"seconds": seconds}))
     out["kept"] = run.load().summary["kept"]
     out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in stages else None
     run.close()
@@ -147,10 +152,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="per run, seconds")
     parser.add_argument("--one", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
+    parser.add_argument("--home", help="project folder of each run (kept, resumable): "
+                        "<HOME>/<size>-<mode>; default a fresh temporary one")
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(int(args.one[0]), args.one[1], args.stages,
-                                 Path(args.corpus))))
+                                 Path(args.corpus), args.home and Path(args.home))))
         return
     data = Path(tempfile.gettempdir()) / "cn-scale"
     data.mkdir(exist_ok=True)
@@ -165,6 +172,8 @@ def main(argv: list[str] | None = None) -> None:
         for mode in args.modes:
             cmd = [sys.executable, "-m", "bench.scale", "--one", str(size), mode,
                    "--corpus", str(corpus), "--stages", *args.stages]
+            if args.home:
+                cmd += ["--home", str(Path(args.home) / f"{size}-{mode.replace(':', '')}")]
             env = os.environ | {"HF_HUB_OFFLINE": "1"}
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, env=env,
