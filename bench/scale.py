@@ -128,16 +128,20 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path,
     seconds, out = {}, {"size": size, "mode": mode}
     steps = {"load": run.load, "embed": lambda: run.embeddings,
              "topics": run.run_topics, "timelines": run.run_timelines}
+    client_mb = {}  # the client's high-water mark after each stage
     for stage in stages:
         t0 = time.perf_counter()
         steps[stage]()
         seconds[stage] = round(time.perf_counter() - t0, 1)
-        (home / "progress.json").write_text(json.dumps(out | {"seconds": seconds}))
+        client_mb[stage] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        (home / "progress.json").write_text(json.dumps(
+            out | {"seconds": seconds, "client_mb_after": client_mb}))
     out["kept"] = run.load().summary["kept"]
     out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in stages else None
     run.close()
     workers = peaks.stop()
-    out |= {"seconds": seconds, "client_peak_mb": round(resource.getrusage(
+    out |= {"seconds": seconds, "client_mb_after": client_mb,
+            "client_peak_mb": round(resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 1024),
         "worker_peak_mb": sorted(workers.values(), reverse=True) if mode != "process" else [],
         "disk_mb": _du(home / "data")}
@@ -202,6 +206,8 @@ def _write(rows: list[dict], info: dict, args) -> None:
                       **{f"{k} s": s.get(k, "") for k in args.stages},
                       "ms/doc": round(1000 * total / r["size"], 2) if total else "",
                       "client peak MB": r.get("client_peak_mb", ""),
+                      "client MB after each stage": " / ".join(
+                          str(v) for v in r.get("client_mb_after", {}).values()),
                       "worker peak MB": ", ".join(map(str, r.get("worker_peak_mb", []))),
                       "disk MB": r.get("disk_mb", ""), "load avg": r.get("load_avg", ""),
                       "note": r.get("error", "")[:80]})

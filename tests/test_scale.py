@@ -154,9 +154,13 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path):
     for stage in ("topics", "timelines"):
         a, b = in_process.stage(stage).result, cluster_run.stage(stage).result
         tables = ("doc_topics", "topic_info") if stage == "topics" else \
-            ("prevalence", "prevalence_by_source", "bursts", "events")
+            ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
         for table in tables:
             pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+    # timelines on the cluster: events and stories found a topic at a time, words counted
+    # a partition at a time, story days from date mentions read on the workers
+    assert a.summary == b.summary
+    assert set(b.events["level"]) == {"topic", "story"} and len(b.topic_words) > 50
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone
     # the in-process pipeline reads the partitioned load too
@@ -256,3 +260,36 @@ def test_prevalence_counted_by_partition_equals_in_process(cluster, fa_kes, freq
     pd.testing.assert_frame_equal(by_source, prevalence(docs, ref_freq, by="source",
                                                         smooth=cfg["smooth"]))
     assert by_source["source"].nunique() > 1
+
+
+def test_timelines_by_partition_and_topic_equal_in_process(cluster, fa_kes, tmp_path):
+    """Timelines of a partitioned corpus (9 partitions, events a topic at a time on the
+    workers) equal the in-process ones; past ``topics.fit_sample`` only the lead vocabulary
+    comes from the sample: the same classes and events, words from the sampled terms."""
+    from conflict_narratives.timelines import build_timeline
+    from conflict_narratives.timelines.partitioned import build_timeline_partitioned
+
+    parts = fa_kes[0]
+    corpus = parts.to_pandas()
+    rng = np.random.default_rng(0)
+    doc_topics = pd.DataFrame({"doc_id": corpus["doc_id"],
+                               "topic": rng.integers(-1, 5, len(corpus))})
+    vectors = rng.normal(size=(len(corpus), 16)).astype(np.float32)
+    np.save(tmp_path / "m.npy", vectors)
+    settings = Settings.defaults().replace({"timelines": {"freq": "week"}})
+    ref = build_timeline(corpus, doc_topics, embeddings=vectors, settings=settings)
+    got = build_timeline_partitioned(parts, doc_topics, tmp_path / "m.npy", settings=settings,
+                                     client=cluster)
+    assert len(ref.events) and ref.summary == got.summary
+    for table in ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events"):
+        pd.testing.assert_frame_equal(getattr(ref, table), getattr(got, table))
+    sampled = build_timeline_partitioned(
+        parts, doc_topics, tmp_path / "m.npy", client=cluster,
+        settings=settings.replace({"topics": {"fit_sample": 300}}))
+    keys = ["topic", "period", "count"]
+    pd.testing.assert_frame_equal(ref.topic_words[keys], sampled.topic_words[keys])
+    pd.testing.assert_frame_equal(ref.events.drop(columns="words"),
+                                  sampled.events.drop(columns="words"))
+    shared = [len(set(a) & set(b)) / len(a) for a, b in
+              zip(ref.topic_words["words"], sampled.topic_words["words"], strict=True) if len(a)]
+    assert np.mean(shared) > 0.5, np.mean(shared)

@@ -226,10 +226,13 @@ class Pipeline(Keyed, ScaleOut):
 
         def build(path: Path):
             topic = self.run_topics().result
-            result = timelines.build_timeline(
-                self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
-                topic_info=topic.topic_info, settings=self.settings, counts=self.counts("leads"),
-                aggregated=self._prevalence(topic.doc_topics) if self.distributed else None)
+            if self.distributed:  # the corpus a partition (or a topic) at a time
+                result = self._timelines(topic)
+            else:
+                result = timelines.build_timeline(
+                    self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
+                    topic_info=topic.topic_info, settings=self.settings,
+                    counts=self.counts("leads"))
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
                     timelines.t17_timelines_path(str(self.source), self.store.data_path()))

@@ -2,8 +2,9 @@
 and the stages that change on a Dask cluster — the corpus loaded into partitions
 (:mod:`corpus.partitioned`), embedded a partition a task
 (:mod:`embeddings.distributed`), topics fitted on ``topics.fit_sample`` documents and
-every document assigned on the workers (:mod:`topics.scale`). :class:`pipeline.Pipeline`
-mixes this in; in process none of it runs."""
+every document assigned on the workers (:mod:`topics.scale`), timelines counted and their
+events found a partition or a topic at a time (:mod:`timelines.partitioned`).
+:class:`pipeline.Pipeline` mixes this in; in process none of it runs."""
 
 from __future__ import annotations
 
@@ -104,12 +105,12 @@ class ScaleOut:
             client=self.client, progress=self.progress, stability=stability,
             seed_topic_list=seed_topic_list)
 
-    def _prevalence(self, doc_topics):
-        """Prevalence overall and per outlet, counted partition by partition on the
-        workers (:mod:`timelines.aggregate`)."""
-        from conflict_narratives.timelines.aggregate import prevalence_tables
+    def _timelines(self, topic):
+        """The timelines stage on the workers, the corpus never in one frame
+        (:mod:`timelines.partitioned`)."""
+        from conflict_narratives.timelines.partitioned import build_timeline_partitioned
 
-        prev, by_source, _, _ = prevalence_tables(self.load().result[0], doc_topics,
-                                                  self.settings, client=self.client,
-                                                  progress=self.progress)
-        return prev, by_source
+        return build_timeline_partitioned(
+            self.load().result[0], topic.doc_topics, self.embeddings.stats["matrix"],
+            topic_info=topic.topic_info, settings=self.settings, client=self.client,
+            progress=self.progress)

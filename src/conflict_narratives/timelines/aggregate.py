@@ -27,8 +27,15 @@ from conflict_narratives.timelines.build import (
 COLUMNS = ["doc_id", "date", "date_status", "source"]
 
 
+def split_topics(parts, doc_topics: pd.DataFrame) -> list[tuple]:
+    """``(partition, its first corpus row, its rows of doc_topics)`` for every partition."""
+    bounds = [int(s) for s in parts.starts] + [parts.n_docs]
+    return [(i, a, doc_topics.iloc[a:b][["doc_id", "topic"]].reset_index(drop=True))
+            for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
+
+
 def _part(item, parts) -> tuple[pd.DataFrame, pd.DataFrame]:
-    i, topics = item
+    i, _, topics = item
     return parts.read(i, COLUMNS), topics
 
 
@@ -61,9 +68,7 @@ def prevalence_tables(parts, doc_topics: pd.DataFrame, settings: Mapping | None 
     (``parts``: :class:`corpus.parts.Parts`) whose documents' topics are ``doc_topics``
     (corpus order), by partition on ``client``'s workers (None: here)."""
     cfg = timeline_settings(settings)
-    bounds = [int(s) for s in parts.starts] + [parts.n_docs]
-    items = [(i, doc_topics.iloc[a:b][["doc_id", "topic"]].reset_index(drop=True))
-             for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
+    items = split_topics(parts, doc_topics)
     freq = cfg["freq"]
     if not freq:
         spans = run_tasks(client, _span_task, items, desc="date span", progress=progress,

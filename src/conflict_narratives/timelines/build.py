@@ -239,15 +239,13 @@ def build_timeline(
     topic_info: pd.DataFrame | None = None,
     settings: dict | None = None,
     vectorizer=None,
-    aggregated: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     counts=None,
     **overrides: Any,
 ) -> TimelineResult:
     """Prevalence (overall and per outlet), per-period words, bursts and events in one go.
     ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``);
-    ``aggregated``: the two prevalence tables computed elsewhere (:mod:`.aggregate`);
     ``counts``: the lead texts of every corpus row counted already (see
-    :func:`events.topic_words_over_time`)."""
+    :func:`events.topic_words_over_time`). A partitioned corpus: :mod:`.partitioned`."""
     cfg = {**timeline_settings(settings), **overrides}
     if embeddings is not None and len(embeddings) != len(corpus):
         raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
@@ -255,54 +253,60 @@ def build_timeline(
     docs, excluded["excluded_sparse_edges"] = trim_sparse_edges(
         docs, freq, cfg["edge_min_fraction"]
     )
-    if aggregated is not None:  # the group-bys done partition by partition (a cluster)
-        prev, by_source = aggregated
-    else:
-        prev = prevalence(docs, freq, smooth=cfg["smooth"])
-        by_source = (prevalence(docs, freq, by="source", smooth=cfg["smooth"])
-                     if "source" in docs else prev.iloc[:0])
+    prev = prevalence(docs, freq, smooth=cfg["smooth"])
+    by_source = (prevalence(docs, freq, by="source", smooth=cfg["smooth"])
+                 if "source" in docs else prev.iloc[:0])
     words = topic_words_over_time(
         docs, vectorizer=vectorizer, top_n=cfg["top_words"], max_chars=cfg["words_max_chars"],
         counts=counts,
     )
-    method = cfg["burst_method"]
-    found = detect_bursts(
-        prev, method=method, min_docs=cfg["min_burst_docs"], **cfg["burst_params"].get(method, {})
-    )
-    prev["burst"] = in_bursts(prev, found)
+    found = find_bursts(prev, cfg)
     labels = topic_labels(topic_info)
-    for table in (prev, by_source):
-        table["label"] = table["topic"].map(lambda t: labels.get(t, f"topic {t}"))
-    events = event_table(
-        docs,
-        found,
-        freq,
-        embeddings=embeddings,
-        labels=labels,
-        topic_words=words,
-        n_headlines=cfg["n_headlines"],
-    )
-    n_topic_events = len(events)
+    events = event_table(docs, found, freq, embeddings=embeddings, labels=labels,
+                         topic_words=words, n_headlines=cfg["n_headlines"])
     story_cfg = cfg.get("stories") or {}
+    stories = None
     if embeddings is not None and story_cfg.get("enabled", True):
         stories = story_events(docs, embeddings, labels=labels, n_headlines=cfg["n_headlines"],
                                weights=cfg.get("date_weights"), **story_cfg)
-        if len(stories):
-            events = add_story_events(events, stories, words,
-                                      period_start(stories["date"], freq))
     elif story_cfg.get("enabled", True):
         log.info("story-level events need embeddings; only topic bursts are events")
+    placed = {"n_docs": len(docs),
+              "n_topics": int(docs.loc[docs["topic"] != -1, "topic"].nunique()),
+              "date_min": docs["date"].min() if len(docs) else None,
+              "date_max": docs["date"].max() if len(docs) else None}
+    return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
+                    labels=labels, stats=placed | excluded)
+
+
+def find_bursts(prev: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """:func:`detect_bursts` with the ``timelines`` settings ``cfg``."""
+    method = cfg["burst_method"]
+    return detect_bursts(prev, method=method, min_docs=cfg["min_burst_docs"],
+                         **cfg["burst_params"].get(method, {}))
+
+
+def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
+             found: pd.DataFrame, events: pd.DataFrame, stories: pd.DataFrame | None, *,
+             freq: str, cfg: Mapping[str, Any], labels: dict[int, str],
+             stats: dict[str, Any]) -> TimelineResult:
+    """The result: prevalence rows flagged in bursts and labelled, burst and story events
+    in one table, and the summary (``stats``: the placed documents' counts and dates)."""
+    prev["burst"] = in_bursts(prev, found)
+    for table in (prev, by_source):
+        table["label"] = table["topic"].map(lambda t: labels.get(t, f"topic {t}"))
+    n_topic_events = len(events)
+    if stories is not None and len(stories):
+        events = add_story_events(events, stories, words, period_start(stories["date"], freq))
     summary = {
         "freq": freq,
-        "n_docs": len(docs),
+        "n_docs": stats["n_docs"],
         "n_periods": int(prev["period"].nunique()),
-        "n_topics": int(docs.loc[docs["topic"] != -1, "topic"].nunique()),
+        "n_topics": stats["n_topics"],
         "n_bursts": len(found),
         "n_events": len(events),
         "n_story_events": len(events) - n_topic_events,
-        "burst_method": method,
-        "date_min": docs["date"].min() if len(docs) else None,
-        "date_max": docs["date"].max() if len(docs) else None,
-        **excluded,
+        "burst_method": cfg["burst_method"],
+        **{k: v for k, v in stats.items() if k not in ("n_docs", "n_topics")},
     }
     return TimelineResult(prev, by_source, words, found, events, summary)

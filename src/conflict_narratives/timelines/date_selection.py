@@ -44,6 +44,13 @@ def _doc_text(df: pd.DataFrame) -> pd.Series:
     return (title + "\n" + df["text"].fillna("")).str.strip()
 
 
+def date_mentions(df: pd.DataFrame, languages: Iterable[str] | None = None
+                  ) -> list[list[dt.date]]:
+    """The days each dated row's title and text name, relative to its publication day."""
+    return [parse_date_mentions(text, pub, languages)
+            for text, pub in zip(_doc_text(df), _pub_days(df), strict=True)]
+
+
 def _pub_days(df: pd.DataFrame) -> pd.Series:
     """Publication days (UTC calendar days) of the dated rows."""
     dates = pd.to_datetime(df["date"], utc=True)
@@ -54,14 +61,18 @@ def date_features(
     df: pd.DataFrame, *, languages: Iterable[str] | None = None, by: str | None = None
 ) -> pd.DataFrame:
     """Per day (and per ``by`` value, e.g. outlet, when given): the :data:`FEATURES` counts.
-    Each article counts once per day it names. Rows without a date are ignored."""
+    Each article counts once per day it names. Rows without a date are ignored. The days
+    each row names are read from its title and text, or taken from a ``mentions`` column
+    (:func:`date_mentions`, found elsewhere: a cluster's workers)."""
     dated = df[df["date"].notna()]
     pubs = _pub_days(dated)
     groups = dated[by].fillna("").astype(str) if by else pd.Series("", index=dated.index)
     counts: dict[str, Counter] = {f: Counter() for f in FEATURES}
-    for text, pub, g in zip(_doc_text(dated), pubs, groups, strict=True):
+    mentions = dated["mentions"] if "mentions" in dated else \
+        date_mentions(dated, languages)
+    for days, pub, g in zip(mentions, pubs, groups, strict=True):
         counts["published"][(pub, g)] += 1
-        for d in set(parse_date_mentions(text, pub, languages)):
+        for d in set(days):
             lag = (pub - d).days
             key = ("mentioned_same" if lag == 0 else "mentioned_after" if lag < 0
                    else "mentioned_near" if lag <= NEAR_DAYS else "mentioned_far")

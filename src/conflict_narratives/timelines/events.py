@@ -39,11 +39,6 @@ def topic_words_over_time(
     already (:func:`common.counts.count_terms`; ``docs["row"]`` their rows): same words,
     summed instead of read.
     """
-    from conflict_narratives.common.system import import_bertopic
-
-    import_bertopic()
-    from bertopic.vectorizers import ClassTfidfTransformer
-
     docs = docs[docs["topic"] != -1]
     if docs.empty:
         return pd.DataFrame(columns=["topic", "period", "count", "words", "weights"])
@@ -52,22 +47,47 @@ def topic_words_over_time(
         X, words = restrict(counts, docs["row"].to_numpy(), min_df)
     else:
         vectorizer = vectorizer or make_vectorizer(len(docs))
-        text = docs["text"].fillna("").astype(str).str[:max_chars]  # the lead tells the event
-        X = vectorizer.fit_transform(documents(docs.assign(text=text)))
+        X = vectorizer.fit_transform(lead_texts(docs, max_chars))
         words = vectorizer.get_feature_names_out()
+    keys, per_class = class_counts(docs, X)
+    return class_words(keys, per_class, words, top_n=top_n, global_tuning=global_tuning)
+
+
+def lead_texts(docs: pd.DataFrame, max_chars: int | None) -> list[str]:
+    """Title and the first ``max_chars`` characters of the body: the lead tells the event."""
+    return documents(docs.assign(text=docs["text"].fillna("").astype(str).str[:max_chars]))
+
+
+def class_counts(docs: pd.DataFrame, X) -> tuple[pd.Series, sparse.csr_matrix]:
+    """``X``'s rows (one per row of ``docs``) summed per (topic, period): the documents per
+    class (a Series on the sorted ``(topic, period)`` index) and the summed counts, a row
+    per class; the sums of a corpus's parts add up."""
     classes = docs.groupby(["topic", "period"]).ngroup().to_numpy()
-    keys = docs.groupby(["topic", "period"]).size()
-    onehot = sparse.csr_matrix((np.ones(len(docs)), (classes, np.arange(len(docs)))))
-    per_class = onehot @ X
+    onehot = sparse.csr_matrix((np.ones(len(docs)), (classes, np.arange(len(docs)))),
+                               shape=(classes.max() + 1 if len(docs) else 0, len(docs)))
+    return docs.groupby(["topic", "period"]).size(), sparse.csr_matrix(onehot @ X)
+
+
+def class_words(keys: pd.Series, per_class, words, *, top_n: int = 10,
+                global_tuning: bool = True) -> pd.DataFrame:
+    """The top ``top_n`` c-TF-IDF ``words`` of each (topic, period) class from its summed
+    counts (:func:`class_counts`), averaged with the topic's overall c-TF-IDF
+    (``global_tuning``): ``topic, period, count, words, weights``."""
+    from conflict_narratives.common.system import import_bertopic
+
+    import_bertopic()
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    words = np.asarray(words, dtype=object)
     # sparse throughout: dense (topic, period) x vocabulary arrays took ~1.5 GB on
     # ant-multisource; one dense row at a time gives the same words and weights
     ctfidf = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(per_class))
     if global_tuning:
-        t_codes, t_index = pd.factorize(docs["topic"])
-        t_onehot = sparse.csr_matrix((np.ones(len(docs)), (t_codes, np.arange(len(docs)))))
-        overall = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(t_onehot @ X))
-        pos = {t: i for i, t in enumerate(t_index)}
-        ctfidf = (ctfidf + overall[[pos[t] for t, _ in keys.index]]) / 2
+        codes, uniques = pd.factorize(keys.index.get_level_values("topic"))
+        onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                                   shape=(len(uniques), len(codes)))
+        overall = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(onehot @ per_class))
+        ctfidf = (ctfidf + overall[codes]) / 2
     rows = []
     for i, ((topic, period), count) in enumerate(keys.items()):
         row = ctfidf[i].toarray().ravel()
@@ -82,7 +102,7 @@ def topic_words_over_time(
                 "weights": [float(x) for x in row[order]],
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["topic", "period", "count", "words", "weights"])
 
 
 def _str(value: object) -> str:

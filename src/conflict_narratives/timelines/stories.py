@@ -30,6 +30,8 @@ import pandas as pd
 import conflict_narratives.timelines.date_selection as ds
 
 log = logging.getLogger(__name__)
+COLUMNS = ["date", "start", "end", "topic", "label", "intensity", "score", "n_docs",
+           "outlets", "headlines", "doc_ids", "summary", "level"]
 
 
 def story_defaults() -> dict[str, float]:
@@ -68,9 +70,10 @@ def detect_stories(
         rows = rows[np.argsort(t[rows], kind="stable")]
         sums = np.zeros((len(rows), vectors.shape[1]), np.float32)  # at most one per doc
         last = np.full(len(rows), np.iinfo(np.int64).min, np.int64)
+        active = np.empty(0, np.int64)  # stories seen within the window, oldest first
         n = 0
-        for r in rows:
-            active = np.flatnonzero(last[:n] >= t[r] - window)
+        for r in rows:  # in time order: a story out of the window never comes back
+            active = active[last[active] >= t[r] - window]
             if len(active):
                 cents = sums[active]
                 sims = cents @ vectors[r] / np.maximum(np.linalg.norm(cents, axis=1), 1e-12)
@@ -82,6 +85,7 @@ def detect_stories(
                     labels[r] = next_id - n + k
                     continue
             sums[n], last[n] = vectors[r], t[r]
+            active = np.append(active, n)
             labels[r] = next_id
             n += 1
             next_id += 1
@@ -107,6 +111,86 @@ def _event_day(story: pd.DataFrame, start: dt.date, end: dt.date, window_days: f
     return best[0] if best else end
 
 
+def story_settings(params: Mapping[str, float | None]) -> dict[str, float]:
+    """:func:`story_defaults` overridden by ``params`` (``enabled`` and None ignored)."""
+    defaults = story_defaults()
+    unknown = set(params) - set(defaults) - {"enabled"}
+    if unknown:
+        raise ValueError(f"unknown story settings {sorted(unknown)}; known: {sorted(defaults)}")
+    return {**defaults, **{k: v for k, v in params.items() if v is not None and k != "enabled"}}
+
+
+def outlet_column(docs: pd.DataFrame) -> str | None:
+    """``"source"`` when the documents come from several outlets (stories must then reach
+    ``min_outlets`` of them and their day rewards outlet spread), else None."""
+    return "source" if "source" in docs and docs["source"].nunique() > 1 else None
+
+
+def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
+                  labels: Mapping[int, str] | None = None, n_headlines: int = 3,
+                  **params: float) -> pd.DataFrame:
+    """The story events of one topic's dated documents (``docs``: ``doc_id, date, topic,
+    row``, ``source``/``title``/``text`` when present; ``vectors`` aligned with them), not
+    yet dated (:func:`date_stories`): :data:`COLUMNS` but ``date``, plus ``members`` (the
+    ``row`` of the story's documents). ``by``: :func:`outlet_column` of the whole corpus."""
+    from conflict_narratives.timelines.events import headline
+
+    p = story_settings(params)
+    story = detect_stories(docs, vectors, threshold=p["threshold"], window_days=p["window_days"])
+    docs = docs.assign(_story=story, _day=_days(docs["date"]).to_numpy())
+    topic_day = docs.groupby("_day").size()
+    topic_rate = len(docs) / docs["_day"].nunique() if len(docs) else 0.0
+    sizes = docs["_story"].value_counts(sort=False)
+    rows = []
+    for sid in sizes.index[sizes >= p["min_docs"]]:
+        member = docs["_story"].to_numpy() == sid
+        s = docs[member]
+        per_day = s["_day"].value_counts().sort_index()
+        peak = per_day.idxmax()
+        topic = int(s["topic"].iloc[0])
+        share = per_day.max() / topic_day[peak]
+        outlets = s["source"].fillna("").value_counts() if "source" in s else pd.Series()
+        outlets = [str(o) for o in outlets.index if o]
+        if (per_day.max() < p["min_day_docs"] or share < p["min_share"]
+                or (by and len(outlets) < p["min_outlets"])):
+            continue
+        order = _central(vectors[member])
+        heads, seen = [], set()
+        for i in order:
+            h = headline(s.iloc[i])
+            if h.casefold() not in seen:
+                seen.add(h.casefold())
+                heads.append(h)
+            if len(heads) == n_headlines:
+                break
+        rows.append({
+            "start": s["_day"].min(), "end": s["_day"].max(), "topic": topic,
+            "label": str((labels or {}).get(topic, f"topic {topic}")),
+            "intensity": float(per_day.max() / topic_rate), "score": float(share),
+            "n_docs": len(s), "outlets": outlets, "headlines": heads,
+            "doc_ids": s.iloc[order]["doc_id"].astype(str).tolist(),
+            "summary": heads[0] if heads else "", "level": "story",
+            "members": s["row"].to_numpy(np.int64),
+        })
+    return pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "date"] + ["members"])
+
+
+def date_stories(found: pd.DataFrame, docs: pd.DataFrame, *, by: str | None,
+                 window_days: float, weights: Mapping[str, float] | None = None
+                 ) -> pd.DataFrame:
+    """:func:`topic_stories`' stories with their ``date``: the day their documents point to
+    (``docs``: at least the members, by ``row``, with ``date``, ``source`` and the
+    ``title``/``text`` to read dates in, or their ``mentions``); sorted by date and topic."""
+    if found.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    members = docs.set_index("row")
+    days = [_event_day(members.loc[m], start.date(), end.date(), window_days, weights, by)
+            for m, start, end in zip(found["members"], found["start"], found["end"],
+                                     strict=True)]
+    out = found.drop(columns="members").assign(date=pd.to_datetime(days))[COLUMNS]
+    return out.sort_values(["date", "topic"], ignore_index=True, kind="stable")
+
+
 def story_events(
     docs: pd.DataFrame,
     embeddings: np.ndarray,
@@ -121,58 +205,17 @@ def story_events(
     ``date, start, end, topic, label, intensity, score, n_docs, outlets, headlines, doc_ids,
     summary, level`` (= ``"story"``). ``intensity``: the story's documents on its busiest day
     over the topic's mean documents per day; ``score``: its share of the topic that day.
-    ``params`` override :func:`story_defaults`."""
-    from conflict_narratives.timelines.events import headline
-
-    defaults = story_defaults()
-    unknown = set(params) - set(defaults) - {"enabled"}
-    if unknown:
-        raise ValueError(f"unknown story settings {sorted(unknown)}; known: {sorted(defaults)}")
-    p = {**defaults, **{k: v for k, v in params.items() if v is not None and k != "enabled"}}
-    labels = labels or {}
-    cols = ["date", "start", "end", "topic", "label", "intensity", "score", "n_docs",
-            "outlets", "headlines", "doc_ids", "summary", "level"]
+    ``params`` override :func:`story_defaults`; stories are found topic by topic."""
+    p = story_settings(params)
     docs = docs[docs["topic"] != -1]
     if docs.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=COLUMNS)
+    by = outlet_column(docs)
     vectors = np.asarray(embeddings, dtype=np.float32)[docs["row"].to_numpy()]
-    story = detect_stories(docs, vectors, threshold=p["threshold"], window_days=p["window_days"])
-    docs = docs.assign(_story=story, _day=_days(docs["date"]).to_numpy())
-    by = "source" if "source" in docs and docs["source"].nunique() > 1 else None
-    topic_day = docs.groupby(["topic", "_day"]).size()
-    topic_rate = docs.groupby("topic").size() / docs.groupby("topic")["_day"].nunique()
-    sizes = docs["_story"].value_counts()
-    rows = []
-    for sid in sizes.index[sizes >= p["min_docs"]]:
-        s = docs[docs["_story"] == sid]
-        per_day = s["_day"].value_counts().sort_index()
-        peak = per_day.idxmax()
-        topic = int(s["topic"].iloc[0])
-        share = per_day.max() / topic_day[(topic, peak)]
-        outlets = s["source"].fillna("").value_counts() if "source" in s else pd.Series()
-        outlets = [str(o) for o in outlets.index if o]
-        if (per_day.max() < p["min_day_docs"] or share < p["min_share"]
-                or (by and len(outlets) < p["min_outlets"])):
-            continue
-        order = _central(vectors[np.flatnonzero(docs["_story"].to_numpy() == sid)])
-        heads, seen = [], set()
-        for i in order:
-            h = headline(s.iloc[i])
-            if h.casefold() not in seen:
-                seen.add(h.casefold())
-                heads.append(h)
-            if len(heads) == n_headlines:
-                break
-        start, end = s["_day"].min().date(), s["_day"].max().date()
-        day = _event_day(s, start, end, p["window_days"], weights, by)
-        rows.append({
-            "date": pd.Timestamp(day), "start": pd.Timestamp(start), "end": pd.Timestamp(end),
-            "topic": topic, "label": str(labels.get(topic, f"topic {topic}")),
-            "intensity": float(per_day.max() / topic_rate[topic]), "score": float(share),
-            "n_docs": len(s), "outlets": outlets, "headlines": heads,
-            "doc_ids": s.iloc[order]["doc_id"].astype(str).tolist(),
-            "summary": heads[0] if heads else "", "level": "story",
-        })
-    out = pd.DataFrame(rows, columns=cols)
-    log.info("stories: %d found, %d events", int(story.max()) + 1, len(out))
-    return out.sort_values(["date", "topic"], ignore_index=True)
+    topics = docs["topic"].to_numpy()
+    found = [topic_stories(docs[topics == t], vectors[topics == t], by=by, labels=labels,
+                           n_headlines=n_headlines, **p) for t in np.unique(topics)]
+    out = date_stories(pd.concat(found, ignore_index=True), docs, by=by,
+                       window_days=p["window_days"], weights=weights)
+    log.info("stories: %d events", len(out))
+    return out
