@@ -161,6 +161,13 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path):
     # a partition at a time, story days from date mentions read on the workers
     assert a.summary == b.summary
     assert set(b.events["level"]) == {"topic", "story"} and len(b.topic_words) > 50
+    # narratives: frames and actors a partition at a time, storylines a time window at a time
+    a, b = in_process.narratives(), cluster_run.narratives()
+    assert set(a.tables) == set(b.tables)
+    for name, table in a.tables.items():
+        pd.testing.assert_frame_equal(table, b[name], obj=name)
+    assert len(b["actor_mentions"]) > 100 and b["storylines"]["parent_id"].notna().sum() > 20
+    assert len(b["distinctive_words"]) and len(b["frame_validation_docs"])
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone
     # the in-process pipeline reads the partitioned load too
@@ -293,3 +300,23 @@ def test_timelines_by_partition_and_topic_equal_in_process(cluster, fa_kes, tmp_
     shared = [len(set(a) & set(b)) / len(a) for a, b in
               zip(ref.topic_words["words"], sampled.topic_words["words"], strict=True) if len(a)]
     assert np.mean(shared) > 0.5, np.mean(shared)
+
+
+def test_storylines_linked_by_time_window_equal_one_pass(fa_kes):
+    """Storylines linked a few days at a time (each window led in by the window_days
+    before it) equal the one-pass links, whatever the window size."""
+    from conflict_narratives.narratives.partitioned import link_partitioned
+    from conflict_narratives.narratives.storylines import link_storylines
+
+    corpus = fa_kes[0].to_pandas()
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(12, 8))
+    vectors = base[rng.integers(0, 12, len(corpus))] + 0.3 * rng.normal(size=(len(corpus), 8))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    path = fa_kes[2] / "storyline-vectors.npy"
+    np.save(path, vectors)
+    ref = link_storylines(corpus, vectors, window_days=3, threshold=0.8)
+    assert ref["parent_id"].notna().sum() > 50
+    for size in (1, 40, 10_000):
+        pd.testing.assert_frame_equal(ref, link_partitioned(corpus, path, window_days=3,
+                                                            threshold=0.8, size=size))

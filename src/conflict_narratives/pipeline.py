@@ -247,16 +247,21 @@ class Pipeline(Keyed, ScaleOut):
         from conflict_narratives import narratives
 
         def build_documents(path: Path):
-            result = narratives.build_document_narratives(
-                self.corpus, self.embeddings.matrix, self.backend, settings=self.settings)
-            return result, {"name": self.name, "n_docs": len(self.corpus)}
+            result = self._document_narratives() if self.distributed else \
+                narratives.build_document_narratives(
+                    self.corpus, self.embeddings.matrix, self.backend, settings=self.settings)
+            return result, {"name": self.name, "n_docs": result.summary["n_docs"]}
 
         def build(path: Path):
             topic = self.run_topics().result
             documents = self._stage("narrative_documents", build_documents, force).result
-            result = narratives.build_narratives(  # the embeddings: only the documents' part
-                self.corpus, None, self.backend, topic.doc_topics, topic_info=topic.topic_info,
-                settings=self.settings, documents=documents, counts=self.counts("words"))
+            if self.distributed:  # the corpus a partition (or a time window) at a time
+                result = self._narratives(topic, documents)
+            else:  # the embeddings: only the documents' part
+                result = narratives.build_narratives(
+                    self.corpus, None, self.backend, topic.doc_topics,
+                    topic_info=topic.topic_info, settings=self.settings, documents=documents,
+                    counts=self.counts("words"))
             result.summary |= {"name": self.name, "sample": self.sample}
             return result, result.summary
 

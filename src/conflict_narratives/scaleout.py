@@ -3,7 +3,8 @@ and the stages that change on a Dask cluster — the corpus loaded into partitio
 (:mod:`corpus.partitioned`), embedded a partition a task
 (:mod:`embeddings.distributed`), topics fitted on ``topics.fit_sample`` documents and
 every document assigned on the workers (:mod:`topics.scale`), timelines counted and their
-events found a partition or a topic at a time (:mod:`timelines.partitioned`).
+events found a partition or a topic at a time (:mod:`timelines.partitioned`), narratives
+a partition or a time window at a time (:mod:`narratives.partitioned`).
 :class:`pipeline.Pipeline` mixes this in; in process none of it runs."""
 
 from __future__ import annotations
@@ -114,3 +115,21 @@ class ScaleOut:
             self.load().result[0], topic.doc_topics, self.embeddings.stats["matrix"],
             topic_info=topic.topic_info, settings=self.settings, client=self.client,
             progress=self.progress)
+
+    def _document_narratives(self):
+        """The topic-independent narratives on the workers (:mod:`narratives.partitioned`)."""
+        from conflict_narratives.narratives.partitioned import (
+            build_document_narratives_partitioned,
+        )
+
+        return build_document_narratives_partitioned(
+            self.load().result[0], self.embeddings.stats["matrix"], self.backend,
+            settings=self.settings, client=self.client, progress=self.progress)
+
+    def _narratives(self, topic, documents):
+        """The topic-level narratives of a partitioned corpus (:mod:`narratives.partitioned`)."""
+        from conflict_narratives.narratives.partitioned import build_narratives_partitioned
+
+        return build_narratives_partitioned(
+            self.load().result[0], topic.doc_topics, documents, topic_info=topic.topic_info,
+            settings=self.settings, client=self.client)

@@ -104,29 +104,42 @@ def build_document_narratives(corpus: pd.DataFrame, matrix: np.ndarray, backend,
     if len(matrix) != len(corpus):
         raise ValueError(f"{len(matrix)} embedding rows for {len(corpus)} documents")
     corpus = corpus.assign(doc_id=corpus["doc_id"].astype(str))
-    freq, t, timings = cfg["freq"], {}, {}
-
     t0 = time.perf_counter()
     scorer = frame_scorer(backend, matrix, settings)
-    t["doc_frames"] = scorer.transform(matrix, corpus["doc_id"])
-    t["frame_shares"] = frames.frame_shares(corpus, t["doc_frames"])
-    t["frame_shares_time"] = frames.frame_shares(corpus, t["doc_frames"], freq=freq)
-    t["frame_validation_docs"] = frames.keyword_labels(
-        _view_texts(corpus, settings), scorer.frames, **cfg["validation"])
-    validation = frames.keyword_validation(t["frame_validation_docs"], t["doc_frames"])
-    timings["frames"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    t["actor_mentions"] = actors.Gazetteer.from_config(settings).mentions(corpus)
-    t["actor_prominence"] = actors.prominence(t["actor_mentions"], corpus, freq=freq)
-    timings["actors"] = time.perf_counter() - t0
-
+    t = document_tables(corpus, matrix, scorer, settings)
+    timings = {"documents": time.perf_counter() - t0}
     t0 = time.perf_counter()
     t["storylines"] = storylines.link_storylines(corpus, matrix, **cfg["storylines"])
+    timings["storylines"] = time.perf_counter() - t0
+    return document_result(corpus, t, scorer, cfg, timings)
+
+
+def document_tables(corpus: pd.DataFrame, matrix: np.ndarray, scorer, settings
+                    ) -> dict[str, pd.DataFrame]:
+    """The per-document tables of ``corpus`` rows (``matrix`` their embeddings): frame
+    scores, keyword-obvious frames and actor mentions — what a partition contributes."""
+    cfg = narrative_settings(settings)
+    corpus = corpus.assign(doc_id=corpus["doc_id"].astype(str))
+    return {"doc_frames": scorer.transform(matrix, corpus["doc_id"]),
+            "frame_validation_docs": frames.keyword_labels(
+                _view_texts(corpus, settings), scorer.frames, **cfg["validation"]),
+            "actor_mentions": actors.Gazetteer.from_config(settings).mentions(corpus)}
+
+
+def document_result(corpus: pd.DataFrame, t: dict[str, pd.DataFrame], scorer,
+                    cfg: Mapping[str, Any], timings: dict[str, float]) -> NarrativeResult:
+    """The topic-independent result from the per-document tables ``t`` (frames, keyword
+    labels, actor mentions, storylines): shares, prominence, chains, firsts and the
+    summary. ``corpus`` needs ``doc_id, date, date_status, source`` (and ``title``)."""
+    t0 = time.perf_counter()
+    freq = cfg["freq"]
+    t["frame_shares"] = frames.frame_shares(corpus, t["doc_frames"])
+    t["frame_shares_time"] = frames.frame_shares(corpus, t["doc_frames"], freq=freq)
+    validation = frames.keyword_validation(t["frame_validation_docs"], t["doc_frames"])
+    t["actor_prominence"] = actors.prominence(t["actor_mentions"], corpus, freq=freq)
     t["story_chains"] = storylines.chains(t["storylines"])
     t["story_firsts"], t["outlet_firsts"] = outlets.first_and_most(t["storylines"])
-    timings["storylines"] = time.perf_counter() - t0
-
+    timings = timings | {"aggregates": time.perf_counter() - t0}
     summary = {
         "n_docs": len(corpus),
         "n_outlets": int(corpus["source"].nunique()),
@@ -147,7 +160,7 @@ def build_document_narratives(corpus: pd.DataFrame, matrix: np.ndarray, backend,
                        if len(t["story_chains"]) else 0},
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
-    return NarrativeResult(t, summary)
+    return NarrativeResult({name: t[name] for name in DOCUMENT_TABLES}, summary)
 
 
 def build_narratives(
@@ -160,6 +173,7 @@ def build_narratives(
     settings: dict | None = None,
     documents: NarrativeResult | None = None,
     counts=None,
+    distinctive: pd.DataFrame | None = None,
 ) -> NarrativeResult:
     """Every narrative table for a corpus table, its embeddings (row i == corpus row i,
     from ``backend``; unused when ``documents`` are given) and optionally its document →
@@ -168,7 +182,8 @@ def build_narratives(
     pool all documents under topic -1. ``documents``: the topic-independent tables
     (:func:`build_document_narratives`) when already made for this corpus and settings;
     ``counts``: every word of each document (:func:`common.counts.count_words`), so
-    distinctive words are summed, not read again."""
+    distinctive words are summed, not read again; ``distinctive``: those words found
+    elsewhere (a cluster: :mod:`.partitioned`)."""
     settings = resolve(settings)
     cfg = narrative_settings(settings)
     if documents is None:
@@ -186,8 +201,8 @@ def build_narratives(
             corpus, doc_topics, min_docs=cfg["min_docs"])
         t["outlet_divergence_time"] = outlets.outlet_divergence(
             corpus, doc_topics, freq=freq, min_docs=cfg["min_docs"])
-        t["distinctive_words"] = outlets.distinctive_words(corpus, doc_topics, counts=counts,
-                                                           **cfg["distinctive"])
+        t["distinctive_words"] = distinctive if distinctive is not None else \
+            outlets.distinctive_words(corpus, doc_topics, counts=counts, **cfg["distinctive"])
         if topic_info is not None:
             labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
             for name in ("topic_distribution", "distinctive_words"):

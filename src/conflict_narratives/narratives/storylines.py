@@ -42,26 +42,50 @@ def link_storylines(
     chain_id, chain_size``. ``parent_id`` is the nearest earlier article within the window
     above ``threshold`` (None when there is none, or the date is not usable); ``chain_id``
     numbers chains by their first date (undated documents are chains of one)."""
-    matrix = np.asarray(matrix, dtype=np.float32)
     if len(matrix) != len(corpus):
         raise ValueError(f"{len(matrix)} embedding rows for {len(corpus)} documents")
-    if window_days <= 0:
-        raise ValueError("window_days must be > 0")
     dates = usable_dates(corpus)
+    order, t = time_order(dates)
+    parent, best = link_parents(order, t, np.asarray(matrix, dtype=np.float32),
+                                window_days=window_days, threshold=threshold)
+    full = np.full(len(corpus), -1)
+    full[order] = parent
+    sims = np.full(len(corpus), np.nan, dtype=np.float32)
+    sims[order] = best
+    return storyline_table(corpus, dates, full, sims)
+
+
+def time_order(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the dated rows in time order, and their times (ns)."""
     dated = np.flatnonzero(dates.notna().to_numpy())
     ns = dates.iloc[dated].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    order = dated[np.argsort(ns, kind="stable")]
-    t = np.sort(ns, kind="stable")
-    parent = np.full(len(corpus), -1)
-    best = np.full(len(corpus), np.nan, dtype=np.float32)
+    return dated[np.argsort(ns, kind="stable")], np.sort(ns, kind="stable")
+
+
+def link_parents(order: np.ndarray, t: np.ndarray, vectors, *, window_days: float = 3,
+                 threshold: float = 0.6, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Each time-ordered document's nearest earlier one within the window (``order``:
+    positions, ``t``: their sorted times; ``vectors[p]`` the vector of position ``p``):
+    ``(parent position or -1, similarity)`` for the documents from ``start`` on — those
+    before it only serve as candidates (a time window's lead-in: the documents of the
+    ``window_days`` before ``t[start]``). Blocked by day, so a day is compared with itself
+    and the window before it."""
+    if window_days <= 0:
+        raise ValueError("window_days must be > 0")
+    n = len(t) - start
+    parent = np.full(n, -1)
+    best = np.full(n, np.nan, dtype=np.float32)
+    if n <= 0:
+        return parent, best
     window = np.int64(window_days * _DAY)
     day = t // _DAY
-    starts = np.r_[0, np.flatnonzero(np.diff(day)) + 1]
+    starts = np.r_[start, start + np.flatnonzero(np.diff(day[start:])) + 1]
     for lo, hi in zip(starts, np.r_[starts[1:], len(t)], strict=True):
         first = np.searchsorted(t, t[lo] - window, side="left")
         if first == hi - 1:
             continue
-        sim = matrix[order[lo:hi]] @ matrix[order[first:hi]].T
+        rows = np.asarray(vectors[order[first:hi]], dtype=np.float32)
+        sim = rows[lo - first:] @ rows.T
         q = np.arange(lo, hi)[:, None]
         c = np.arange(first, hi)[None, :]
         ok = (c < q) & (t[c] >= t[q] - window)
@@ -69,8 +93,15 @@ def link_storylines(
         j = sim.argmax(axis=1)
         s = sim[np.arange(hi - lo), j]
         link = s >= threshold
-        parent[order[lo:hi][link]] = order[first + j[link]]
-        best[order[lo:hi][link]] = s[link]
+        parent[lo - start:hi - start][link] = order[first + j[link]]
+        best[lo - start:hi - start][link] = s[link]
+    return parent, best
+
+
+def storyline_table(corpus: pd.DataFrame, dates: pd.Series, parent: np.ndarray,
+                    best: np.ndarray) -> pd.DataFrame:
+    """:func:`link_storylines`' table from each corpus row's parent position (-1: none)
+    and similarity: chains are the links' connected components, numbered by first date."""
     n = len(corpus)
     child = np.flatnonzero(parent >= 0)
     graph = sparse.coo_matrix((np.ones(len(child)), (child, parent[child])), shape=(n, n))
