@@ -3,6 +3,7 @@
 
     python -m bench.scale                                  # 100k, 300k, 1M; both modes
     python -m bench.scale --sizes 100000 --modes process local:2 --stages load embed topics
+    python -m bench.scale --sizes 1000000 --modes local:2 --home /big/disk   # resumable
 
 Corpora are made from ant-multisource (31,525 Arabic articles) by replication and
 perturbation, so deduplication does not collapse them: copy r of an article gets the id
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 SOURCE = SHARED / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
 OUT = ROOT / "reports" / "benchmarks"
-STAGES = ("load", "embed", "topics", "timelines")
+STAGES = ("load", "embed", "topics", "timelines", "narratives")
 NOTES = "## Notes"
 SETTINGS = {"embeddings": {"backend": "tfidf-lsa"}, "topics": {"doc_map": {"enabled": False}}}
 
@@ -126,9 +127,15 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path,
     peaks = WorkerPeaks()
     run = Pipeline(str(corpus), name=f"scale{size}", store=Store(home), overrides=overrides)
     seconds, out = {}, {"size": size, "mode": mode}
-    steps = {"load": run.load, "embed": lambda: run.embeddings,
-             "topics": run.run_topics, "timelines": run.run_timelines}
+    steps = {"load": run.load, "embed": lambda: run.embeddings, "topics": run.run_topics,
+             "timelines": run.run_timelines, "narratives": run.run_narratives}
     client_mb = {}  # the client's high-water mark after each stage
+    done = home / "progress.json"
+    if done.is_file():  # a resumed run: the stages measured before and not rerun stay
+        before = json.loads(done.read_text())
+        seconds = {k: v for k, v in before["seconds"].items() if k not in stages}
+        client_mb = {k: v for k, v in before["client_mb_after"].items() if k not in stages}
+        out["resumed"] = sorted(seconds)
     for stage in stages:
         t0 = time.perf_counter()
         steps[stage]()
@@ -137,7 +144,7 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path,
         (home / "progress.json").write_text(json.dumps(
             out | {"seconds": seconds, "client_mb_after": client_mb}))
     out["kept"] = run.load().summary["kept"]
-    out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in stages else None
+    out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in seconds else None
     run.close()
     workers = peaks.stop()
     out |= {"seconds": seconds, "client_mb_after": client_mb,
@@ -203,14 +210,16 @@ def _write(rows: list[dict], info: dict, args) -> None:
         s = r.get("seconds", {})
         total = sum(s.values()) if s else None
         table.append({"docs": f"{r['size']:,}", "mode": r["mode"], "kept": r.get("kept", ""),
-                      **{f"{k} s": s.get(k, "") for k in args.stages},
+                      **{f"{k} s": s.get(k, "") for k in STAGES},
                       "ms/doc": round(1000 * total / r["size"], 2) if total else "",
                       "client peak MB": r.get("client_peak_mb", ""),
                       "client MB after each stage": " / ".join(
                           str(v) for v in r.get("client_mb_after", {}).values()),
                       "worker peak MB": ", ".join(map(str, r.get("worker_peak_mb", []))),
                       "disk MB": r.get("disk_mb", ""), "load avg": r.get("load_avg", ""),
-                      "note": r.get("error", "")[:80]})
+                      "note": r.get("error", "")[:80] or (
+                          f"{', '.join(r['resumed'])} measured in an earlier process"
+                          if r.get("resumed") else "")})
     text = [
         "# Scale: in process vs a Dask LocalCluster",
         "",
