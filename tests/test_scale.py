@@ -130,6 +130,25 @@ def test_bad_input_gets_the_in_process_errors(tmp_path):
         assert str(parted.value) == str(whole.value)
 
 
+def test_updates_stay_in_process(cluster, tmp_path):
+    """An update on a cluster is refused before anything is written, and a corpus that
+    took updates in process is never reloaded into partitions without them."""
+    import json
+
+    from conflict_narratives.store import MARKER
+
+    source = str(FIXTURES / "articles.csv")
+    store = Store(tmp_path)
+    Pipeline(source, name="news", store=store).load()
+    with pytest.raises(ValueError, match="updates are added in process"):
+        Pipeline(source, name="news", store=store, client=cluster).update([source])
+    marker = store.corpus_dir("news") / MARKER
+    marker.write_text(json.dumps(json.loads(marker.read_text()) | {"updates": 1}))
+    with pytest.raises(ValueError, match="1 update.s. added in process"):
+        Pipeline(source, name="news", store=store, client=cluster).load()
+    assert Pipeline(source, name="news", store=store).load().cached  # in process: as is
+
+
 def test_scheduler_setting_is_checked():
     assert compute.parse_scheduler(None) == ("process", None)
     assert compute.parse_scheduler("local:3") == ("local", 3)

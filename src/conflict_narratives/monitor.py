@@ -216,6 +216,9 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     clock = Clock()
     if run.requested_sample:
         raise ValueError("an update adds to the whole corpus: open it without sample=")
+    if run.distributed:
+        raise ValueError("updates are added in process for now: drop --scheduler "
+                         "(compute.scheduler); the corpus is then run in process")
     _check_backend(run.backend)
     loaded = run.load()
     corpus, report = loaded.result

@@ -59,6 +59,12 @@ class ScaleOut:
         from conflict_narratives.corpus.parts import Parts
 
         path = self.store.corpus_dir(self.name)
+        if saved is not None and saved.get("updates") and not force:
+            raise ValueError(
+                f"{self.name} holds {saved['updates']} update(s) added in process (kept in "
+                f"{self.store.updates_dir(self.name)}); a partitioned load from its source "
+                "would leave them out: run it in process (drop --scheduler / "
+                "compute.scheduler), or load it again from its source with force=True")
         if not force and saved is not None and saved.get("layout") == "parts" and \
                 (saved["key"] == key or source is None):
             return (Parts.open(path / "parts"), self.store.read_load_report(self.name),
