@@ -46,7 +46,6 @@ from conflict_narratives.timelines.build import (
 )
 from conflict_narratives.timelines.date_selection import date_mentions
 from conflict_narratives.timelines.events import (
-    EVENT_COLUMNS,
     class_counts,
     class_words,
     event_table,
@@ -187,7 +186,7 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
     stories = None
     if enabled:
         found_stories = pd.concat([s for _, s in results], ignore_index=True) if results \
-            else pd.DataFrame(columns=[*EVENT_COLUMNS, "members"])
+            else pd.DataFrame()  # no topic: no story
         stories = date_stories(found_stories, _with_mentions(parts, docs, found_stories,
                                                              client, progress),
                                by=by, window_days=story_settings(story_cfg)["window_days"],
