@@ -229,7 +229,10 @@ def _write(rows: list[dict], info: dict, args) -> None:
         f"Command: `python -m bench.scale --sizes {' '.join(map(str, args.sizes))} --modes "
         f"{' '.join(args.modes)} --stages {' '.join(args.stages)}`.",
         "Settings: embeddings `tfidf-lsa`, `topics.doc_map` off, defaults otherwise "
-        "(`compute.partition_rows` 50,000, `topics.fit_sample` 50,000, 2 GB per worker).",
+        f"(`compute.partition_rows` {_default('compute', 'partition_rows'):,}, "
+        f"`topics.fit_sample` {_default('topics', 'fit_sample'):,}, "
+        f"{_default('compute', 'memory_limit')} per worker); rows measured before the "
+        "default partition size went from 50,000 to 25,000 say so in their note.",
         "",
         md_table(pd.DataFrame(table)),
         "",
@@ -240,6 +243,12 @@ def _write(rows: list[dict], info: dict, args) -> None:
     if NOTES in old:  # the notes written by hand about these runs stay
         text += ["", old[old.index(NOTES):].strip()]
     (OUT / "scale.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+def _default(section: str, key: str):
+    from conflict_narratives.settings import Settings
+
+    return Settings.defaults()[section][key]
 
 
 def _quality() -> list[str]:

@@ -139,6 +139,10 @@ def gather(client, futures: list, desc: str, progress: bool = True) -> list:
     return client.gather(futures)
 
 
+def _value(value: Any) -> Any:
+    return value
+
+
 def run_tasks(client, func, items: list, *, desc: str, progress: bool = True,
               **kwargs: Any) -> list:
     """``func(item, **kwargs)`` for every item: on the cluster (pure=False, each task
@@ -148,7 +152,9 @@ def run_tasks(client, func, items: list, *, desc: str, progress: bool = True,
 
         return [func(item, **kwargs) for item in tqdm(items, desc=desc, unit="part",
                                                        disable=not progress)]
-    # shared arguments go to every worker once (not once per task)
-    shared = {k: client.scatter([v], broadcast=True, hash=False)[0] for k, v in kwargs.items()}
+    # shared arguments go to the cluster once (not once per task) as tasks of their own,
+    # not scattered: the scheduler can make them again when the workers holding them die
+    # (scattered data is lost with them, and every task needing it is cancelled)
+    shared = {k: client.submit(_value, v, pure=False) for k, v in kwargs.items()}
     futures = client.map(func, items, pure=False, retries=2, **shared)
     return gather(client, futures, desc, progress)
