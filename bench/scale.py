@@ -217,7 +217,7 @@ def _write(rows: list[dict], info: dict, args) -> None:
                           str(v) for v in r.get("client_mb_after", {}).values()),
                       "worker peak MB": ", ".join(map(str, r.get("worker_peak_mb", []))),
                       "disk MB": r.get("disk_mb", ""), "load avg": r.get("load_avg", ""),
-                      "note": r.get("error", "")[:80] or (
+                      "note": r.get("error", "")[:80] or r.get("note", "") or (
                           f"{', '.join(r['resumed'])} measured in an earlier process"
                           if r.get("resumed") else "")})
     text = [
