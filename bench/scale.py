@@ -7,12 +7,15 @@
 
 Corpora are made from ant-multisource (31,525 Arabic articles) by replication and
 perturbation, so deduplication does not collapse them: copy r of an article gets the id
-``<docno>-r<r>``, its date moved r years later (the corpus spans years, as an archive
-does) and 10% of its words (title and body) replaced by words drawn at random from the
-whole corpus (a 3-word-shingle Jaccard of about 0.6 with the original: below the 0.9
-near-duplicate threshold). Each (size, mode) runs in a fresh process and a fresh project
-folder; the client's peak RSS is its own high-water mark, each worker's is polled every
-0.5 s (psutil), disk is what the run wrote (corpus, embeddings, cache, stage results).
+``<docno>-r<r>`` and 10% of its words (title and body) replaced by words drawn at random
+from the whole corpus (a 3-word-shingle Jaccard of about 0.6 with the original: below the
+0.9 near-duplicate threshold). Its ``datetime`` column is moved r years later, but the
+loader dates the corpus by ``time_raw``, which stays: every copy keeps its original's 2018
+date, so the corpus grows denser per day (1M documents: ~3,500 a day), not longer — the
+harder case for the day-blocked storylines and the per-topic stories. Each (size, mode)
+runs in a fresh process and a fresh project folder (or the ``--home`` one, resumed); the
+client's peak RSS is its own high-water mark, each worker's is polled every 0.5 s
+(psutil), disk is what the run wrote (corpus, embeddings, cache, stage results).
 Embeddings: ``tfidf-lsa`` (USE-M on 2 cores embeds ~40 full articles/s: 1M would take
 ~7 h), fitted on the ``topics.fit_sample`` sample on the cluster path.
 """
