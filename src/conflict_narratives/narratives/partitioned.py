@@ -42,7 +42,6 @@ from conflict_narratives.settings import resolve
 
 SLIM = ["doc_id", "date", "date_status", "source", "title"]
 TEXT = [*SLIM, "text"]
-_DAY = 86_400 * 10**9
 
 
 def _documents_task(item, parts: Parts, matrix: str, scorer, settings) -> dict:
@@ -63,11 +62,11 @@ def _windows(t: np.ndarray, size: int, window_days: float) -> list[tuple[int, in
     documents each (``t``: sorted times); the lead-in holds the ``window_days`` before."""
     if not len(t):
         return []
-    days = np.r_[0, np.flatnonzero(np.diff(t // _DAY)) + 1]
+    days = np.r_[0, np.flatnonzero(np.diff(t // storylines.DAY)) + 1]
     cuts = np.unique(days[np.searchsorted(days, np.arange(0, len(t), max(size, 1)))
                           .clip(max=len(days) - 1)])
     ends = np.r_[cuts[1:], len(t)]
-    leads = np.searchsorted(t, t[cuts] - np.int64(window_days * _DAY), side="left")
+    leads = np.searchsorted(t, t[cuts] - np.int64(window_days * storylines.DAY), side="left")
     return [(int(a), int(b), int(c)) for a, b, c in zip(leads, cuts, ends, strict=True)]
 
 

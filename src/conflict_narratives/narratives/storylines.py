@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from conflict_narratives.common.periods import usable_dates
 
-_DAY = np.int64(86_400 * 10**9)
+DAY = np.int64(86_400 * 10**9)
 
 
 def link_storylines(
@@ -77,8 +77,8 @@ def link_parents(order: np.ndarray, t: np.ndarray, vectors, *, window_days: floa
     best = np.full(n, np.nan, dtype=np.float32)
     if n <= 0:
         return parent, best
-    window = np.int64(window_days * _DAY)
-    day = t // _DAY
+    window = np.int64(window_days * DAY)
+    day = t // DAY
     starts = np.r_[start, start + np.flatnonzero(np.diff(day[start:])) + 1]
     for lo, hi in zip(starts, np.r_[starts[1:], len(t)], strict=True):
         first = np.searchsorted(t, t[lo] - window, side="left")
