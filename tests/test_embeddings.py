@@ -157,6 +157,20 @@ def test_corrupt_shards_are_recomputed(corpus, use_m, settings, tmp_path, caplog
     assert run(corpus, use_m, settings, tmp_path).stats["n_computed"] == 0
 
 
+def test_another_writers_half_written_shard_is_left_alone(corpus, use_m, settings, tmp_path):
+    """Workers share one cache: a shard another process is still writing (a fresh ``.tmp-*``
+    file, whatever its suffix) is neither read, nor moved aside as corrupt, nor deleted."""
+    good = run(corpus, use_m, settings, tmp_path)
+    folder = shards(tmp_path)[0].parent
+    writing = [folder / ".tmp-abc123.npz", folder / ".tmp-def456.partial"]
+    for path in writing:
+        path.write_bytes(b"PK\x03\x04 half a zip")
+    again = run(corpus, use_m, settings, tmp_path)
+    assert again.stats["n_corrupt_shards"] == 0 and again.stats["n_computed"] == 0
+    assert all(p.is_file() for p in writing) and not list(tmp_path.rglob("*.corrupt"))
+    np.testing.assert_array_equal(again.matrix, good.matrix)
+
+
 def test_alignment_after_reorder_and_filter(corpus, use_m, settings, tmp_path):
     base = run(corpus, use_m, settings, tmp_path)
     row = {d: base.matrix[i] for i, d in enumerate(base.doc_ids)}

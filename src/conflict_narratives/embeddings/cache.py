@@ -7,7 +7,8 @@ A shard's file name is the sha256 of its keys and vectors, so a shard is verifie
 use: a truncated, corrupt or tampered shard fails the check, is logged, moved aside as
 ``*.corrupt`` and its texts are embedded again. Shards are written to a temporary file
 and moved into place with :func:`os.replace`, so a killed run leaves only whole shards
-behind and the next run resumes from them.
+behind and the next run resumes from them; temporary files (``.tmp-*``) are never read, so
+processes sharing the folder never mistake each other's half-written shards for corrupt ones.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class EmbeddingCache:
         self._index: dict[str, tuple[Path, int]] = {}
         self.n_corrupt = 0
         for path in sorted(self.dir.glob(f"*{SHARD_SUFFIX}")):
+            if path.name.startswith("."):  # another writer's temporary file
+                continue
             try:
                 keys = self._read_keys(path)
             except CorruptShard as err:
@@ -168,7 +171,7 @@ class EmbeddingCache:
         key_arr = np.array(keys, dtype="S64")
         path = self.dir / f"{_shard_digest(key_arr, vectors)}{SHARD_SUFFIX}"
         if not path.is_file():
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=SHARD_SUFFIX)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".partial")
             try:
                 with os.fdopen(fd, "wb") as fh:
                     np.savez(fh, keys=key_arr, vectors=vectors)
