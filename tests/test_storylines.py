@@ -134,3 +134,30 @@ def test_trace_requires_a_shared_actor_when_the_query_names_one(corpus):
     assert none["status"] == "no_match" and "sharing an actor" in none["message"]
     assert trace(q, df, matrix, query_actors=set(), mentions=mentions,
                  threshold=0.8)["n_matches"] >= 3  # a query naming no actor: similarity only
+
+
+def test_dense_days_linked_in_bounded_chunks_match_brute_force(monkeypatch):
+    """Days far denser than one comparison block (chunks of 7 queries × 5 candidates here):
+    every document still gets its most similar earlier article within the window."""
+    from conflict_narratives.narratives import storylines
+
+    monkeypatch.setattr(storylines, "QUERY_ROWS", 7)
+    monkeypatch.setattr(storylines, "CANDIDATE_ROWS", 5)
+    rng = np.random.default_rng(3)
+    n = 120
+    t = np.sort(rng.integers(0, 5, n)) * storylines.DAY + rng.integers(0, 3, n) * 3_600 * 10**9
+    t = np.sort(t)
+    order = rng.permutation(n)
+    vectors = rng.normal(size=(n, 6)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    parent, best = storylines.link_parents(order, t, vectors, window_days=1.5, threshold=0.3)
+    window = 1.5 * storylines.DAY
+    for q in range(n):
+        cands = [c for c in range(q) if t[c] >= t[q] - window]
+        sims = [float(vectors[order[q]] @ vectors[order[c]]) for c in cands]
+        if not sims or max(sims) < 0.3:
+            assert parent[q] == -1
+        else:
+            assert parent[q] == order[cands[int(np.argmax(sims))]]
+            assert best[q] == pytest.approx(max(sims), abs=1e-6)
+    assert (parent >= 0).sum() > 60

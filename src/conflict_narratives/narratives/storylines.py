@@ -69,7 +69,9 @@ def link_parents(order: np.ndarray, t: np.ndarray, vectors, *, window_days: floa
     ``(parent position or -1, similarity)`` for the documents from ``start`` on — those
     before it only serve as candidates (a time window's lead-in: the documents of the
     ``window_days`` before ``t[start]``). Blocked by day, so a day is compared with itself
-    and the window before it."""
+    and the window before it; within a day, :data:`QUERY_ROWS` documents are compared with
+    :data:`CANDIDATE_ROWS` candidates at a time, so memory stays bounded however dense the
+    days (a few tens of MB)."""
     if window_days <= 0:
         raise ValueError("window_days must be > 0")
     n = len(t) - start
@@ -81,21 +83,38 @@ def link_parents(order: np.ndarray, t: np.ndarray, vectors, *, window_days: floa
     day = t // DAY
     starts = np.r_[start, start + np.flatnonzero(np.diff(day[start:])) + 1]
     for lo, hi in zip(starts, np.r_[starts[1:], len(t)], strict=True):
-        first = np.searchsorted(t, t[lo] - window, side="left")
-        if first == hi - 1:
-            continue
-        rows = np.asarray(vectors[order[first:hi]], dtype=np.float32)
-        sim = rows[lo - first:] @ rows.T
-        q = np.arange(lo, hi)[:, None]
-        c = np.arange(first, hi)[None, :]
-        ok = (c < q) & (t[c] >= t[q] - window)
-        sim = np.where(ok, sim, -np.inf)
-        j = sim.argmax(axis=1)
-        s = sim[np.arange(hi - lo), j]
-        link = s >= threshold
-        parent[lo - start:hi - start][link] = order[first + j[link]]
-        best[lo - start:hi - start][link] = s[link]
+        first = int(np.searchsorted(t, t[lo] - window, side="left"))
+        for a in range(lo, hi, QUERY_ROWS):
+            b = min(a + QUERY_ROWS, hi)
+            j, s = _nearest_earlier(order, t, vectors, a, b, first, window)
+            link = s >= threshold
+            parent[a - start:b - start][link] = order[j[link]]
+            best[a - start:b - start][link] = s[link]
     return parent, best
+
+
+QUERY_ROWS = 512
+CANDIDATE_ROWS = 8192
+
+
+def _nearest_earlier(order, t, vectors, a: int, b: int, first: int,
+                     window: np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """For time-ordered documents ``a..b-1``: the index (into ``order``) of the most similar
+    earlier document from ``first`` on within ``window``, and its similarity (-inf: none).
+    Ties go to the earliest candidate."""
+    queries = np.asarray(vectors[order[a:b]], dtype=np.float32)
+    q = np.arange(a, b)[:, None]
+    j = np.zeros(b - a, dtype=np.int64)
+    s = np.full(b - a, -np.inf, dtype=np.float32)
+    for c0 in range(first, b - 1, CANDIDATE_ROWS):
+        c = np.arange(c0, min(c0 + CANDIDATE_ROWS, b - 1))
+        sim = queries @ np.asarray(vectors[order[c]], dtype=np.float32).T
+        sim[(c[None, :] >= q) | (t[c][None, :] < t[a:b, None] - window)] = -np.inf
+        k = sim.argmax(axis=1)
+        top = sim[np.arange(b - a), k]
+        better = top > s
+        j[better], s[better] = c[k[better]], top[better]
+    return j, s
 
 
 def storyline_table(corpus: pd.DataFrame, dates: pd.Series, parent: np.ndarray,
