@@ -65,13 +65,14 @@ def main(argv: list[str] | None = None) -> None:
         parts = Parts.open(Path(tmp) / "parts")
         for size in args.samples:
             t0 = time.perf_counter()
+            fitted = sample_positions(len(corpus), size, int(settings["seed"]))
             result = build_topics_partitioned(
                 parts, Path(tmp) / "matrix.npy", backend=run.backend, name=args.corpus,
-                settings=settings.replace({"topics": {"fit_sample": size}}))
+                settings=settings.replace({"topics": {"fit_sample": size}}), sample=fitted)
             seconds = time.perf_counter() - t0
             topics = result.doc_topics["topic"].to_numpy()
             assigned = np.ones(len(topics), bool)
-            assigned[sample_positions(len(topics), size, int(settings["seed"]))] = False
+            assigned[fitted] = False
             rows.append(_row(f"sample {size:,} + assign", score(result, corpus, settings),
                              seconds,
                              ari_vs_full=round(adjusted_rand_score(reference, topics), 4),

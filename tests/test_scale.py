@@ -201,14 +201,15 @@ def test_fit_on_a_sample_then_assign_everything(cluster, fa_kes, tmp_path):
     settings = Settings.defaults().replace(FAST | {"topics": {"fit_sample": 500}})
     parts = fa_kes[0]
     backend = get_backend(settings=settings)
+    pos = sample_positions(parts.n_docs, 500, 42)
     emb = embed_partitions(parts, tmp_path / "emb", backend=backend, settings=settings,
-                           cache_dir=tmp_path / "cache", client=cluster)
+                           cache_dir=tmp_path / "cache", client=cluster, sample=pos)
     result = build_topics_partitioned(parts, emb.stats["matrix"], backend=backend,
-                                      settings=settings, name="fa-kes", client=cluster)
+                                      settings=settings, name="fa-kes", client=cluster,
+                                      sample=pos)
     assert result.meta["fit_sample"] == 500 and result.meta["assigned"] == 278
     corpus, matrix = parts.to_pandas(), np.load(emb.stats["matrix"])
     sample = sample_corpus(corpus, 500, 42)
-    pos = sample_positions(len(corpus), 500, 42)
     assert sample["doc_id"].tolist() == corpus["doc_id"].iloc[pos].tolist()
     fitted = result.doc_topics.iloc[pos]
     assert fitted["doc_id"].tolist() == sample["doc_id"].tolist()
@@ -309,9 +310,9 @@ def test_timelines_by_partition_and_topic_equal_in_process(cluster, fa_kes, tmp_
     assert len(ref.events) and ref.summary == got.summary
     for table in ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events"):
         pd.testing.assert_frame_equal(getattr(ref, table), getattr(got, table))
-    sampled = build_timeline_partitioned(
-        parts, doc_topics, tmp_path / "m.npy", client=cluster,
-        settings=settings.replace({"topics": {"fit_sample": 300}}))
+    sampled = build_timeline_partitioned(parts, doc_topics, tmp_path / "m.npy", client=cluster,
+                                         settings=settings,
+                                         sample=sample_positions(parts.n_docs, 300, 42))
     keys = ["topic", "period", "count"]
     pd.testing.assert_frame_equal(ref.topic_words[keys], sampled.topic_words[keys])
     pd.testing.assert_frame_equal(ref.events.drop(columns="words"),

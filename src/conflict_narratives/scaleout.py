@@ -86,12 +86,20 @@ class ScaleOut:
                                 self.store.stage_dir(self.name, "embeddings", key),
                                 backend=self.backend, settings=self.settings,
                                 cache_dir=self.store.embeddings_dir, client=self.client,
-                                progress=self.progress)
+                                progress=self.progress, sample=self.fit_positions)
+
+    @property
+    def fit_positions(self):
+        """The sorted corpus positions of the seeded ``topics.fit_sample`` sample every
+        sampled step uses (None: the whole corpus); drawn alike each time (a few ms)."""
+        from conflict_narratives.corpus.parts import sample_positions
+
+        return sample_positions(self.load().result[0].n_docs,
+                                self.settings["topics"]["fit_sample"], int(self.settings["seed"]))
 
     def _fitted_on(self) -> int | None:
-        """The sample the topics are fitted on (None: the whole corpus)."""
-        size = self.settings["topics"]["fit_sample"]
-        return size if size and self.load().result[0].n_docs > size else None
+        """The size of the sample the topics are fitted on (None: the whole corpus)."""
+        return None if self.fit_positions is None else len(self.fit_positions)
 
     def fit_topics(self, path, stability: bool = False, seed_topic_list=None):
         """The topic model fitted (into ``path / "model"``): on the whole corpus in process,
@@ -110,7 +118,7 @@ class ScaleOut:
             self.load().result[0], self.embeddings.stats["matrix"], backend=self.backend,
             settings=self.settings, name=self.name, model_path=path / "model",
             client=self.client, progress=self.progress, stability=stability,
-            seed_topic_list=seed_topic_list)
+            seed_topic_list=seed_topic_list, sample=self.fit_positions)
 
     def _timelines(self, topic):
         """The timelines stage on the workers, the corpus never in one frame
@@ -120,7 +128,7 @@ class ScaleOut:
         return build_timeline_partitioned(
             self.load().result[0], topic.doc_topics, self.embeddings.stats["matrix"],
             topic_info=topic.topic_info, settings=self.settings, client=self.client,
-            progress=self.progress)
+            progress=self.progress, sample=self.fit_positions)
 
     def _document_narratives(self):
         """The topic-independent narratives on the workers (:mod:`narratives.partitioned`)."""
@@ -130,7 +138,8 @@ class ScaleOut:
 
         return build_document_narratives_partitioned(
             self.load().result[0], self.embeddings.stats["matrix"], self.backend,
-            settings=self.settings, client=self.client, progress=self.progress)
+            settings=self.settings, client=self.client, progress=self.progress,
+            sample=self.fit_positions)
 
     def _narratives(self, topic, documents):
         """The topic-level narratives of a partitioned corpus (:mod:`narratives.partitioned`)."""
@@ -138,4 +147,4 @@ class ScaleOut:
 
         return build_narratives_partitioned(
             self.load().result[0], topic.doc_topics, documents, topic_info=topic.topic_info,
-            settings=self.settings, client=self.client)
+            settings=self.settings, client=self.client, sample=self.fit_positions)

@@ -10,7 +10,8 @@ run skips finished partitions and takes the finished shards of unfinished ones f
 cache. The partitions' matrices are then joined into one ``matrix.npy``, read memory-mapped.
 
 ``tfidf-lsa`` is fitted on the client first, on the corpus's texts or, past
-``topics.fit_sample`` documents, on that seeded sample's, and sent to the workers once.
+``topics.fit_sample`` documents, on the fit sample's (``sample``), and sent to the workers
+once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from conflict_narratives.common.system import atomic_path
 from conflict_narratives.compute import run_tasks
-from conflict_narratives.corpus.parts import Parts, sample_positions
+from conflict_narratives.corpus.parts import Parts
 from conflict_narratives.embeddings.backends import Backend, TfidfLsaBackend, get_backend
 from conflict_narratives.embeddings.cache import text_key
 from conflict_narratives.embeddings.embed import EmbeddingResult, embed_corpus
@@ -58,17 +59,16 @@ def _embed_task(i: int, parts: Parts, out: Path, backend: Backend, settings: dic
                                             ("n_docs", "n_cached", "n_computed", "dim")}}
 
 
-def fit_corpus_backend(backend: Backend, parts: Parts, settings) -> Backend:
-    """A corpus-fitted backend (``tfidf-lsa``) bound to the corpus's texts (past
-    ``topics.fit_sample`` documents: a seeded sample's) and fitted here, once."""
+def fit_corpus_backend(backend: Backend, parts: Parts, settings,
+                       sample: np.ndarray | None = None) -> Backend:
+    """A corpus-fitted backend (``tfidf-lsa``) bound to the texts of the corpus (of its
+    rows at ``sample`` when given) and fitted here, once."""
     if not isinstance(backend, TfidfLsaBackend):
         return get_backend(settings=settings)  # unloaded: each worker loads its own model
     if backend._model is not None:
         return backend
     cfg = settings["embeddings"]
-    pos = sample_positions(parts.n_docs, settings["topics"].get("fit_sample"),
-                           int(settings["seed"]))
-    df = parts.to_pandas(COLUMNS) if pos is None else parts.take(pos, COLUMNS)
+    df = parts.to_pandas(COLUMNS) if sample is None else parts.take(sample, COLUMNS)
     units = doc_units(df, cfg["text_view"], int(cfg.get("max_chars", 600)),
                       cfg.get("window_chars"))
     unique = list(dict.fromkeys(u for doc in units for u in doc))
@@ -78,18 +78,20 @@ def fit_corpus_backend(backend: Backend, parts: Parts, settings) -> Backend:
 
 
 def embed_partitions(parts: Parts, out: str | Path, *, backend: Backend, settings=None,
-                     cache_dir: str | Path, client=None, progress: bool = False
-                     ) -> EmbeddingResult:
+                     cache_dir: str | Path, client=None, progress: bool = False,
+                     sample: np.ndarray | None = None) -> EmbeddingResult:
     """Embed every partition (on ``client``'s workers; None: here) into ``out``; returns
     the corpus's :class:`EmbeddingResult` with a memory-mapped ``matrix`` (row i = corpus
-    row i, as :func:`embed_corpus` gives)."""
+    row i, as :func:`embed_corpus` gives). ``sample``: the fit sample's sorted positions
+    (:func:`corpus.parts.sample_positions`; None: the whole corpus), where a corpus-fitted
+    backend learns its vocabulary."""
     import time
 
     t0 = time.perf_counter()
     settings = resolve(settings)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    backend = fit_corpus_backend(backend, parts, settings)
+    backend = fit_corpus_backend(backend, parts, settings, sample)
     stats = run_tasks(client, _embed_task, list(range(len(parts))), desc=f"embed {backend.name}",
                       progress=progress, parts=parts, out=out, backend=backend,
                       settings=settings.to_dict(), cache_dir=Path(cache_dir))

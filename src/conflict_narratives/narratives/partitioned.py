@@ -2,20 +2,19 @@
 
 - Per partition, on the workers: frame scores, keyword-obvious frames and actor mentions of
   its documents (:func:`build.document_tables`), the frame scorer calibrated once on the
-  embeddings of the seeded ``topics.fit_sample`` sample (all of them on a corpus no larger)
-  and sent to every worker.
+  embeddings of the topics' fit sample (``sample``; all of them when None) and sent to every
+  worker.
 - Storylines per time window, on the workers: the documents of consecutive days, about
   ``compute.partition_rows`` at a time, each window led in by the ``window_days`` before it
   as candidate parents (:func:`storylines.link_parents`); the client joins the links into
   chains.
-- Distinctive words per topic and outlet, on one worker, from the texts of the
-  ``topics.fit_sample`` sample (the whole corpus when no larger): like the topic fit, a
-  seeded sample past that size, so their ``count`` and ``n_docs`` are the sample's.
+- Distinctive words per topic and outlet, on one worker, from the texts of the fit sample
+  (the whole corpus when None), so their ``count`` and ``n_docs`` are the sample's.
 - Shares, prominence, divergence and actor networks: group-bys in the client over the
   short per-document tables (``doc_id, date, date_status, source, title``, frames, mentions,
   links: a few hundred bytes a document), never the texts or the embedding matrix.
 
-On a corpus no larger than ``topics.fit_sample`` the tables equal the in-process ones.
+Without a sample the tables equal the in-process ones.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ import pandas as pd
 
 from conflict_narratives.common.periods import usable_dates
 from conflict_narratives.compute import run_tasks
-from conflict_narratives.corpus.parts import Parts, sample_positions
+from conflict_narratives.corpus.parts import Parts
 from conflict_narratives.narratives import outlets, storylines
 from conflict_narratives.narratives.build import (
     NarrativeResult,
@@ -90,17 +89,16 @@ def link_partitioned(slim: pd.DataFrame, matrix: str | Path, *, window_days: flo
 
 
 def build_document_narratives_partitioned(parts: Parts, matrix: str | Path, backend, *,
-                                          settings=None, client=None,
-                                          progress: bool = False) -> NarrativeResult:
+                                          settings=None, client=None, progress: bool = False,
+                                          sample: np.ndarray | None = None) -> NarrativeResult:
     """:func:`build.build_document_narratives` of a partitioned corpus (``parts``; its
-    embeddings in the ``.npy`` file ``matrix``) on ``client``'s workers."""
+    embeddings in the ``.npy`` file ``matrix``) on ``client``'s workers, the frame scorer
+    calibrated on the rows at ``sample`` (sorted positions; None: all)."""
     settings = resolve(settings)
     cfg = narrative_settings(settings)
     t0 = time.perf_counter()
     vectors = np.load(matrix, mmap_mode="r")
-    pos = sample_positions(parts.n_docs, settings["topics"].get("fit_sample"),
-                           int(settings["seed"]))
-    scorer = frame_scorer(backend, vectors if pos is None else vectors[pos], settings)
+    scorer = frame_scorer(backend, vectors if sample is None else vectors[sample], settings)
     done = run_tasks(client, _documents_task, [(i, int(s)) for i, s in enumerate(parts.starts)],
                      desc="narratives", progress=progress, parts=parts, matrix=str(matrix),
                      scorer=scorer, settings=settings.to_dict())
@@ -119,7 +117,7 @@ def build_document_narratives_partitioned(parts: Parts, matrix: str | Path, back
 
 
 def _distinctive_task(item, parts: Parts, settings) -> pd.DataFrame:
-    positions, doc_topics = item
+    positions, doc_topics = item  # the sample's rows and topics
     df = parts.to_pandas(TEXT) if positions is None else parts.take(positions, TEXT)
     return outlets.distinctive_words(df.assign(doc_id=df["doc_id"].astype(str)), doc_topics,
                                      **narrative_settings(settings)["distinctive"])
@@ -128,20 +126,19 @@ def _distinctive_task(item, parts: Parts, settings) -> pd.DataFrame:
 def build_narratives_partitioned(parts: Parts, doc_topics: pd.DataFrame,
                                  documents: NarrativeResult, *,
                                  topic_info: pd.DataFrame | None = None, settings=None,
-                                 client=None) -> NarrativeResult:
+                                 client=None, sample: np.ndarray | None = None
+                                 ) -> NarrativeResult:
     """:func:`build.build_narratives` of a partitioned corpus whose topic-independent
     tables are ``documents`` (:func:`build_document_narratives_partitioned`): outlets'
     topics, divergence and actor networks from the short columns, distinctive words from
-    the fit sample's texts on a worker."""
+    the texts of the rows at ``sample`` (sorted positions; None: all) on a worker."""
     settings = resolve(settings)
     doc_topics = doc_topics.assign(doc_id=doc_topics["doc_id"].astype(str))
-    pos = sample_positions(parts.n_docs, settings["topics"].get("fit_sample"),
-                           int(settings["seed"]))
-    sample = doc_topics if pos is None else doc_topics.iloc[pos]
-    distinctive = run_tasks(client, _distinctive_task, [(pos, sample)], desc="distinctive",
+    topics = doc_topics if sample is None else doc_topics.iloc[sample]
+    distinctive = run_tasks(client, _distinctive_task, [(sample, topics)], desc="distinctive",
                             progress=False, parts=parts, settings=settings.to_dict())[0]
     result = build_narratives(parts.to_pandas(SLIM), None, None, doc_topics,
                               topic_info=topic_info, settings=settings, documents=documents,
                               distinctive=distinctive)
-    result.summary["distinctive_words_docs"] = len(sample)
+    result.summary["distinctive_words_docs"] = len(topics)
     return result

@@ -4,8 +4,8 @@ Prevalence is counted partition by partition (:mod:`.aggregate`); bursts are fou
 in the client. What needs the texts is read a partition at a time on the workers:
 
 1. the lead vocabulary: the terms found in at least the in-process ``min_df`` of the dated,
-   topic-assigned documents of the seeded ``topics.fit_sample`` sample (all of them on a
-   corpus no larger, where the words are the in-process ones exactly);
+   topic-assigned documents of the topics' fit sample (``sample``; all of them when None,
+   where the words are the in-process ones exactly);
 2. per partition: its placed documents (dated, in the dense span, with a topic) as
    ``doc_id, date, source, title, topic, period, row`` — the title, else the first sentence
    — and their leads counted with that vocabulary and summed per (topic, period), from
@@ -17,7 +17,8 @@ in the client. What needs the texts is read a partition at a time on the workers
 
 The client holds the placed documents' short columns (a few hundred bytes each), counts
 per (topic, period) and the events; a worker one partition, or one topic's documents and
-vectors. On any corpus the tables equal :func:`build.build_timeline`'s."""
+vectors. Without a sample the tables equal :func:`build.build_timeline`'s; with one all
+but the per-period words do."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from conflict_narratives.common.vectorize import (
     scaled_min_df,
 )
 from conflict_narratives.compute import run_tasks
-from conflict_narratives.corpus.parts import Parts, sample_positions
+from conflict_narratives.corpus.parts import Parts
 from conflict_narratives.timelines.aggregate import prevalence_tables, split_topics
 from conflict_narratives.timelines.build import (
     TimelineResult,
@@ -117,13 +118,11 @@ def _mentions_task(item, parts: Parts) -> pd.DataFrame:
     return pd.DataFrame({"row": local + start, "mentions": date_mentions(df)})
 
 
-def _vocabulary(parts: Parts, doc_topics: pd.DataFrame, settings, freq: str, span, client,
-                max_chars: int | None) -> list[str]:
+def _vocabulary(parts: Parts, doc_topics: pd.DataFrame, sample: np.ndarray | None, freq: str,
+                span, client, max_chars: int | None) -> list[str]:
     """The terms in at least ``min_df`` of the placed, topic-assigned documents' leads,
-    read from the seeded ``topics.fit_sample`` sample (see the module's step 1)."""
-    pos = sample_positions(parts.n_docs, settings["topics"].get("fit_sample"),
-                           int(settings["seed"]))
-    local = [None] * len(parts) if pos is None else parts.split(pos)
+    read from the rows at ``sample`` (None: all; see the module's step 1)."""
+    local = [None] * len(parts) if sample is None else parts.split(sample)
     items = [(*item, rows) for item, rows in
              zip(split_topics(parts, doc_topics), local, strict=True)
              if rows is None or len(rows)]
@@ -149,10 +148,12 @@ def _words(done: list[dict], vocabulary: list[str], top_n: int) -> pd.DataFrame:
 
 def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: str | Path, *,
                                topic_info: pd.DataFrame | None = None, settings=None,
-                               client=None, progress: bool = False) -> TimelineResult:
+                               client=None, progress: bool = False,
+                               sample: np.ndarray | None = None) -> TimelineResult:
     """:func:`build.build_timeline` of a partitioned corpus (``parts``, its documents'
     topics ``doc_topics`` in corpus order, its embeddings in the ``.npy`` file ``matrix``)
-    on ``client``'s workers (None: here, a partition at a time)."""
+    on ``client``'s workers (None: here, a partition at a time). ``sample``: the sorted
+    positions of the topics' fit sample, whose leads give the word vocabulary."""
     from conflict_narratives.settings import resolve
 
     settings = resolve(settings)
@@ -162,7 +163,7 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
     periods = prev["period"] if len(prev) else pd.Series(dtype="datetime64[ns]")
     span = (periods.min(), periods.max())
     chars = cfg["words_max_chars"]
-    vocabulary = _vocabulary(parts, doc_topics, settings, freq, span, client, chars)
+    vocabulary = _vocabulary(parts, doc_topics, sample, freq, span, client, chars)
     done = run_tasks(client, _partition_task, split_topics(parts, doc_topics), desc="timelines",
                      progress=progress, parts=parts, freq=freq, span=span,
                      vocabulary=vocabulary, max_chars=chars)

@@ -2,13 +2,14 @@
 
 UMAP + HDBSCAN do not scale to millions of documents on one machine (BERTopic issues
 #1178, #1362, #431), so past ``topics.fit_sample`` documents the model is fitted on a
-seeded sample of that size (:func:`corpus.parts.sample_positions`, the rows
-``sample_corpus`` draws) and scored there; every other document is then assigned on the
-workers to its nearest topic centroid (:mod:`assign`, the one "assign without refitting"
-mechanism). Topic words and topics per outlet are recounted over *all* documents: each
-partition counts the fitted vocabulary per topic (and documents per topic and outlet),
-the counts are summed, and c-TF-IDF (BERTopic's ``ClassTfidfTransformer``, as in the fit)
-ranks the words. A corpus no larger than the sample is fitted whole, exactly as in process.
+seeded sample of that size (``sample``: the positions :func:`corpus.parts.sample_positions`
+gives, the rows ``sample_corpus`` draws) and scored there; every other document is then
+assigned on the workers to its nearest topic centroid (:mod:`assign`, the one "assign
+without refitting" mechanism). Topic words and topics per outlet are recounted over *all*
+documents: each partition counts the fitted vocabulary per topic (and documents per topic
+and outlet), the counts are summed, and c-TF-IDF (BERTopic's ``ClassTfidfTransformer``, as
+in the fit) ranks the words. A corpus no larger than the sample is fitted whole, exactly as
+in process.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from conflict_narratives.common.vectorize import (
     make_vectorizer,
 )
 from conflict_narratives.compute import run_tasks
-from conflict_narratives.corpus.parts import Parts, sample_positions
+from conflict_narratives.corpus.parts import Parts
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import assign_nearest
 from conflict_narratives.topics.model import build_topics
@@ -96,29 +97,31 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
                              settings=None, name: str = "corpus",
                              model_path: str | Path | None = None, client=None,
                              progress: bool = False, stability: bool = False,
-                             seed_topic_list=None) -> TopicResult:
+                             seed_topic_list=None, sample: np.ndarray | None = None
+                             ) -> TopicResult:
     """The topics stage on a partitioned corpus whose embeddings are ``matrix_path`` (an
     ``.npy``, row i = corpus row i): fitted on the sample, every document assigned on the
-    workers (``client``; None: here), words counted over all documents. ``stability`` and
-    ``seed_topic_list`` as in :func:`model.build_topics` (on the sample)."""
+    workers (``client``; None: here), words counted over all documents. ``sample``: the
+    sorted positions fitted on (None: the whole corpus, exactly as in process).
+    ``stability`` and ``seed_topic_list`` as in :func:`model.build_topics` (on the sample)."""
     settings = resolve(settings)
     cfg = thaw(settings["topics"])
     matrix_path = Path(matrix_path)
     matrix = np.load(matrix_path, mmap_mode="r")
-    pos = sample_positions(parts.n_docs, cfg.get("fit_sample"), int(settings["seed"]))
-    if pos is None:  # the whole corpus: exactly the in-process stage
+    if sample is None:  # the whole corpus: exactly the in-process stage
         return build_topics(parts.to_pandas(), np.asarray(matrix), backend=backend,
                             settings=settings, name=name, model_path=model_path,
                             stability=stability, seed_topic_list=seed_topic_list)
-    sample = parts.take(pos)
-    result = build_topics(sample, np.asarray(matrix[pos]), backend=backend, settings=settings,
+    fitted_docs = parts.take(sample)
+    result = build_topics(fitted_docs, np.asarray(matrix[sample]), backend=backend,
+                          settings=settings,
                           name=name, model_path=model_path, stability=stability,
                           seed_topic_list=seed_topic_list)
-    docs = documents(sample)
+    docs = documents(fitted_docs)
     vocabulary = _vocabulary(model_path, docs, cfg)
-    fitted = result.doc_topics.assign(position=pos)
+    fitted = result.doc_topics.assign(position=sample)
     topic_ids = sorted(set(result.topic_info["topic"]) | set(result.centroids["topic"]))
-    bounds = np.cumsum([0] + [len(p) for p in parts.split(pos)])
+    bounds = np.cumsum([0] + [len(p) for p in parts.split(sample)])
     items = [(i, fitted.iloc[a:b].reset_index(drop=True).copy())  # the part's sample docs
              for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
     done = run_tasks(client, _assign_task, items, desc="assign topics", progress=progress,
@@ -130,7 +133,7 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
     per_source = pd.concat([d["per_source"] for d in done]).groupby(
         ["topic", "source"], as_index=False)["count"].sum()
     return _extend(result, doc_topics, counts, per_source, vocabulary, topic_ids, docs, cfg,
-                   len(pos))
+                   len(sample))
 
 
 def _extend(result: TopicResult, doc_topics, counts, per_source, vocabulary, topic_ids, docs,
