@@ -18,6 +18,7 @@ from conflict_narratives.corpus.partitioned import load_partitioned
 from conflict_narratives.corpus.parts import Parts, sample_positions
 from conflict_narratives.embeddings import embed_corpus, get_backend
 from conflict_narratives.embeddings.distributed import embed_partitions
+from conflict_narratives.figures.corpus import length_distribution
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
@@ -187,6 +188,14 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path):
         pd.testing.assert_frame_equal(table, b[name], obj=name)
     assert len(b["actor_mentions"]) > 100 and b["storylines"]["parent_id"].notna().sum() > 20
     assert len(b["distinctive_words"]) and len(b["frame_validation_docs"])
+    # the corpus table the notebooks read: no texts in the client, their lengths counted
+    short, whole = cluster_run.corpus, cluster_run.load().result[0].to_pandas()
+    pd.testing.assert_frame_equal(short.drop(columns=["n_words", "n_chars"]),
+                                  whole.drop(columns=["text", "raw_text"]))
+    np.testing.assert_array_equal(short["n_chars"], whole["text"].str.len())
+    drawn = [[t.get_text() for t in length_distribution(df, by="source").axes[0].texts]
+             for df in (short, whole)]
+    assert drawn[0] == drawn[1] and len(drawn[0]) > 1
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone
     # the in-process pipeline reads the partitioned load too

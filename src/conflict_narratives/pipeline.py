@@ -138,14 +138,14 @@ class Pipeline(Keyed, ScaleOut):
 
     @cached_property
     def corpus(self) -> pd.DataFrame:
-        """The documents this run analyses (the seeded sample, when one is asked for; on a
-        cluster the partitions read into one table, for the stages that still need it)."""
+        """The documents this run analyses (the seeded sample, when one is asked for). On a
+        cluster the texts stay on disk: every other column, with ``n_words`` and
+        ``n_chars`` (the stages read the texts a partition at a time)."""
         from conflict_narratives.corpus import sample_corpus
 
-        df = self.load().result[0]
         if self.distributed:
-            return df.to_pandas()
-        return sample_corpus(df, self.sample, int(self.settings["seed"]))
+            return self._short_corpus()
+        return sample_corpus(self.load().result[0], self.sample, int(self.settings["seed"]))
 
     @property
     def load_report(self) -> dict:
@@ -236,7 +236,8 @@ class Pipeline(Keyed, ScaleOut):
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
                     timelines.t17_timelines_path(str(self.source), self.store.data_path()))
-                result.summary |= timelines.evaluate(self.corpus, refs)
+                texts = self.load().result[0].to_pandas() if self.distributed else self.corpus
+                result.summary |= timelines.evaluate(texts, refs)  # a T17 topic: small
             return result, result.summary | {"name": self.name}
 
         return self._stage("timelines", build, force)

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import pandas as pd
+
 from conflict_narratives.store import make_key
+
+TEXTS = ("text", "raw_text")  # what a cluster's corpus table leaves on disk
+
+
+def _short_task(i: int, parts) -> pd.DataFrame:
+    """Part ``i`` without its texts, with each text's length (``n_words``, ``n_chars``)."""
+    from conflict_narratives.figures.corpus import text_lengths
+
+    df = parts.read(i)
+    return df.drop(columns=[c for c in TEXTS if c in df]).assign(
+        n_words=text_lengths(df["text"], "words"), n_chars=text_lengths(df["text"], "chars"))
 
 
 class ScaleOut:
@@ -52,6 +65,16 @@ class ScaleOut:
 
         if self._owns_client:
             compute.stop(self.__dict__.pop("client", None))
+
+    def _short_corpus(self) -> pd.DataFrame:
+        """The corpus table without its texts (``text``, ``raw_text``), their lengths read
+        a partition at a time on the workers: what the notebooks, figures and trace read."""
+        from conflict_narratives.compute import run_tasks
+
+        parts = self.load().result[0]
+        return pd.concat(run_tasks(self.client, _short_task, list(range(len(parts))),
+                                   desc="corpus table", progress=self.progress, parts=parts),
+                         ignore_index=True)
 
     def _load_parts(self, saved, key, source, mapping, force):
         """The corpus as partitions (``parts/``): the saved ones while current."""

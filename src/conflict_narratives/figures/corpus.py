@@ -154,9 +154,16 @@ def length_distribution(corpus: pd.DataFrame, *, by: str = "source", unit: str =
                         column: str = "text", top: int = 12, title: str | None = None,
                         width: float = TEXT_WIDTH) -> Figure:
     """Text length per ``by`` group (outlet or ``lang``) as horizontal box plots on a log
-    axis: box = quartiles, whiskers = 5th–95th percentiles, groups sorted by median."""
-    require_columns(corpus, column, by)
-    lengths = text_lengths(corpus[column], unit)
+    axis: box = quartiles, whiskers = 5th–95th percentiles, groups sorted by median. A
+    corpus table without ``column`` but with the lengths counted (``n_words`` /
+    ``n_chars``: a cluster's, whose texts stay on disk) is drawn from those."""
+    counted = f"n_{unit}"
+    if column not in corpus and counted in corpus:
+        require_columns(corpus, counted, by)
+        lengths = corpus[counted].astype(int)
+    else:
+        require_columns(corpus, column, by)
+        lengths = text_lengths(corpus[column], unit)
     groups = top_groups(corpus[by], top)
     medians = lengths.groupby(groups).median().sort_values()
     order = ([OTHER] if OTHER in medians.index else []) + [g for g in medians.index if g != OTHER]
