@@ -79,18 +79,20 @@ def class_words(keys: pd.Series, per_class, words, *, top_n: int = 10,
     from bertopic.vectorizers import ClassTfidfTransformer
 
     words = np.asarray(words, dtype=object)
-    # sparse throughout: dense (topic, period) x vocabulary arrays took ~1.5 GB on
-    # ant-multisource; one dense row at a time gives the same words and weights
+    # sparse throughout, one dense row at a time: dense (topic, period) x vocabulary arrays
+    # took ~1.5 GB on ant-multisource, and the topic's overall row repeated for each of its
+    # periods grows with periods x the topic's vocabulary (years of weekly periods: GBs)
     ctfidf = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(per_class))
+    codes, uniques = pd.factorize(keys.index.get_level_values("topic"))
     if global_tuning:
-        codes, uniques = pd.factorize(keys.index.get_level_values("topic"))
         onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
                                    shape=(len(uniques), len(codes)))
         overall = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(onehot @ per_class))
-        ctfidf = (ctfidf + overall[codes]) / 2
     rows = []
     for i, ((topic, period), count) in enumerate(keys.items()):
         row = ctfidf[i].toarray().ravel()
+        if global_tuning:
+            row = (row + overall[codes[i]].toarray().ravel()) / 2
         order = np.argsort(-row)[:top_n]
         order = order[row[order] > 0]
         rows.append(
