@@ -4,15 +4,17 @@
     python -m bench.scale                                  # 100k, 300k, 1M; both modes
     python -m bench.scale --sizes 100000 --modes process local:2 --stages load embed topics
     python -m bench.scale --sizes 1000000 --modes local:2 --home /big/disk   # resumable
+    python -m bench.scale --dates same-days ...   # copies keep their original's date
 
 Corpora are made from ant-multisource (31,525 Arabic articles) by replication and
 perturbation, so deduplication does not collapse them: copy r of an article gets the id
 ``<docno>-r<r>`` and 10% of its words (title and body) replaced by words drawn at random
 from the whole corpus (a 3-word-shingle Jaccard of about 0.6 with the original: below the
-0.9 near-duplicate threshold). Its ``datetime`` column is moved r years later, but the
-loader dates the corpus by ``time_raw``, which stays: every copy keeps its original's 2018
-date, so the corpus grows denser per day (1M documents: ~3,500 a day), not longer — the
-harder case for the day-blocked storylines and the per-topic stories. Each (size, mode)
+0.9 near-duplicate threshold). With ``--dates years`` (the default) its date is moved r
+years later, so the corpus grows longer (1M documents: 33 years of ~2018's density); with
+``--dates same-days`` (the rows before that option) every copy keeps its original's 2018
+date, so the corpus grows denser per day (1M documents: ~3,500 a day) — the harder case for
+the day-blocked storylines and the per-topic stories. Each (size, mode, dates)
 runs in a fresh process and a fresh project folder (or the ``--home`` one, resumed); the
 client's peak RSS is its own high-water mark, each worker's is polled every 0.5 s
 (psutil), disk is what the run wrote (corpus, embeddings, cache, stage results).
@@ -44,15 +46,19 @@ SHARED = ROOT.parent / "shared" / "corpora"
 SOURCE = SHARED / "ant-multisource" / "ant_multisource_v2.1.csv.gz"
 OUT = ROOT / "reports" / "benchmarks"
 STAGES = ("load", "embed", "topics", "timelines", "narratives")
+DATES = ("years", "same-days")
 NOTES = "## Notes"
 SETTINGS = {"embeddings": {"backend": "tfidf-lsa"}, "topics": {"doc_map": {"enabled": False}}}
 
 
-def make_corpus(n_docs: int, path: Path, seed: int = 0, edit: float = 0.1) -> Path:
+def make_corpus(n_docs: int, path: Path, seed: int = 0, edit: float = 0.1,
+                dates: str = "years") -> Path:
     """``n_docs`` rows of perturbed ant-multisource copies as a gzipped CSV (see above)."""
     if path.is_file():
         return path
     base = pd.read_csv(SOURCE, dtype=str, keep_default_na=False)
+    if dates == "years":  # dated by ``datetime`` alone, which the copies move
+        base = base.drop(columns=["time_raw", "date_from_docno"])
     rng = np.random.default_rng(seed)
     pool = np.array(" ".join(base["text"].sample(3000, random_state=seed)).split())
     dates = pd.to_datetime(base["datetime"], errors="coerce", utc=True)
@@ -163,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--modes", nargs="+", default=["process", "local:2"])
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
+    parser.add_argument("--dates", choices=DATES, default="years",
+                        help="copy r dated r years later, or on its original's day")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="per run, seconds")
     parser.add_argument("--one", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -181,13 +189,16 @@ def main(argv: list[str] | None = None) -> None:
         else {"rows": []}
     for size in args.sizes:
         t0 = time.perf_counter()
-        corpus = make_corpus(size, data / f"ant-x{size}.csv.gz")
+        name = f"ant-x{size}.csv.gz" if args.dates == "same-days" else f"ant-y{size}.csv.gz"
+        corpus = make_corpus(size, data / name, dates=args.dates)
         print(f"corpus {size}: {time.perf_counter() - t0:.0f} s", flush=True)
         for mode in args.modes:
             cmd = [sys.executable, "-m", "bench.scale", "--one", str(size), mode,
                    "--corpus", str(corpus), "--stages", *args.stages]
             if args.home:
-                cmd += ["--home", str(Path(args.home) / f"{size}-{mode.replace(':', '')}")]
+                folder = f"{size}-{mode.replace(':', '')}" + (
+                    "" if args.dates == "same-days" else f"-{args.dates}")
+                cmd += ["--home", str(Path(args.home) / folder)]
             env = os.environ | {"HF_HUB_OFFLINE": "1"}
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, env=env,
@@ -197,12 +208,16 @@ def main(argv: list[str] | None = None) -> None:
                                                      "error": done.stderr[-300:]}
             except subprocess.TimeoutExpired:
                 row = {"size": size, "mode": mode, "error": f"over {args.timeout} s"}
-            row["load_avg"] = round(os.getloadavg()[0], 1)
+            row |= {"dates": args.dates, "load_avg": round(os.getloadavg()[0], 1)}
             print(row, flush=True)
             rows.append(row)
-            kept = [r for r in old["rows"] if (r["size"], r["mode"]) not in
-                    {(x["size"], x["mode"]) for x in rows}]
-            _write(sorted(kept + rows, key=lambda r: (r["size"], r["mode"])), info, args)
+            kept = [r for r in old["rows"] if _id(r) not in {_id(x) for x in rows}]
+            _write(sorted(kept + rows, key=_id), info, args)
+
+
+def _id(row: dict) -> tuple:
+    """A row's (size, mode, dates): rows from before ``--dates`` kept copies' days."""
+    return row["size"], row["mode"], row.get("dates", "same-days")
 
 
 def _write(rows: list[dict], info: dict, args) -> None:
@@ -212,7 +227,8 @@ def _write(rows: list[dict], info: dict, args) -> None:
     for r in rows:
         s = r.get("seconds", {})
         total = sum(s.values()) if s else None
-        table.append({"docs": f"{r['size']:,}", "mode": r["mode"], "kept": r.get("kept", ""),
+        table.append({"docs": f"{r['size']:,}", "mode": r["mode"], "dates": _id(r)[2],
+                      "kept": r.get("kept", ""),
                       **{f"{k} s": s.get(k, "") for k in STAGES},
                       "ms/doc": round(1000 * total / r["size"], 2) if total else "",
                       "client peak MB": r.get("client_peak_mb", ""),
@@ -230,7 +246,7 @@ def _write(rows: list[dict], info: dict, args) -> None:
         f"other engineers (load average at start {info['load_avg_at_start'][0]:.1f}): "
         "absolute times are inflated; compare the two modes of one size.",
         f"Command: `python -m bench.scale --sizes {' '.join(map(str, args.sizes))} --modes "
-        f"{' '.join(args.modes)} --stages {' '.join(args.stages)}`.",
+        f"{' '.join(args.modes)} --stages {' '.join(args.stages)} --dates {args.dates}`.",
         "Settings: embeddings `tfidf-lsa`, `topics.doc_map` off, defaults otherwise "
         f"(`compute.partition_rows` {_default('compute', 'partition_rows'):,}, "
         f"`topics.fit_sample` {_default('topics', 'fit_sample'):,}, "
