@@ -18,8 +18,9 @@ the day-blocked storylines and the per-topic stories. Each (size, mode, dates)
 runs in a fresh process and a fresh project folder (or the ``--home`` one, resumed); the
 client's peak RSS is its own high-water mark, each worker's is polled every 0.5 s
 (psutil), disk is what the run wrote (corpus, embeddings, cache, stage results).
-Embeddings: ``tfidf-lsa`` (USE-M on 2 cores embeds ~40 full articles/s: 1M would take
-~7 h), fitted on the ``topics.fit_sample`` sample on the cluster path.
+Embeddings: ``tfidf-lsa`` by default (USE-M on 2 cores embeds ~40 full articles/s: 1M
+would take ~7 h), fitted on the ``topics.fit_sample`` sample on the cluster path;
+``--backend use-m`` runs the offline default (the 100k row).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ OUT = ROOT / "reports" / "benchmarks"
 STAGES = ("load", "embed", "topics", "timelines", "narratives")
 DATES = ("years", "same-days")
 NOTES = "## Notes"
-SETTINGS = {"embeddings": {"backend": "tfidf-lsa"}, "topics": {"doc_map": {"enabled": False}}}
+SETTINGS = {"topics": {"doc_map": {"enabled": False}}}
+BACKEND = "tfidf-lsa"
 
 
 def make_corpus(n_docs: int, path: Path, seed: int = 0, edit: float = 0.1,
@@ -123,7 +125,7 @@ def _du(path: Path) -> float:
 
 
 def run_one(size: int, mode: str, stages: list[str], corpus: Path,
-            home: Path | None = None) -> dict:
+            home: Path | None = None, backend: str = BACKEND) -> dict:
     """One (size, mode) in this process: wall time per stage, peaks, disk. ``home``: the
     project folder (kept: a rerun there resumes from what the pipeline saved; the stages
     done so far are written to ``progress.json`` as they finish), else a fresh one."""
@@ -132,7 +134,8 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path,
 
     home = Path(home or tempfile.mkdtemp(prefix=f"scale-{size}-"))
     home.mkdir(parents=True, exist_ok=True)
-    overrides = SETTINGS | ({"compute": {"scheduler": mode}} if mode != "process" else {})
+    overrides = SETTINGS | {"embeddings": {"backend": backend}} | (
+        {"compute": {"scheduler": mode}} if mode != "process" else {})
     peaks = WorkerPeaks()
     run = Pipeline(str(corpus), name=f"scale{size}", store=Store(home), overrides=overrides)
     seconds, out = {}, {"size": size, "mode": mode}
@@ -171,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
     parser.add_argument("--dates", choices=DATES, default="years",
                         help="copy r dated r years later, or on its original's day")
+    parser.add_argument("--backend", default=BACKEND, help="embeddings.backend")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="per run, seconds")
     parser.add_argument("--one", nargs=2, metavar=("SIZE", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -179,7 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(int(args.one[0]), args.one[1], args.stages,
-                                 Path(args.corpus), args.home and Path(args.home))))
+                                 Path(args.corpus), args.home and Path(args.home),
+                                 args.backend)))
         return
     data = Path(tempfile.gettempdir()) / "cn-scale"
     data.mkdir(exist_ok=True)
@@ -194,10 +199,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"corpus {size}: {time.perf_counter() - t0:.0f} s", flush=True)
         for mode in args.modes:
             cmd = [sys.executable, "-m", "bench.scale", "--one", str(size), mode,
-                   "--corpus", str(corpus), "--stages", *args.stages]
+                   "--corpus", str(corpus), "--stages", *args.stages, "--backend", args.backend]
             if args.home:
                 folder = f"{size}-{mode.replace(':', '')}" + (
-                    "" if args.dates == "same-days" else f"-{args.dates}")
+                    "" if args.dates == "same-days" else f"-{args.dates}") + (
+                    "" if args.backend == BACKEND else f"-{args.backend}")
                 cmd += ["--home", str(Path(args.home) / folder)]
             env = os.environ | {"HF_HUB_OFFLINE": "1"}
             try:
@@ -208,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
                                                      "error": done.stderr[-300:]}
             except subprocess.TimeoutExpired:
                 row = {"size": size, "mode": mode, "error": f"over {args.timeout} s"}
-            row |= {"dates": args.dates, "load_avg": round(os.getloadavg()[0], 1)}
+            row |= {"dates": args.dates, "backend": args.backend,
+                    "load_avg": round(os.getloadavg()[0], 1)}
             print(row, flush=True)
             rows.append(row)
             kept = [r for r in old["rows"] if _id(r) not in {_id(x) for x in rows}]
@@ -216,8 +223,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _id(row: dict) -> tuple:
-    """A row's (size, mode, dates): rows from before ``--dates`` kept copies' days."""
-    return row["size"], row["mode"], row.get("dates", "same-days")
+    """A row's (size, mode, dates, backend): rows from before ``--dates`` kept copies' days
+    and were embedded with ``tfidf-lsa``."""
+    return row["size"], row["mode"], row.get("dates", "same-days"), row.get("backend", BACKEND)
 
 
 def _write(rows: list[dict], info: dict, args) -> None:
@@ -228,6 +236,7 @@ def _write(rows: list[dict], info: dict, args) -> None:
         s = r.get("seconds", {})
         total = sum(s.values()) if s else None
         table.append({"docs": f"{r['size']:,}", "mode": r["mode"], "dates": _id(r)[2],
+                      "embeddings": _id(r)[3],
                       "kept": r.get("kept", ""),
                       **{f"{k} s": s.get(k, "") for k in STAGES},
                       "ms/doc": round(1000 * total / r["size"], 2) if total else "",
@@ -246,8 +255,9 @@ def _write(rows: list[dict], info: dict, args) -> None:
         f"other engineers (load average at start {info['load_avg_at_start'][0]:.1f}): "
         "absolute times are inflated; compare the two modes of one size.",
         f"Command: `python -m bench.scale --sizes {' '.join(map(str, args.sizes))} --modes "
-        f"{' '.join(args.modes)} --stages {' '.join(args.stages)} --dates {args.dates}`.",
-        "Settings: embeddings `tfidf-lsa`, `topics.doc_map` off, defaults otherwise "
+        f"{' '.join(args.modes)} --stages {' '.join(args.stages)} --dates {args.dates} "
+        f"--backend {args.backend}`.",
+        "Settings: embeddings as in each row, `topics.doc_map` off, defaults otherwise "
         f"(`compute.partition_rows` {_default('compute', 'partition_rows'):,}, "
         f"`topics.fit_sample` {_default('topics', 'fit_sample'):,}, "
         f"{_default('compute', 'memory_limit')} per worker); rows measured before the "
