@@ -196,6 +196,10 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path):
     drawn = [[t.get_text() for t in length_distribution(df, by="source").axes[0].texts]
              for df in (short, whole)]
     assert drawn[0] == drawn[1] and len(drawn[0]) > 1
+    seed = ROOT.parent / "shared" / "seed" / "akhbar-alaan_mosul-isis-collapse.txt"
+    traced = [r.trace(seed) for r in (in_process, cluster_run)]  # from the short table
+    assert traced[0]["nearest"] == traced[1]["nearest"] and len(traced[1]["nearest"]) == 5
+    assert traced[0].get("matches") == traced[1].get("matches")
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone
     # the in-process pipeline reads the partitioned load too
