@@ -159,11 +159,11 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path,
     out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in seconds else None
     run.close()
     workers = peaks.stop()
+    own = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out |= {"seconds": seconds, "client_mb_after": client_mb,
-            "client_peak_mb": round(resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "worker_peak_mb": sorted(workers.values(), reverse=True) if mode != "process" else [],
-        "disk_mb": _du(home / "data")}
+            "client_peak_mb": max([own, *client_mb.values()]),  # a resumed run's earlier peaks
+            "worker_peak_mb": sorted(workers.values(), reverse=True) if mode != "process" else [],
+            "disk_mb": _du(home / "data")}
     return out
 
 
