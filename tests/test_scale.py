@@ -200,6 +200,11 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path):
     traced = [r.trace(seed) for r in (in_process, cluster_run)]  # from the short table
     assert traced[0]["nearest"] == traced[1]["nearest"] and len(traced[1]["nearest"]) == 5
     assert traced[0].get("matches") == traced[1].get("matches")
+    for fresh in (Pipeline("fa-kes", store=store, overrides=FAST),  # as a notebook opens it
+                  Pipeline("fa-kes", store=Store(home_b), client=cluster,
+                           overrides=FAST | {"compute": {"partition_rows": 200}})):
+        again = fresh.trace(seed, threshold=0.5)  # a new threshold: traced again, not reused
+        assert again["nearest"] == traced[0]["nearest"]
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone
     # the in-process pipeline reads the partitioned load too

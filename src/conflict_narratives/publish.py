@@ -37,10 +37,11 @@ def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, An
         if query.empty or not (query["text"].fillna("").str.strip() != "").any():
             raise ValueError(f"{path}: no text to trace after cleaning")
         saved = run.narratives()
+        matrix = run.embeddings.matrix  # first: a corpus-fitted backend is bound to the corpus
         qvec = embed_corpus(query.head(1), backend=run.backend, settings=run.settings,
                             cache_dir=run.store.embeddings_dir).matrix
-        result = narratives.trace_story(query.iloc[0], qvec[0], run.corpus,
-                                        run.embeddings.matrix, run.backend, saved,
+        result = narratives.trace_story(query.iloc[0], qvec[0], run.corpus, matrix,
+                                        run.backend, saved,
                                         settings=run.settings, threshold=threshold)
         write_json(kept, result)
         result = json.loads(kept.read_text(encoding="utf-8"))  # as a later run reads it
