@@ -160,7 +160,7 @@ def test_scheduler_setting_is_checked():
 
 
 @pytest.mark.slow
-def test_cluster_run_matches_in_process(cluster, store, tmp_path):
+def test_cluster_run_matches_in_process(cluster, store, tmp_path, monkeypatch):
     """`run fa-kes --scheduler local:2` (here: the test's 2-worker LocalCluster, handed to
     the pipeline): the same topic assignments, prevalence and events as in process (the
     corpus in 5 partitions)."""
@@ -205,6 +205,12 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path):
                            overrides=FAST | {"compute": {"partition_rows": 200}})):
         again = fresh.trace(seed, threshold=0.5)  # a new threshold: traced again, not reused
         assert again["nearest"] == traced[0]["nearest"]
+    # a report's notebooks join the run's cluster (each would otherwise start its own)
+    handed = {}
+    monkeypatch.setattr("conflict_narratives.report.write_report",
+                        lambda *a, params, **k: handed.update(params))
+    cluster_run.report()
+    assert handed["overrides"]["compute"]["scheduler"] == cluster.scheduler.address
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone
     # the in-process pipeline reads the partitioned load too

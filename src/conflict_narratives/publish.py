@@ -62,10 +62,12 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
     trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,
                                                 trace.stat().st_mtime_ns]
                          if trace.is_file() else None)
+    overrides = run.settings.to_dict()
+    if run.distributed:  # the notebooks' kernels join this run's cluster, not one each
+        overrides["compute"] = {**overrides["compute"], "scheduler": run.client.scheduler.address}
     params = {"corpus": run.name if isinstance(run.source, pd.DataFrame)
               else str(run.source), "sample": run.sample or 0,
-              "overrides": run.settings.to_dict(), "home": str(run.store.root),
-              "trace": str(trace)}
+              "overrides": overrides, "home": str(run.store.root), "trace": str(trace)}
     figures = run.settings.digest("figures")
     inputs = {"corpus": make_key(corpus=run.load().key, figures=figures),
               "topics": make_key(stage=run.key("topics"), figures=figures),
