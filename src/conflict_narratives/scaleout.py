@@ -15,15 +15,16 @@ import pandas as pd
 
 from conflict_narratives.store import make_key
 
-TEXTS = ("text", "raw_text")  # what a cluster's corpus table leaves on disk
-
 
 def _short_task(i: int, parts) -> pd.DataFrame:
-    """Part ``i`` without its texts, with each text's length (``n_words``, ``n_chars``)."""
+    """Part ``i`` without its texts (``raw_text`` is never read; ``text`` only for each
+    text's length: ``n_words``, ``n_chars``)."""
+    import pyarrow.parquet as pq
+
     from conflict_narratives.figures.corpus import text_lengths
 
-    df = parts.read(i)
-    return df.drop(columns=[c for c in TEXTS if c in df]).assign(
+    df = parts.read(i, [c for c in pq.read_schema(parts.paths[i]).names if c != "raw_text"])
+    return df.drop(columns="text").assign(
         n_words=text_lengths(df["text"], "words"), n_chars=text_lengths(df["text"], "chars"))
 
 
