@@ -63,7 +63,7 @@ def make_corpus(n_docs: int, path: Path, seed: int = 0, edit: float = 0.1,
         base = base.drop(columns=["time_raw", "date_from_docno"])
     rng = np.random.default_rng(seed)
     pool = np.array(" ".join(base["text"].sample(3000, random_state=seed)).split())
-    dates = pd.to_datetime(base["datetime"], errors="coerce", utc=True)
+    when = pd.to_datetime(base["datetime"], errors="coerce", utc=True)
     tmp = path.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8", newline="") as fh:
         done, r = 0, 0
@@ -71,7 +71,7 @@ def make_corpus(n_docs: int, path: Path, seed: int = 0, edit: float = 0.1,
             part = base.iloc[: n_docs - done].copy()
             if r:
                 part["docno"] = part["docno"] + f"-r{r}"
-                part["datetime"] = (dates.iloc[: len(part)] + pd.DateOffset(years=r)).map(
+                part["datetime"] = (when.iloc[: len(part)] + pd.DateOffset(years=r)).map(
                     lambda d: d.isoformat() if pd.notna(d) else "")
                 for col in ("title", "text"):
                     part[col] = [_perturb(t, rng, pool, edit) for t in part[col]]
