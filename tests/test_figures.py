@@ -240,6 +240,22 @@ def test_event_timeline_labels_do_not_overlap():
         assert box.x0 >= width.x0 - 1 and box.x1 <= width.x1 + 1
 
 
+def test_event_timeline_labels_do_not_overlap_beside_a_tall_legend():
+    # the report's figure: 15 events, each of its own topic, so the legend is taller than
+    # the lanes; the lanes must be planned for the axes' real width
+    heads = [f"{h} {i}" for i, h in enumerate(_events()["label"].tolist() * 2)][:15]
+    events = pd.DataFrame({"date": pd.date_range("2013-05-01", "2017-10-01", periods=15,
+                                                 tz="UTC")[RNG.permutation(15)],
+                           "label": heads, "group": [f"topic {i} · words" for i in range(15)]})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*constrained_layout not applied")
+        fig = figures.event_timeline(events, group="group")
+        fig.draw_without_rendering()
+    texts = [t for t in fig.axes[0].texts if t.get_text()]
+    assert not _overlaps(_boxes(fig, texts))
+    assert fig.axes[0].get_legend().get_window_extent().y0 >= 0  # the legend fits
+
+
 def test_event_timeline_marks_story_events_apart():
     events = _events().assign(level=["topic", "story"] * (len(_events()) // 2)
                               + ["story"] * (len(_events()) % 2))

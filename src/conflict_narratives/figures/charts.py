@@ -271,7 +271,9 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     ev = ev.sort_values("_x").reset_index(drop=True)
     if ev.empty:
         raise ValueError("no dated events to draw")
-    fig, ax = new_figure(width, 2.0)
+    # tall enough for any legend while text widths are measured: a collapsed layout would
+    # leave the axes at a default width, and the lanes would be planned for the wrong one
+    fig, ax = new_figure(width, 1.2 + 0.2 * len(ev))
     xs = date2num(ev["_x"].to_numpy())
     span = max(xs.max() - xs.min(), 1.0)
     ax.set_xlim(xs.min() - 0.02 * span, xs.max() + 0.02 * span)
@@ -319,7 +321,9 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     lane_of = np.empty(len(texts), dtype=int)
     lane_of[order] = _lanes(np.asarray(starts)[order], np.asarray(ends)[order], 0.01 * span)
     n_lanes = int(lane_of.max()) + 1
-    fig.set_size_inches(width, 0.9 + 0.26 * n_lanes)
+    legend = ax.get_legend()
+    legend_inches = legend.get_window_extent(renderer).height / fig.dpi if legend else 0.0
+    fig.set_size_inches(width, max(0.9 + 0.26 * n_lanes, 0.9 + legend_inches))
     for t, xv, lane, g, mk in zip(texts, xs, lane_of, groups, marks, strict=True):
         y = lane + 1
         t.set_y(y)
