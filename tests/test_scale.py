@@ -14,6 +14,7 @@ import pytest
 
 from conflict_narratives import compute
 from conflict_narratives.corpus import load_corpus, sample_corpus
+from conflict_narratives.corpus.chunks import within
 from conflict_narratives.corpus.partitioned import load_partitioned
 from conflict_narratives.corpus.parts import Parts, sample_positions
 from conflict_narratives.embeddings import embed_corpus, get_backend
@@ -105,6 +106,41 @@ def test_partitioned_load_of_a_dataframe_with_a_date_format(tmp_path):
     assert ref.report["dated"] > 0
     report = load_partitioned(frame, tmp_path, settings=settings)
     _same_load(ref, report, tmp_path)
+
+
+def test_long_documents_make_smaller_partitions(tmp_path):
+    """``compute.partition_mb`` bounds a partition's text, not only its rows: fa-kes under a
+    bound of 0.25 MB loads in more, smaller partitions, uneven in rows, and equals the
+    in-process load."""
+    settings = Settings.defaults().replace({"compute": {"partition_rows": 10_000,
+                                                        "partition_mb": 0.25}})
+    ref = load_corpus("fa-kes", search=[SHARED], settings=settings)
+    report = load_partitioned("fa-kes", tmp_path, settings=settings, search=[SHARED])
+    _same_load(ref, report, tmp_path)
+    raw = pd.read_csv(SHARED / "fa-kes" / "FA-KES-Dataset.csv", dtype=object,
+                      keep_default_na=False, na_values=[""], encoding_errors="replace")
+    megabytes = raw.memory_usage(deep=True, index=False).sum() / 2**20
+    assert report["partitions"] >= int(megabytes / 0.25)
+    assert len(set(report["partition_rows"])) > 1  # cut by size, not by rows
+
+
+def test_a_chunk_is_cut_by_its_bytes_not_its_rows():
+    long, short = "حرب " * 5_000, "x"
+    for dtype in (object, "str"):  # as the readers give it, and a DataFrame source's
+        frame = pd.DataFrame({"text": [long] * 3 + [short] * 300 + [long] * 3,
+                              "n": range(306)}, index=pd.RangeIndex(10, 316)).astype(
+                                  {"text": dtype})
+        total = frame.memory_usage(deep=True, index=False).sum()
+        row = frame.iloc[:1].memory_usage(deep=True, index=False).sum()
+        bound = total // 3 - 1
+        pieces = list(within([(frame, [{"row": 2}], {"format": "csv"})], bound))
+        pd.testing.assert_frame_equal(pd.concat([p for p, _, _ in pieces]), frame)
+        assert [r for _, r, _ in pieces] == [[{"row": 2}]] + [[]] * 3
+        for piece, _, _ in pieces:  # about the bound: the cut falls between rows
+            assert piece.memory_usage(deep=True, index=False).sum() <= bound + row
+        rows = sorted(len(p) for p, _, _ in pieces)
+        assert rows[0] <= 3 and rows[-1] >= 100  # cut by bytes, not in equal rows
+        assert list(within([(frame, [], {})], total))[0][0] is frame  # under it: whole
 
 
 def test_duplicates_across_partitions_are_found_on_the_cluster(fa_kes):

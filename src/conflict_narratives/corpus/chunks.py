@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import conflict_narratives.corpus.readers as readers
@@ -24,6 +26,32 @@ STREAMED = {".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet"}
 
 class NeedsWholeFile(Exception):
     """The source cannot be streamed faithfully: read it with the whole-file reader."""
+
+
+def within(chunks: Iterable[tuple[pd.DataFrame, list, dict]], max_bytes: int
+           ) -> Iterator[tuple[pd.DataFrame, list, dict]]:
+    """``chunks`` with any chunk over ``max_bytes`` in memory cut into consecutive pieces of
+    about equal size under it (a row larger than that alone), so a partition's memory is
+    bounded however long the documents are; a chunk's reader rejects go with its first
+    piece."""
+    for frame, rejects, info in chunks:
+        total = int(frame.memory_usage(deep=True, index=False).sum())
+        n = min(len(frame), -(-total // max_bytes))
+        if n <= 1:
+            yield frame, rejects, info
+            continue
+        cum = np.cumsum(sum(_row_weights(frame.iloc[:, c]) for c in range(frame.shape[1])))
+        cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n) / n)
+        for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, len(frame)], strict=True)):
+            if b > a:
+                yield frame.iloc[a:b], rejects if k == 0 else [], info
+
+
+def _row_weights(column: pd.Series) -> np.ndarray:
+    """Each row's share of the column's memory, in bytes of its Python value."""
+    if column.dtype.kind in "biufcmM":
+        return np.full(len(column), float(column.dtype.itemsize))
+    return np.fromiter(map(sys.getsizeof, column.to_numpy(dtype=object)), float, len(column))
 
 
 def _open(path: Path):

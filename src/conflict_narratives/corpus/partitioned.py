@@ -1,7 +1,8 @@
 """Stage 0 past one machine: any corpus into a partitioned Parquet dataset, out of core.
 
-The source is streamed in chunks of ``compute.partition_rows`` input rows (:mod:`chunks`)
-to staging files; every partition then goes through the loader's own steps
+The source is streamed in chunks of ``compute.partition_rows`` input rows (:mod:`chunks`),
+cut further where a chunk holds more than ``compute.partition_mb`` (long documents), to
+staging files; every partition then goes through the loader's own steps
 (:mod:`loader`, :mod:`cleaning`, :mod:`boilerplate`) on a worker, so every error, reject
 reason and chosen column is the one an in-process load gives, and ``rows_in == kept +
 rejected`` holds. What the in-process load decides over the whole table is decided over
@@ -39,7 +40,7 @@ from conflict_narratives.compute import run_tasks
 from conflict_narratives.corpus import bykey
 from conflict_narratives.corpus.accounting import Clock, Rejects, fingerprint
 from conflict_narratives.corpus.bykey import staged
-from conflict_narratives.corpus.chunks import NeedsWholeFile, iter_chunks, whole_chunks
+from conflict_narratives.corpus.chunks import NeedsWholeFile, iter_chunks, whole_chunks, within
 from conflict_narratives.corpus.columns import SAMPLE
 from conflict_narratives.corpus.readers import frame_table
 from conflict_narratives.corpus.registry import default_name, resolve
@@ -147,13 +148,15 @@ def load_partitioned(source, out_dir: str | Path, *, name=None, mapping=None, da
                      client=None, progress: bool = False) -> dict:
     """Load ``source`` (a path, a named corpus or a DataFrame) into ``out_dir``:
     ``parts/part-NNNNN.parquet`` (the corpus table in input order,
-    ``compute.partition_rows`` input rows per part) and ``rejects.parquet``; returns the
+    ``compute.partition_rows`` input rows and about ``compute.partition_mb`` per part) and
+    ``rejects.parquet``; returns the
     load report (:func:`loader.load_corpus`'s, plus ``partitions``). ``client``: a
     ``distributed.Client`` (None: the same steps in this process)."""
     clock = Clock()
     settings = resolve_settings(settings)
     cs = thaw(settings["corpus"])
     rows = int(settings["compute"]["partition_rows"])
+    max_bytes = int(float(settings["compute"]["partition_mb"]) * 2**20)
     if isinstance(source, pd.DataFrame):
         path, spec, name, raw = None, None, name or "dataframe", frame_table(source)
         chunks = whole_chunks(raw, rows)
@@ -166,7 +169,7 @@ def load_partitioned(source, out_dir: str | Path, *, name=None, mapping=None, da
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        read = _stage(chunks, path, rows, cs, staging)
+        read = _stage(chunks, path, rows, max_bytes, cs, staging)
         clock.lap("read")
         recipe, choice = loader.choose(_choice_rows(staging, read), spec, mapping, name, cs,
                                        dayfirst, date_format)
@@ -186,18 +189,19 @@ def load_partitioned(source, out_dir: str | Path, *, name=None, mapping=None, da
     return loader.close_report(report, clock)
 
 
-def _stage(chunks, path, rows: int, cs: dict, staging: Path) -> dict:
+def _stage(chunks, path, rows: int, max_bytes: int, cs: dict, staging: Path) -> dict:
     """The source streamed to staging files (``raw-NNNNN.pkl``, one per partition); the
     reader's rejects and info, rows per partition and every column seen, in order."""
     if chunks is None:
         try:
-            return _stage_chunks(iter_chunks(path, rows, cs.get("encoding")), staging)
+            return _stage_chunks(within(iter_chunks(path, rows, cs.get("encoding")), max_bytes),
+                                 staging)
         except NeedsWholeFile as why:
             log.info("%s: read whole (%s)", path, why)
             for f in staging.glob("raw-*"):
                 f.unlink()
             chunks = whole_chunks(path, rows, cs.get("encoding"))
-    return _stage_chunks(chunks, staging)
+    return _stage_chunks(within(chunks, max_bytes), staging)
 
 
 def _stage_chunks(chunks, staging: Path) -> dict:
