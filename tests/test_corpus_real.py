@@ -86,6 +86,10 @@ def test_fa_kes():
     assert df["source"].nunique() == 15 and "labels" in df.columns
     assert rep["rejected"].get("duplicate_id", 0) > 0  # the file repeats some unit_ids
     assert (df["lang"] == "en").all()
+    # quotes lost before the file was written ("Syria \ufffd_chemical attack\ufffd_"): said
+    damaged = (df["text"] + df["title"].fillna("")).str.contains("\ufffd", regex=False)
+    assert rep["damaged_texts"] == damaged.sum() > 0
+    assert any(w.startswith(f"{damaged.sum()} documents hold U+FFFD") for w in rep["warnings"])
 
 
 def test_bbc_news():

@@ -36,6 +36,21 @@ def _longest(chars: np.ndarray, ids) -> list[tuple[int, str]]:
     return [(int(chars[i]), str(ids[i])) for i in order]
 
 
+def _damaged(corpus: pd.DataFrame) -> tuple[int, str | None]:
+    """Documents whose title or text holds U+FFFD (characters lost before the source was
+    written, or undecodable bytes in a title; those in a text reject its row), and one
+    place where it occurs."""
+    hit = corpus["text"].str.contains("\ufffd", regex=False, na=False)
+    if "title" in corpus:
+        hit |= corpus["title"].str.contains("\ufffd", regex=False, na=False)
+    if not hit.any():
+        return 0, None
+    row = corpus[hit].iloc[0]
+    text = next(t for t in (row.get("title"), row["text"]) if isinstance(t, str) and "\ufffd" in t)
+    at = text.index("\ufffd")
+    return int(hit.sum()), f"{row['doc_id']}: …{text[max(0, at - 30):at + 30]}…"
+
+
 def corpus_stats(corpus: pd.DataFrame) -> dict:
     """What the load report needs from a corpus table, or one partition of it (partitions'
     stats combine with :func:`merge_stats`)."""
@@ -48,7 +63,8 @@ def corpus_stats(corpus: pd.DataFrame) -> dict:
             "languages": Counter(corpus["lang"].dropna().tolist()),
             "sources": Counter(corpus["source"].dropna().tolist()),
             "chars": chars, "longest": _longest(chars, corpus["doc_id"].to_numpy()),
-            "labels": label_stats(corpus, exclude=schema_like)}
+            "labels": label_stats(corpus, exclude=schema_like),
+            "damaged": _damaged(corpus)}
 
 
 def merge_stats(parts: list[dict]) -> dict:
@@ -65,7 +81,9 @@ def merge_stats(parts: list[dict]) -> dict:
             "bulk_min": extreme("bulk_min", min), "bulk_max": extreme("bulk_max", max),
             "chars": np.concatenate([p["chars"] for p in parts]) if parts else np.zeros(0),
             "longest": sorted(candidates, key=lambda c: -c[0])[:LONGEST],
-            "labels": merge_label_stats([p["labels"] for p in parts])}
+            "labels": merge_label_stats([p["labels"] for p in parts]),
+            "damaged": (sum(p["damaged"][0] for p in parts),
+                        next((p["damaged"][1] for p in parts if p["damaged"][1]), None))}
     return out
 
 
@@ -92,6 +110,11 @@ def build_report(name, source: dict, choice, stats, rejects, date_info, dups, st
     status = stats["status"]
     dated = int(status.get("ok", 0) + status.get("out_of_range", 0))
     kept = stats["kept"]
+    damaged, where = stats["damaged"]
+    warnings = steps["warnings"] + ([
+        f"{damaged} documents hold U+FFFD replacement characters (characters lost upstream"
+        f" of this file, kept as they are; shown as � in headlines), e.g. {where}"]
+        if damaged else [])
     return {
         "name": name,
         "source": source["source"],
@@ -99,7 +122,7 @@ def build_report(name, source: dict, choice, stats, rejects, date_info, dups, st
         "encoding": source.get("encoding"),
         "columns": choice.columns,
         "column_choice": choice.report,
-        "warnings": steps["warnings"],
+        "warnings": warnings,
         "rows_in": source["rows_in"],
         "physical_lines": source.get("physical_lines"),
         "kept": kept,
@@ -125,6 +148,7 @@ def build_report(name, source: dict, choice, stats, rejects, date_info, dups, st
         "sources": _counts(stats["sources"]),
         "label_column": pick_label_column(stats["labels"], kept),
         "length": length_summary(stats["chars"], stats["longest"]),
+        "damaged_texts": damaged,
         "boilerplate": steps["boilerplate"],
         **steps["headers"],
         **steps["posts"],
