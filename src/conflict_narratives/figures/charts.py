@@ -271,16 +271,17 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     ev = ev.sort_values("_x").reset_index(drop=True)
     if ev.empty:
         raise ValueError("no dated events to draw")
-    # tall enough for any legend while text widths are measured: a collapsed layout would
+    groups = ev[group].astype(str) if group else pd.Series("", index=ev.index)
+    entries = (groups.nunique() if group else 0) + (ev[level].nunique() if level else 0)
+    # tall enough for the legend while text widths are measured: a collapsed layout would
     # leave the axes at a default width, and the lanes would be planned for the wrong one
-    fig, ax = new_figure(width, 1.2 + 0.2 * len(ev))
+    fig, ax = new_figure(width, max(2.0, 1.2 + 0.2 * entries))
     xs = date2num(ev["_x"].to_numpy())
     span = max(xs.max() - xs.min(), 1.0)
     ax.set_xlim(xs.min() - 0.02 * span, xs.max() + 0.02 * span)
     ax.yaxis.set_visible(False)
     ax.spines[["left"]].set_visible(False)
     _date_axis(ax)
-    groups = ev[group].astype(str) if group else pd.Series("", index=ev.index)
     colour_of = dict(zip(dict.fromkeys(groups), palette(groups.nunique()), strict=True))
     marks = ev[level].map(lambda v: _LEVEL_MARKERS.get(v, "o")) if level else \
         pd.Series("o", index=ev.index)
