@@ -73,8 +73,8 @@ def _assign_task(item: tuple[int, pd.DataFrame], parts: Parts, matrix: Path,
                                shape=(len(topic_ids), len(df)))
     sources = df["source"].fillna("unknown").astype(str) if "source" in df else \
         pd.Series("all", index=df.index)
-    per_source = pd.DataFrame({"topic": out["topic"].to_numpy(), "source": sources.to_numpy()}
-                              ).value_counts().rename("count").reset_index()
+    pairs = pd.DataFrame({"topic": out["topic"].to_numpy(), "source": sources.to_numpy()})
+    per_source = pairs.value_counts().rename("count").reset_index()
     return {"doc_topics": out, "counts": (onehot @ counts).tocsr(), "per_source": per_source}
 
 
