@@ -43,6 +43,7 @@ def make_corpus(path: Path, join: int, copies: int) -> Path:
         return path
     base = pd.read_csv(SOURCE, dtype=str, keep_default_na=False)
     base = base[base["text"].str.len() > 0].reset_index(drop=True)
+    texts = base["text"].to_numpy(dtype=object)
     tmp = path.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8", newline="") as fh:
         for r in range(copies):
@@ -54,7 +55,7 @@ def make_corpus(path: Path, join: int, copies: int) -> Path:
                 "date": first["datetime"].to_numpy(),
                 "source": first["source"].to_numpy(),
                 "title": first["title"].to_numpy(),
-                "text": ["\n\n".join(base["text"].to_numpy()[g]) for g in groups],
+                "text": ["\n\n".join(texts[g]) for g in groups],
             }).to_csv(fh, index=False, header=r == 0)
     tmp.rename(path)
     return path
