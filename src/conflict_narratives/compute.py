@@ -5,7 +5,8 @@ One setting decides it, ``compute.scheduler`` (``--scheduler`` on the command li
 - absent / ``null``: in this process, as always;
 - ``local`` or ``local:N``: a :class:`distributed.LocalCluster` of ``N`` worker processes
   (``local``: one per core), ``compute.threads_per_worker`` threads and
-  ``compute.memory_limit`` of memory each (Dask spills to disk, then pauses a worker, near it);
+  ``compute.memory_limit`` of memory each (a worker past 95 % of it is restarted and its
+  task retried; one that kills every worker it runs on ends the run with a clear error);
 - an address (``tcp://host:8786``, ``tls://…``): that cluster (dask-jobqueue, Kubernetes,
   ``dask scheduler`` + ``dask worker``), which must see the project folder and the corpus at
   the same paths.
@@ -22,8 +23,11 @@ its own, so a rerun finds finished partitions and does only the rest.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -65,8 +69,9 @@ def is_distributed(settings: Mapping) -> bool:
 # freed memory) would pause for good and stall the run (seen at 1M documents: both workers
 # paused at 1.6 of 2 GB); instead it never pauses and is restarted past ``terminate``, its
 # task retried on a fresh process.
-WORKER_MEMORY = {"distributed.worker.memory.pause": False,
-                 "distributed.worker.memory.terminate": 0.95}
+# Handed to each nanny, which sets it in every worker process it starts, the first and every
+# restarted one (a ``dask.config.set`` around the cluster's start reached the first only).
+WORKER_MEMORY = {"distributed": {"worker": {"memory": {"pause": False, "terminate": 0.95}}}}
 
 
 def start(settings: Mapping, *, quiet: bool = False):
@@ -85,10 +90,11 @@ def start(settings: Mapping, *, quiet: bool = False):
         # numeric libraries in each worker use its own threads, not every core; Arrow
         # hands freed buffers back to the system allocator, which returns them to the OS
         env = {ENV_THREADS: str(threads), "ARROW_DEFAULT_MEMORY_POOL": "system"}
-        with dask.config.set(WORKER_MEMORY):
-            cluster = LocalCluster(n_workers=arg, processes=True, threads_per_worker=threads,
-                                   env=env, memory_limit=cfg.get("memory_limit") or "auto",
-                                   dashboard_address=cfg.get("dashboard") or ":0")
+        cluster = LocalCluster(n_workers=arg, processes=True, threads_per_worker=threads,
+                               env=env, config=dask.config.merge(dask.config.config,
+                                                                 WORKER_MEMORY),
+                               memory_limit=cfg.get("memory_limit") or "auto",
+                               dashboard_address=cfg.get("dashboard") or ":0")
         client = Client(cluster)
     else:
         try:
@@ -126,21 +132,40 @@ def connect(settings: Mapping, *, quiet: bool = False) -> Iterator[Any]:
 
 
 def gather(client, futures: list, desc: str, progress: bool = True) -> list:
-    """The futures' results in submission order, with a progress bar over them (one tick per
-    partition) as they finish; the first task error is raised with its traceback."""
-    from distributed import as_completed
+    """The futures' results in submission order, each fetched as soon as its task finishes
+    (a result left on a worker is lost if that worker is restarted), with a progress bar
+    over them (one tick per partition); the first task error is raised with its traceback,
+    a task whose workers kept dying as a ``MemoryError`` saying what to change."""
+    from distributed import KilledWorker, as_completed
     from tqdm.auto import tqdm
 
+    results = {}
     with tqdm(total=len(futures), desc=desc, unit="part", disable=not progress) as bar:
-        for future in as_completed(futures):
-            if future.status == "error":
-                client.gather(future)  # raises the task's exception here
-            bar.update(1)
-    return client.gather(futures)
+        try:
+            for future, result in as_completed(futures, with_results=True):
+                results[future.key] = result
+                bar.update(1)
+        except KilledWorker as err:
+            raise MemoryError(
+                f"{desc}: every worker that ran a task died ({err}); most often a worker "
+                "past its memory limit: raise compute.memory_limit, or lower "
+                "compute.partition_rows / compute.partition_mb and load again") from err
+    return [results[f.key] for f in futures]
 
 
 def _value(value: Any) -> Any:
     return value
+
+
+def _run(item: Any, _func, **kwargs: Any) -> Any:
+    """``_func(item, **kwargs)`` on a worker, then what it freed handed back to the system:
+    a worker left above its memory limit after a task is restarted, and its result lost."""
+    try:
+        return _func(item, **kwargs)
+    finally:
+        gc.collect()
+        with contextlib.suppress(OSError, AttributeError):  # glibc only
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def run_tasks(client, func, items: list, *, desc: str, progress: bool = True,
@@ -156,5 +181,8 @@ def run_tasks(client, func, items: list, *, desc: str, progress: bool = True,
     # not scattered: the scheduler can make them again when the workers holding them die
     # (scattered data is lost with them, and every task needing it is cancelled)
     shared = {k: client.submit(_value, v, pure=False) for k, v in kwargs.items()}
-    futures = client.map(func, items, pure=False, retries=2, **shared)
+    name = getattr(func, "__name__", "task")  # the dashboard's name for the tasks
+    futures = client.map(_run, items, _func=func, key=[f"{name}-{uuid.uuid4().hex}"
+                                                       for _ in items],
+                         retries=2, **shared)
     return gather(client, futures, desc, progress)
