@@ -97,6 +97,29 @@ def test_partitioned_load_equals_the_in_process_load(source, tmp_path):
     _same_load(ref, report, tmp_path)
 
 
+@pytest.mark.parametrize("source", ["unseen/news_esfrit.csv", "txt"])
+def test_a_load_step_run_again_after_it_wrote_gives_the_same_load(source, tmp_path,
+                                                                  monkeypatch):
+    """A task retried after its worker died (or its result was lost) once it had written:
+    every step reads one staging table and writes another, so running each task twice
+    changes nothing (headers, boilerplate and rejects are not applied twice)."""
+    import conflict_narratives.corpus.bykey as bykey_module
+    import conflict_narratives.corpus.partitioned as partitioned
+    from conflict_narratives.compute import run_tasks
+
+    def twice(client, func, items, **kwargs):
+        run_tasks(client, func, items, **kwargs)
+        return run_tasks(client, func, items, **kwargs)
+
+    monkeypatch.setattr(partitioned, "run_tasks", twice)
+    monkeypatch.setattr(bykey_module, "run_tasks", twice)
+    source = str(FIXTURES / source)  # boilerplate in three languages; a header line
+    settings = Settings.defaults().replace({"compute": {"partition_rows": 3}})
+    ref = load_corpus(source, settings=settings)
+    assert ref.report["boilerplate"]["segments"] or ref.report["header_lines_parsed"]
+    _same_load(ref, load_partitioned(source, tmp_path, settings=settings), tmp_path)
+
+
 def test_partitioned_load_of_a_dataframe_with_a_date_format(tmp_path):
     """A DataFrame source and ``corpus.date_format``, in partitions of 4 rows."""
     frame = pd.read_csv(FIXTURES / "unseen" / "odd_dates.csv")

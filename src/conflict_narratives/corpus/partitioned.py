@@ -24,6 +24,7 @@ partitions of 3 rows, and on fa-kes).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections import Counter
 from collections.abc import Mapping
@@ -62,8 +63,24 @@ def _raw(staging: Path, i: int) -> Path:
     return staging / f"raw-{i:05d}.pkl"
 
 
-def _read(staging: Path, i: int, kind: str = "a") -> pd.DataFrame:
+def _read(staging: Path, i: int, kind: str) -> pd.DataFrame:
     return pd.read_parquet(staged(staging, kind, i))
+
+
+def _write(df: pd.DataFrame, staging: Path, i: int, kind: str) -> None:
+    """Partition ``i``'s staging table of ``kind``, written whole or not at all. Each step
+    reads one kind and writes the next, so a task retried after its worker died (even
+    after writing) starts again from the same input."""
+    path = staged(staging, kind, i)
+    tmp = path.with_name(f".{path.name}.partial")
+    df.to_parquet(tmp, index=True)
+    os.replace(tmp, path)
+
+
+def _drop(staging: Path, kind: str) -> None:
+    """A step's input tables, once every partition's output is written."""
+    for f in staging.glob(f"{kind}-*.parquet" if kind != "raw" else "raw-*.pkl"):
+        f.unlink()
 
 
 # ---------------------------------------------------------------- tasks (run on workers)
@@ -73,23 +90,23 @@ def _map_task(i: int, staging: Path, recipe, columns: list, undecodable: bool) -
     rej = Rejects()
     df, posts = loader.map_rows(frame, recipe, rej, undecodable)
     _, hits, sizes = cleaning.find_headers(df)
-    df.to_parquet(staged(staging, "a", i), index=True)
+    _write(df, staging, i, "mapped")
     return {"rejects": rej.rows, "posts": posts, "hits": hits, "sizes": sizes,
             "numbers": loader.number_columns(df)}
 
 
 def _headers_task(i: int, staging: Path, wire: set) -> dict:
-    df = _read(staging, i)
+    df = _read(staging, i, "mapped")
     found, _, _ = cleaning.find_headers(df)
     parsed = cleaning.use_headers(df, found, wire)
-    df.to_parquet(staged(staging, "a", i), index=True)
+    _write(df, staging, i, "headed")
     return {"parsed": parsed, "found": len(found), "ptb": cleaning.ptb_votes(df["text"])}
 
 
 def _clean_task(i: int, staging: Path, ptb: bool) -> Counter:
-    df = _read(staging, i)
+    df = _read(staging, i, "headed")
     cleaning.clean_columns(df, ptb)
-    df.to_parquet(staged(staging, "a", i), index=True)
+    _write(df, staging, i, "cleaned")
     return Counter(boilerplate.source_groups(df["source"]).tolist())
 
 
@@ -97,7 +114,7 @@ def _sample_task(item, staging: Path, steps: dict) -> tuple[list, list]:
     """The partition's documents the boilerplate count sees (``item``: partition, the
     documents per source before it)."""
     i, start = item
-    df = _read(staging, i)
+    df = _read(staging, i, "cleaned")
     groups = boilerplate.source_groups(df["source"])
     keep = boilerplate.sampled(groups, steps, start)
     return df["text"][keep].tolist(), groups[keep].tolist()
@@ -105,30 +122,30 @@ def _sample_task(item, staging: Path, steps: dict) -> tuple[list, list]:
 
 def _usable_task(i: int, staging: Path, found: dict | None, min_letters: int) -> dict:
     """Boilerplate off, unusable texts rejected; the doc-id file for the id check."""
-    df = _read(staging, i)
+    df = _read(staging, i, "cleaned")
     done = {"touched": 0, "chars": 0, "removed": Counter()}
     if found is not None:
         df["text"], done = boilerplate.strip_texts(
             df["text"], boilerplate.source_groups(df["source"]), found)
     rej = Rejects()
     df = cleaning.reject_unusable(df, rej, min_letters)
-    df.to_parquet(staged(staging, "a", i), index=True)
+    _write(df, staging, i, "usable")
     pd.DataFrame({"doc_id": df["doc_id"].astype(str), "row": df.index.to_numpy(),
                   "text": bykey.text_hashes(df["text"])}).to_parquet(staged(staging, "ids", i))
     return {"rejects": rej.rows, "done": done}
 
 
 def _evidence_task(i: int, staging: Path, drop: set, date_format) -> tuple[int, int, int]:
-    df = pd.read_parquet(staged(staging, "a", i), columns=["_date"])
+    df = pd.read_parquet(staged(staging, "usable", i), columns=["_date"])
     return dates.dayfirst_counts(dates.numeric_date_strings(
         df.loc[~df.index.isin(drop), "_date"], date_format))
 
 
 def _dates_task(i: int, staging: Path, drop: set, recipe, dayfirst) -> dict:
-    df = _read(staging, i)
+    df = _read(staging, i, "usable")
     df, info = loader.parse_row_dates(df[~df.index.isin(drop)], recipe, dayfirst)
     df = loader.add_languages(df, recipe.cs)
-    df.to_parquet(staged(staging, "b", i), index=True)
+    _write(df, staging, i, "b")
     bykey.write_keys(df, staging, i, recipe.cs)
     return {"info": info, "rows": len(df), "first": int(df.index.min()) if len(df) else None}
 
@@ -247,18 +264,22 @@ def _load(recipe, choice, spec, read, parts, cs, out_dir, ctx, clock) -> dict:
         rej.add([r["row"]], [None], r["reason"], r["detail"])
     mapped = each(_map_task, desc="map", recipe=recipe, columns=read["columns"],
                   undecodable="undecodable" in str(read["info"].get("encoding", "")))
+    _drop(staging, "raw")
     numbers = loader.merge_numbers([m["numbers"] for m in mapped])
     sizes = sum((m["sizes"] for m in mapped), Counter())
     wire = cleaning.wire_groups(sum((m["hits"] for m in mapped), Counter()), sizes,
                                 float(cs.get("header_min_share", 0.5)))
     headed = each(_headers_task, desc="headers", wire=wire)
+    _drop(staging, "mapped")
     ptb = spec.ptb if spec else cleaning.corpus_looks_ptb(
         None, [v for h in headed for v in h["ptb"]][:500])
     groups = each(_clean_task, desc="clean", ptb=ptb)
+    _drop(staging, "headed")
     clock.lap("clean")
     found = _boilerplate(groups, cs, each)
     usable = each(_usable_task, desc="boilerplate", found=found,
                   min_letters=int(cs.get("min_letters", 20)))
+    _drop(staging, "cleaned")
     for m in mapped + usable:
         rej.rows += m["rejects"]
     done = {"touched": sum(u["done"]["touched"] for u in usable),
@@ -275,6 +296,7 @@ def _load(recipe, choice, spec, read, parts, cs, out_dir, ctx, clock) -> dict:
         evidence = None
     parsed = each(_dates_task, desc="dates", drop=drop, recipe=recipe,
                   dayfirst=evidence[0] if evidence else dayfirst)
+    _drop(staging, "usable")
     date_info = _merge_date_info([p["info"] for p in parsed], evidence, recipe)
     warnings = [*choice.warnings, *loader.date_format_warning(
         recipe, date_info, sum(p["rows"] for p in parsed))]
