@@ -333,8 +333,9 @@ def test_a_killed_worker_or_run_loses_no_finished_partition(cluster, fa_kes, tmp
 
 def test_a_task_that_keeps_killing_its_workers_fails_clearly():
     """A worker that dies in a task (as one past its memory limit is killed) is restarted
-    with the cluster's memory settings (never pausing), and a task that kills every worker
-    it runs on ends the run with an error saying what to change, not a hang."""
+    with the cluster's memory settings (never pausing); a task that kills every worker it
+    runs on, or whose result is too large for a worker, ends the run with an error saying
+    what to change, not a hang."""
     import dask
     import distributed  # noqa: F401  (its config defaults loaded before the override below)
 
@@ -344,6 +345,9 @@ def test_a_task_that_keeps_killing_its_workers_fails_clearly():
     def pause():
         return dask.config.get("distributed.worker.memory.pause")
 
+    def big(item):
+        return b"x" * (900 * 2**20)
+
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         client = compute.start({"compute": {"scheduler": "local:1", "memory_limit": "1GB"}},
                                quiet=True)
@@ -351,6 +355,10 @@ def test_a_task_that_keeps_killing_its_workers_fails_clearly():
         assert list(client.run(pause).values()) == [False]
         with pytest.raises(MemoryError, match="raise compute.memory_limit"):
             compute.run_tasks(client, die, [0], desc="die", progress=False)
+        client.wait_for_workers(1, timeout=60)
+        # a result too large for its worker: lost with it and redone, until the run stops
+        with pytest.raises(MemoryError, match="compute.partition_mb"):
+            compute.run_tasks(client, big, [0], desc="big", progress=False)
         client.wait_for_workers(1, timeout=60)
         assert list(client.run(pause).values()) == [False]  # the restarted worker too
         assert compute.run_tasks(client, abs, [-2, 3], desc="abs", progress=False) == [2, 3]

@@ -134,23 +134,48 @@ def connect(settings: Mapping, *, quiet: bool = False) -> Iterator[Any]:
 def gather(client, futures: list, desc: str, progress: bool = True) -> list:
     """The futures' results in submission order, each fetched as soon as its task finishes
     (a result left on a worker is lost if that worker is restarted), with a progress bar
-    over them (one tick per partition); the first task error is raised with its traceback,
-    a task whose workers kept dying as a ``MemoryError`` saying what to change."""
-    from distributed import KilledWorker, as_completed
+    over them (one tick per partition); the first task error is raised with its traceback.
+    Workers that keep dying end the run with a ``MemoryError`` saying what to change, not
+    a hang: a task that kills every worker it runs on, or more restarts than
+    :data:`RESTARTS` per worker with no task finishing (a result too large for a worker is
+    lost with it and recomputed, without end)."""
+    from distributed import KilledWorker
     from tqdm.auto import tqdm
 
-    results = {}
+    results, pending = {}, list(futures)
+    seen, restarts = _workers(client), 0
     with tqdm(total=len(futures), desc=desc, unit="part", disable=not progress) as bar:
-        try:
-            for future, result in as_completed(futures, with_results=True):
-                results[future.key] = result
+        while pending:
+            for future in [f for f in pending if f.done()] or pending[:1]:
+                try:
+                    results[future.key] = future.result(timeout=2)
+                except TimeoutError:  # not finished, or its result lost and being redone
+                    now = _workers(client)
+                    restarts, seen = restarts + len(now - seen), seen | now
+                    if restarts > RESTARTS * max(len(now), 1):
+                        raise MemoryError(_advice(desc, f"{restarts} worker restarts and no "
+                                                        "task finished")) from None
+                    break
+                except KilledWorker as err:
+                    raise MemoryError(_advice(desc, "every worker that ran a task died: "
+                                                    f"{err}")) from err
+                restarts = 0
                 bar.update(1)
-        except KilledWorker as err:
-            raise MemoryError(
-                f"{desc}: every worker that ran a task died ({err}); most often a worker "
-                "past its memory limit: raise compute.memory_limit, or lower "
-                "compute.partition_rows / compute.partition_mb and load again") from err
+            pending = [f for f in pending if f.key not in results]
     return [results[f.key] for f in futures]
+
+
+RESTARTS = 3  # worker restarts per worker with no task finishing before a run gives up
+
+
+def _workers(client) -> set[str]:
+    return set(client.scheduler_info(n_workers=-1)["workers"])
+
+
+def _advice(desc: str, what: str) -> str:
+    return (f"{desc}: {what}; most often workers past their memory limit: raise "
+            "compute.memory_limit, or lower compute.partition_rows / compute.partition_mb and "
+            "load again")
 
 
 def _value(value: Any) -> Any:
