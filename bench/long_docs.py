@@ -19,6 +19,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
                                   cwd=ROOT, env=os.environ | {"HF_HUB_OFFLINE": "1"})
             line = done.stdout.strip().splitlines()[-1] if done.returncode == 0 else None
-            row = json.loads(line) if line else {"error": done.stderr.strip()[-300:]}
+            row = json.loads(line) if line else {"error": _exception(done.stderr)}
         except subprocess.TimeoutExpired:
             row = {"error": f"over {args.timeout} s"}
         row = {"partition_mb": "no bound (rows only)" if mb == UNBOUNDED else f"{mb:g}",
@@ -121,6 +122,12 @@ def main(argv: list[str] | None = None) -> None:
         print(row, flush=True)
         rows.append(row)
     _write(rows, info, shape, args)
+
+
+def _exception(stderr: str) -> str:
+    """The exception a failed run ended with (its last ``SomeError: ...`` line)."""
+    lines = [ln for ln in stderr.splitlines() if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
+    return (lines[-1] if lines else stderr.strip().splitlines()[-1])[:400]
 
 
 def _write(rows: list[dict], info: dict, shape: dict, args) -> None:
@@ -133,8 +140,9 @@ def _write(rows: list[dict], info: dict, shape: dict, args) -> None:
         "embed s": r.get("seconds", {}).get("embed", ""),
         "client peak MB": r.get("client_peak_mb", ""),
         "worker peak MB": ", ".join(map(str, r.get("worker_peak_mb", []))),
-        "load avg": r["load_avg"], "outcome": "done" if "error" not in r
-        else r["error"].splitlines()[-1][:120]} for r in rows])
+        "load avg": r["load_avg"],
+        "outcome": f"done in {r['wall_s']} s" if "error" not in r
+        else f"stopped after {r['wall_s']} s: {r['error']}"} for r in rows])
     text = ["# Long documents: partitions bounded in bytes", "",
             f"Machine: {info['nproc']} cores ({info['cpu']}), {info['ram_gb']} GB RAM, shared "
             f"(load average at start {info['load_avg_at_start'][0]:.1f}).",
