@@ -366,6 +366,19 @@ def test_a_task_that_keeps_killing_its_workers_fails_clearly():
         compute.stop(client)
 
 
+def test_cli_on_a_cluster_keeps_dasks_info_lines_out_of_the_output(tmp_path):
+    import subprocess
+    import sys
+
+    env = os.environ | {ENV_HOME: str(tmp_path), ENV_DATA: str(SHARED)}
+    done = subprocess.run([sys.executable, "-m", "conflict_narratives", "load",
+                           str(FIXTURES / "articles.csv"), "--scheduler", "local:1"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Dask: 1 workers; dashboard" in done.stderr  # the link is still printed
+    assert "distributed.scheduler INFO" not in done.stderr + done.stdout
+
+
 def test_cli_rejects_a_bad_scheduler_in_one_line(tmp_path, monkeypatch, capsys):
     from conflict_narratives.cli import main
 

@@ -75,6 +75,10 @@ def callback(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) 
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    if not verbose:  # a cluster's INFO lines (every start and close) would bury the results
+        import dask
+
+        dask.config.set({"logging.distributed": "warning"})
 
 
 @app.command()
