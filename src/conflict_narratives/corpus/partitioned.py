@@ -78,8 +78,9 @@ def _write(df: pd.DataFrame, staging: Path, i: int, kind: str) -> None:
 
 
 def _drop(staging: Path, kind: str) -> None:
-    """A step's input tables, once every partition's output is written."""
-    for f in staging.glob(f"{kind}-*.parquet" if kind != "raw" else "raw-*.pkl"):
+    """Every partition's staging file of ``kind`` (a step's input, once every partition's
+    output is written)."""
+    for f in staging.glob(f"{kind}-*"):
         f.unlink()
 
 
@@ -215,8 +216,7 @@ def _stage(chunks, path, rows: int, max_bytes: int, cs: dict, staging: Path) -> 
                                  staging)
         except NeedsWholeFile as why:
             log.info("%s: read whole (%s)", path, why)
-            for f in staging.glob("raw-*"):
-                f.unlink()
+            _drop(staging, "raw")
             chunks = whole_chunks(path, rows, cs.get("encoding"))
     return _stage_chunks(within(chunks, max_bytes), staging)
 
