@@ -20,7 +20,6 @@ import gzip
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench import scale
 from bench.common import machine, md_table
-from bench.scale import SOURCE, WorkerPeaks
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "reports" / "benchmarks"
@@ -42,7 +41,7 @@ def make_corpus(path: Path, join: int, copies: int) -> Path:
     """Documents of ``join`` ant-multisource articles each, ``copies`` groupings (above)."""
     if path.is_file():
         return path
-    base = pd.read_csv(SOURCE, dtype=str, keep_default_na=False)
+    base = pd.read_csv(scale.SOURCE, dtype=str, keep_default_na=False)
     base = base[base["text"].str.len() > 0].reset_index(drop=True)
     texts = base["text"].to_numpy(dtype=object)
     tmp = path.with_suffix(".tmp")
@@ -62,38 +61,17 @@ def make_corpus(path: Path, join: int, copies: int) -> Path:
     return path
 
 
-def run_one(corpus: Path, partition_mb: float) -> dict:
-    """Load and embed ``corpus`` on ``local:2`` with ``partition_mb``, in this process."""
-    from conflict_narratives.pipeline import Pipeline
-    from conflict_narratives.store import Store
-
-    home = Path(tempfile.mkdtemp(prefix="long-docs-"))
-    peaks = WorkerPeaks()
-    run = Pipeline(str(corpus), name="long", store=Store(home), overrides={
-        "embeddings": {"backend": "tfidf-lsa"}, "compute": {"scheduler": "local:2",
-                                                            "partition_mb": partition_mb}})
-    seconds = {}
-    for stage, step in (("load", run.load), ("embed", lambda: run.embeddings)):
-        t0 = time.perf_counter()
-        step()
-        seconds[stage] = round(time.perf_counter() - t0, 1)
-    loaded = run.load()
-    run.close()
-    return {"kept": loaded.summary["kept"], "partitions": loaded.result[1]["partitions"],
-            "seconds": seconds,
-            "client_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "worker_peak_mb": sorted(peaks.stop().values(), reverse=True)}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--join", type=int, default=10, help="articles per document")
     parser.add_argument("--copies", type=int, default=3, help="groupings of the articles")
     parser.add_argument("--timeout", type=int, default=1800, help="per run, seconds")
-    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # corpus, partition_mb
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # corpus, docs, MB
     args = parser.parse_args(argv)
-    if args.one:
-        print(json.dumps(run_one(Path(args.one[0]), float(args.one[1]))))
+    if args.one:  # load and embed on local:2 in this process
+        corpus, docs, mb = args.one
+        print(json.dumps(scale.run_one(int(docs), "local:2", ["load", "embed"], Path(corpus),
+                                       compute={"partition_mb": float(mb)})))
         return
     from conflict_narratives.settings import Settings
 
@@ -107,7 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     default_mb = float(Settings.defaults()["compute"]["partition_mb"])
     rows = []
     for mb in (default_mb, UNBOUNDED):
-        cmd = [sys.executable, "-m", "bench.long_docs", "--one", str(corpus), str(mb)]
+        cmd = [sys.executable, "-m", "bench.long_docs", "--one", str(corpus),
+               str(shape["docs"]), str(mb)]
         t0 = time.perf_counter()
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,

@@ -125,17 +125,19 @@ def _du(path: Path) -> float:
 
 
 def run_one(size: int, mode: str, stages: list[str], corpus: Path,
-            home: Path | None = None, backend: str = BACKEND) -> dict:
-    """One (size, mode) in this process: wall time per stage, peaks, disk. ``home``: the
-    project folder (kept: a rerun there resumes from what the pipeline saved; the stages
-    done so far are written to ``progress.json`` as they finish), else a fresh one."""
+            home: Path | None = None, backend: str = BACKEND, compute: dict | None = None
+            ) -> dict:
+    """One (size, mode) in this process: wall time per stage, peaks, disk, partitions.
+    ``home``: the project folder (kept: a rerun there resumes from what the pipeline saved;
+    the stages done so far are written to ``progress.json`` as they finish), else a fresh
+    one. ``compute``: more ``compute`` settings."""
     from conflict_narratives.pipeline import Pipeline
     from conflict_narratives.store import Store
 
     home = Path(home or tempfile.mkdtemp(prefix=f"scale-{size}-"))
     home.mkdir(parents=True, exist_ok=True)
-    overrides = SETTINGS | {"embeddings": {"backend": backend}} | (
-        {"compute": {"scheduler": mode}} if mode != "process" else {})
+    overrides = SETTINGS | {"embeddings": {"backend": backend}, "compute": (compute or {}) | (
+        {"scheduler": mode} if mode != "process" else {})}
     peaks = WorkerPeaks()
     run = Pipeline(str(corpus), name=f"scale{size}", store=Store(home), overrides=overrides)
     seconds, out = {}, {"size": size, "mode": mode}
@@ -155,7 +157,8 @@ def run_one(size: int, mode: str, stages: list[str], corpus: Path,
         client_mb[stage] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         (home / "progress.json").write_text(json.dumps(
             out | {"seconds": seconds, "client_mb_after": client_mb}))
-    out["kept"] = run.load().summary["kept"]
+    loaded = run.load()
+    out["kept"], out["partitions"] = loaded.summary["kept"], loaded.result[1].get("partitions")
     out["topics"] = run.run_topics().summary.get("n_topics") if "topics" in seconds else None
     run.close()
     workers = peaks.stop()
