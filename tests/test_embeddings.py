@@ -207,6 +207,19 @@ def test_deterministic_bytes(corpus, settings, tmp_path):
         assert names_a == [p.name for p in shards(tmp_path / f"{name}-b")]
 
 
+def test_a_use_m_vector_depends_on_its_text_alone(use_m):
+    """Alone, in any batch, in any order, beside short or long texts: the same bits (the
+    cache may hold any subset of a corpus, so which texts share a batch varies)."""
+    raw = pd.read_csv(SHARED / "fa-kes" / "FA-KES-Dataset.csv", encoding="latin-1")
+    texts = [t for p in PAIRS for t in p] + raw["article_title"].astype(str).tolist()[:60] \
+        + raw["article_content"].astype(str).tolist()[:12]  # short, and past the budget
+    every = use_m.embed(texts)
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 3, 17, 40):
+        pick = rng.choice(len(texts), size, replace=False)
+        assert use_m.embed([texts[i] for i in pick]).tobytes() == every[pick].tobytes(), size
+
+
 def test_tfidf_lsa_is_fitted_on_the_corpus(settings, tmp_path):
     df = pd.DataFrame({
         "doc_id": [f"t{i}" for i in range(6)],
