@@ -157,35 +157,67 @@ def test_all_duplicates_wrong_columns_or_empty_change_nothing(live, tmp_path):
     assert result.exit_code != 0 and isinstance(result.exception, NothingToAdd)
 
 
-def test_refit_with_curation_keeps_the_analysts_labels(live, tmp_path):
+def _write_curation(home: Path, data: dict) -> None:
+    (home / "curation").mkdir(exist_ok=True)
+    (home / "curation" / "fk.yaml").write_text(json.dumps(data, ensure_ascii=False),
+                                               encoding="utf-8")
+
+
+def test_curated_labels_follow_their_documents_and_conflicts_are_reported(live, tmp_path):
+    """Entries named by a word unique to a topic; then the identity (anchor) and the words
+    are made to disagree — by construction, not by hoping a refit moves a word — and the
+    label follows the documents, the conflict in the JSON summary. A refit keeps each label
+    on the topic holding most of the documents it named."""
     home = copy_of(live, tmp_path)
     run = open_run(home)
     info = run.topics().topic_info.query("topic != -1")
     words = {t: [w for w in ws if sum(w in other for other in info["words"]) == 1][:1]
              for t, ws in zip(info["topic"], info["words"], strict=True)}
     named = [t for t, w in words.items() if w][:2]
+    other = next(t for t in info["topic"] if t not in named)
     assert len(named) == 2
     entries = [{"match": words[t], "label": f"Analyst {t}"} for t in named]
-    (home / "curation").mkdir()
-    (home / "curation" / "fk.yaml").write_text(
-        json.dumps({"labels": entries, "hide": [words[named[1]]]}, ensure_ascii=False),
-        encoding="utf-8")
+    _write_curation(home, {"labels": entries, "hide": [words[named[1]]]})
     run = open_run(home)
     fitted = monitor.raw_of(run.run_topics().path).meta.get("fit_seconds")
     curated = run.topics()  # the curation alone never refits
     assert monitor.raw_of(run.run_topics().path).meta.get("fit_seconds") == fitted
     assert curated.labels()[named[0]] == f"Analyst {named[0]}"
     assert topics.hidden(curated) == {named[1]}
+    anchors = run.store.read_anchors("fk")
+    key = "label:" + json.dumps(words[named[0]], ensure_ascii=False)
+    assert anchors[key]["topic"] == named[0] and anchors[key]["doc_ids"]
+
+    # the identity now says `other`, the words still say named[0]
+    docs = curated.doc_topics
+    anchors[key]["doc_ids"] = docs.loc[docs["topic"] == other, "doc_id"].astype(str).tolist()
+    run.store.write_anchors("fk", anchors)
+    entries[1]["label"] = "Analyst, renamed"  # a changed file: the curation is applied again
+    _write_curation(home, {"labels": entries, "hide": [words[named[1]]]})
+    env = {ENV_HOME: str(home), ENV_DATA: str(SHARED), ENV_CONFIG: str(home / "none.yaml")}
+    result = CliRunner().invoke(app, ["topics", "fk", "--set", "topics.doc_map.enabled=false"],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    conflicts = json.loads(result.stdout)["curation_conflicts"]
+    assert any("labels[0]" in c and f"now points to topic {named[0]}" in c for c in conflicts)
+    labels = open_run(home).topics().labels()
+    assert labels[other] == f"Analyst {named[0]}" and labels[named[0]] != labels[other]
+
+    run = open_run(home)
     done = run.refit(stages=("timelines",))
     assert done["statuses"].get("kept", 0) >= 1
     refitted = run.topics()
-    labels = refitted.labels()
-    kept = [t for t in named if t in labels]
-    assert kept and all(labels[t] == f"Analyst {t}" for t in kept)
-    assert set(run.timelines().prevalence.query(f"topic == {kept[0]}")["label"]) == \
-        {f"Analyst {kept[0]}"}
-    (home / "curation" / "fk.yaml").write_text("labels: [{match: [zzzz], label: nothing}]",
-                                               encoding="utf-8")
+    placed = refitted.doc_topics.set_index("doc_id")["topic"]
+    for entry, anchor in run.store.read_anchors("fk").items():
+        if entry.startswith("label:"):
+            held = placed.reindex(anchor["doc_ids"]).value_counts()
+            label = next(e["label"] for e in entries if "label:" + json.dumps(
+                e["match"], ensure_ascii=False) == entry)
+            assert refitted.labels()[int(held.index[0])] == label or any(
+                "merged" in c for c in done["curation_conflicts"])
+    assert set(run.timelines().prevalence.query(f"topic == {held.index[0]}")["label"]) == \
+        {refitted.labels()[int(held.index[0])]}
+    _write_curation(home, {"labels": [{"match": ["zzzz"], "label": "nothing"}]})
     with pytest.raises(ValueError, match=r"\[zzzz\] matches no topic"):
         open_run(home).topics()
     assert open_run(home).corpus_marker()["key"] == run.corpus_marker()["key"]

@@ -187,3 +187,60 @@ def test_candidate_words_and_headlines():
     row = table.iloc[0]
     assert {"afrin", "عفرين"} & set(row["words"]) and len(row["headlines"]) == 2
     assert row["outlets"] == ["s (6)"] and str(row["first_seen"].date()) == "2018-08-01"
+
+
+def test_an_anchored_label_stays_with_its_documents_when_its_word_moves():
+    """The refit in #24, constructed: the word an analyst named topic 0 by ("children") is
+    now among the words of the car-bomb topic, while topic 0's documents stayed together.
+    The label stays with the documents; the conflict is reported, not followed."""
+    words = [["children", "regime", "homs"], ["damascus", "bomb", "car"], ["islamic", "state"]]
+    topics, vectors, ids = blobs(CENTRES[:3], 30)
+    first = result(topics, vectors, ids, words)
+    cur = parse_curation({"labels": [{"match": ["children"], "label": "Children in Homs"}],
+                          "hide": [["islamic"]]})
+    named = apply_curation(first, cur)
+    anchors = named.meta["curation"]["anchors"]
+    assert named.labels()[0] == "Children in Homs" and not named.meta["curation"]["conflicts"]
+    assert set(anchors) == {'label:["children"]', 'hide:["islamic"]'}
+    assert sorted(anchors['label:["children"]']["doc_ids"]) == sorted(ids[:30])
+    moved = [["regime", "homs", "siege"], ["damascus", "bomb", "children"], ["islamic", "state"]]
+    refit = result(topics, vectors, ids, moved)
+    out = apply_curation(refit, cur, anchors=anchors)
+    assert out.labels()[0] == "Children in Homs" and out.labels()[1] == "damascus · bomb · children"
+    (conflict,) = out.meta["curation"]["conflicts"]
+    assert conflict["kind"] == "words" and (conflict["topic"], conflict["words_topic"]) == (0, 1)
+    assert "now points to topic 1" in conflict["detail"]
+    assert apply_curation(refit, cur).labels()[1] == "Children in Homs"  # words alone: moved
+
+
+def test_anchored_entries_through_split_merge_and_gone():
+    words = [["children", "homs"], ["damascus", "bomb"], ["islamic", "state"], ["oil", "opec"]]
+    topics, vectors, ids = blobs(CENTRES[:4], 30)
+    cur = parse_curation({"labels": [{"match": ["children"], "label": "Homs"},
+                                     {"match": ["damascus"], "label": "Car bombs"},
+                                     {"match": ["islamic"], "label": "ISIS"},
+                                     {"match": ["oil"], "label": "Oil"}]})
+    anchors = apply_curation(result(topics, vectors, ids, words), cur).meta["curation"][
+        "anchors"]
+    # topic 0 splits 2:1 (its larger part stays topic 0), 1 and 2 merge into 1, 3 is gone
+    # (its documents are outliers now), and "oil" names the split-off part
+    refit = [{0: 0 if i % 3 else 4, 1: 1, 2: 1, 3: -1}[t] for i, t in enumerate(topics)]
+    kept = np.array(refit) != -1
+    dense = np.searchsorted([0, 1, 4], np.array(refit)[kept])
+    refit_result = result(dense, vectors[kept], np.array(ids)[kept].tolist(),
+                          [["homs", "siege"], ["damascus", "islamic"], ["oil", "children"]])
+    refit_result.topic_info["topic"] = [0, 1, 4]
+    refit_result.centroids["topic"] = [0, 1, 4]
+    refit_result.doc_topics = pd.DataFrame({"doc_id": ids, "topic": refit})
+    out = apply_curation(refit_result, cur, anchors=anchors)
+    kinds = {(c["entry"].split(": ")[-1], c["kind"]) for c in out.meta["curation"]["conflicts"]}
+    assert ("labels[0]", "split") in kinds and ("labels[3]", "gone") in kinds
+    assert ("labels[1]", "merged") in kinds and ("labels[2]", "merged") in kinds
+    assert ("labels[0]", "words") in kinds  # "children" is now a word of the split-off part
+    labels = out.labels()
+    assert labels[0] == "Homs"  # the part holding most of its documents
+    assert labels[1] in {"Car bombs", "ISIS"}  # merged: one name, the conflict says which
+    assert labels[4] == "Oil"  # gone: its words name a topic again, a fresh anchor
+    assert out.meta["curation"]["anchors"]['label:["oil"]']["topic"] == 4
+    assert all(c["detail"].startswith("curation: labels[") for c in
+               out.meta["curation"]["conflicts"])

@@ -51,8 +51,9 @@ def find_raw(run, raw_key: str):
     return None
 
 
-def curate(run, raw, previous: dict | None = None):
-    """``raw`` with the corpus's curation file applied (``raw`` itself when there is none)."""
+def curate(run, raw):
+    """``raw`` with the corpus's curation file applied (``raw`` itself when there is none);
+    each entry follows the topic it first named (its anchor, saved beside the file)."""
     from conflict_narratives.embeddings import embed_corpus
     from conflict_narratives.topics.curation import apply_curation
 
@@ -65,9 +66,21 @@ def curate(run, raw, previous: dict | None = None):
         return embed_corpus(frame, backend=run.backend, settings=run.settings, progress=False,
                             cache_dir=run.store.embeddings_dir).matrix
 
-    return apply_curation(raw, run.curation, embed=embed, previous=previous,
-                          min_similarity=float(run.settings["curation"]
-                                               ["zero_shot_min_similarity"]))
+    mon = run.settings["monitor"]
+    curated = apply_curation(raw, run.curation, embed=embed,
+                             anchors=run.store.read_anchors(run.name),
+                             min_similarity=float(run.settings["curation"]
+                                                  ["zero_shot_min_similarity"]),
+                             min_share=float(mon["split_share"]),
+                             match_similarity=float(mon["match_similarity"]))
+    run.store.write_anchors(run.name, curated.meta["curation"]["anchors"])
+    return curated
+
+
+def conflicts(result) -> list[str]:
+    """The curation's conflicts in ``result`` (an entry's words against its anchor: moved,
+    split, merged, gone), one actionable line each."""
+    return [c["detail"] for c in (result.meta.get("curation") or {}).get("conflicts", [])]
 
 
 def _previous_version(run) -> Path | None:
@@ -87,17 +100,14 @@ def build_topics(run, path: Path, stability: bool = False):
     """The topics stage of ``run`` into ``path``: the saved uncurated result when only the
     curation changed, else a fit (matched to the topics it replaces when the corpus's topics
     live through updates); then the curation. Returns the curated result."""
-    from conflict_narratives import topics
     from conflict_narratives.topics.matching import carry_over, match_topics
 
     raw_key = run.topics_key(raw=True)
     raw = None if stability else find_raw(run, raw_key)
-    previous = None
     if raw is None:
         raw = run.fit_topics(path, stability, run.curation.seed_topic_list())
         before = _previous_version(run)
         if before is not None:
-            previous = topics.TopicResult.load(before)
             old = raw_of(before)
             mon = run.settings["monitor"]
             table = match_topics(old, raw, min_similarity=float(mon["match_similarity"]),
@@ -109,8 +119,7 @@ def build_topics(run, path: Path, stability: bool = False):
     if run.curation:  # kept first: a mistake in the curation file never costs the fit
         raw.save(path / "raw")
         run.store.mark(path / "raw", raw_key, {}, 0.0)
-    return curate(run, raw, ((previous.meta if previous else {}).get("curation") or {})
-                  .get("previous"))
+    return curate(run, raw)
 
 
 def save_topics(run, keys: tuple[str, str], raw, curated, summary: dict, seconds: float
@@ -248,7 +257,7 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
                                    far_quantile=float(mon["far_quantile"]))
     grown = extend_topics(raw, batch.documents, assignments)
     pool, candidates = emerging(run, batch, vectors, assignments, model, number)
-    curated = curate(run, grown, (current.result.meta.get("curation") or {}).get("previous"))
+    curated = curate(run, grown)
     per_topic = added_per_topic(current.result, curated, assignments,
                                 min_docs=int(mon["fastest_min_docs"]))
     clock.lap("assign")
@@ -269,7 +278,8 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
                                       "duplicates": batch.duplicates}, clock.total(),
                    topic_model=model)
     save_topics(run, keys, grown, curated, {**(current.summary or {}), "n_docs": len(updated),
-                                            "update": number, "derived_from": current.key},
+                                            "update": number, "derived_from": current.key,
+                                            "curation_conflicts": conflicts(curated)},
                 clock.total())
     index = index.extend(_normalised(batch.documents))
     run.store.write_tables(run.store.corpus_dir(run.name) / "dedup",
@@ -318,7 +328,7 @@ def what_changed(run, number, batch, assignments, per_topic, candidates, before,
                                ["candidate", "status", "label", "n_docs", "new_docs",
                                 "first_seen", "words", "headlines", "outlets"]),
         "emerging": candidates.loc[candidates["status"] == "emerging", "candidate"].tolist(),
-        "stages": {}}
+        "curation_conflicts": conflicts(run.topics()), "stages": {}}
     since = batch.documents["date"].min()
     for stage in stages:
         done = run.stage(stage)
@@ -360,7 +370,7 @@ def do_refit(run, stages=("timelines", "narratives")) -> dict:
     for stage in stages:
         run.stage(stage)
     return {"seconds": round(time.perf_counter() - t0, 2), "n_topics": done.result.n_topics,
-            "path": str(done.path),
+            "path": str(done.path), "curation_conflicts": conflicts(done.result),
             "statuses": table["status"].value_counts().to_dict() if len(table) else {},
             "changes": table[table["status"] != "kept"].astype(object).where(
                 table[table["status"] != "kept"].notna(), None).to_dict("records")

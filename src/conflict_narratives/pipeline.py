@@ -215,7 +215,8 @@ class Pipeline(Keyed, ScaleOut):
         def build(path: Path):
             result = monitor.build_topics(self, path, stability)
             return result, {"corpus": self.name, "n_docs": len(result.doc_topics),
-                            **result.meta["metrics"]}
+                            **result.meta["metrics"],
+                            "curation_conflicts": monitor.conflicts(result)}
 
         return self._stage("topics", build, force or stability)
 

@@ -12,6 +12,7 @@ checkout holding this package, else the current directory)::
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
     data/processed/<name>/updates/<n>/     each update: assignments, rejects, candidates
     curation/<name>.yaml               the analyst's topic labels, merges, hidden topics
+    curation/<name>.anchors.json       what each of its entries first named (topics.anchors)
     reports/<label>/                   executed notebooks, figures/, tables/, index.html
 
 A stage result is Parquet tables plus a JSON ``meta.json``, and a ``stage.json`` marker
@@ -142,6 +143,32 @@ class Store:
     def curation_path(self, name: str) -> Path:
         """The analyst's curation file of a corpus, kept with the project (may not exist)."""
         return self.root / "curation" / f"{name}.yaml"
+
+    def anchors_path(self, name: str) -> Path:
+        """What each curation entry first named (``topics.anchors``), beside the file."""
+        return self.root / "curation" / f"{name}.anchors.json"
+
+    def read_anchors(self, name: str) -> dict[str, dict]:
+        """The saved anchors of a corpus's curation entries (none when there are none)."""
+        path = self.anchors_path(name)
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("anchors", {})
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}: not valid JSON ({err}); delete it to anchor the "
+                             "curation entries again by their words") from None
+
+    def write_anchors(self, name: str, anchors: dict[str, dict]) -> None:
+        """Save ``anchors`` atomically; an unchanged set leaves the file untouched."""
+        path = self.anchors_path(name)
+        text = json.dumps({"anchors": dict(sorted(anchors.items()))}, ensure_ascii=False,
+                          indent=1)
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_suffix(".partial").write_text(text, encoding="utf-8")
+        path.with_suffix(".partial").replace(path)
 
     def report_dir(self, label: str) -> Path:
         return self.reports_dir / label

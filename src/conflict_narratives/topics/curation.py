@@ -17,8 +17,10 @@ A ``match`` of words picks the topic whose top words hold every one of them (aft
 analysis normalisation, so "الغوطة"/"الغوطه" are one word; a word may be part of a
 two-word term); where several do, the one where they rank highest. Words name a topic
 across refits, when numbers change. A match that finds no topic is an error naming the
-topics nearest to it; after a refit an entry whose words have drifted keeps the topic it
-named before when the refit matched that topic (a warning says so).
+topics nearest to it. Once an entry has named a topic it is anchored to that topic's
+documents (:mod:`topics.anchors`): updates, refits and new fits carry it to where they
+went, and a disagreement with its words (moved, split, merged, gone) is reported, never
+silently followed.
 
 :func:`apply_curation` returns a new ``TopicResult``: merged topics joined (documents,
 sizes, words, centroids, per-outlet counts), labels set (the automatic one kept as
@@ -40,6 +42,7 @@ import pandas as pd
 import yaml
 
 from conflict_narratives.common.textnorm import normalize_for_analysis
+from conflict_narratives.topics.anchors import locate, make_anchor, merged_conflicts
 from conflict_narratives.store import make_key
 
 log = logging.getLogger(__name__)
@@ -185,22 +188,59 @@ def find_topic(selector, info: pd.DataFrame) -> tuple[int | None, list[tuple[int
 
 
 class Resolver:
-    """Entries to topic ids, collecting every error before raising them together."""
+    """Entries to topic ids — by their anchors where they have one (``topics.anchors``),
+    else by their words or number — collecting every error before raising them together,
+    and every conflict between an anchor and the words."""
 
-    def __init__(self, info: pd.DataFrame, previous: Mapping[str, int] | None = None):
-        self.info, self.previous = info, dict(previous or {})
+    def __init__(self, result, anchors: Mapping[str, dict] | None = None, *,
+                 min_share: float = 0.2, min_similarity: float = 0.5):
+        self.result, self.anchors = result, dict(anchors or {})
+        self.min_share, self.min_similarity = min_share, min_similarity
         self.errors: list[str] = []
         self.resolved: list[dict[str, Any]] = []
+        self.conflicts: list[dict[str, Any]] = []
+        self.located: list[dict[str, Any]] = []  # label entries placed by their anchors
+        self.used: dict[str, dict] = {}  # the anchors of this curation, to save
+
+    @property
+    def info(self) -> pd.DataFrame:
+        return self.result.topic_info
 
     def __call__(self, kind: str, at: str, selector, label: str | None = None) -> int | None:
-        topic, near = find_topic(selector, self.info)
-        how = "words" if not isinstance(selector, int) else "number"
+        pointed, near = find_topic(selector, self.info)
         key = f"{kind}:{json.dumps(selector, ensure_ascii=False)}"
-        if topic is None and self.previous.get(key) in set(self.info["topic"]):
-            topic, how = self.previous[key], "refit match"
-            log.warning("%s: %s no longer among the top words of any topic; kept on topic %d, "
-                        "which the refit matched to the topic it named", at, _show(selector),
-                        topic)
+        anchor, topic = self.anchors.get(key), pointed
+        how = "words" if not isinstance(selector, int) else "number"
+        if anchor is not None:
+            found, status, parts = locate(anchor, self.result, min_share=self.min_share,
+                                          min_similarity=self.min_similarity)
+            if status == "gone":
+                self._conflict(at, label, "gone", pointed, pointed,
+                               f"the topic it named (then {anchor['topic']}: "
+                               f"{' · '.join(anchor['words'][:3])}) is gone; "
+                               + (f"its match {_show(selector)} now names topic {pointed} "
+                                  f"({self.label(pointed)})" if pointed is not None else
+                                  "its match names no topic either"))
+                anchor = None
+            else:
+                topic, how = found, f"anchor ({status})"
+                if status == "split":
+                    others = ", ".join(f"{t} ({self.label(t)}, {s:.0%})"
+                                       for t, s in parts.items() if t != found)
+                    self._conflict(at, label, "split", found, pointed,
+                                   f"its topic split: kept on topic {found} "
+                                   f"({self.label(found)}, {parts[found]:.0%} of its "
+                                   f"documents); the rest went to {others}")
+                if pointed != found:
+                    self._conflict(at, label, "words", found, pointed,
+                                   f"its match {_show(selector)} now points to "
+                                   + (f"topic {pointed} ({self.label(pointed)})"
+                                      if pointed is not None else "no topic")
+                                   + f"; kept on topic {found} ({self.label(found)}), "
+                                   "where the documents it named are")
+                if kind == "label":
+                    self.located.append({"entry": at, "key": key, "topic": found,
+                                         "anchor": anchor, "label": label})
         if topic is None:
             hint = ", ".join(f"{t} ({self.label(t)}: {h} of the words)" for t, h in near)
             self.errors.append(f"{at}: {_show(selector)} matches no topic"
@@ -208,7 +248,15 @@ class Resolver:
             return None
         self.resolved.append({"entry": at, "kind": kind, "key": key, "topic": int(topic),
                               "how": how, "label": label})
+        self.used[key] = anchor or make_anchor(self.result, int(topic))
         return int(topic)
+
+    def _conflict(self, at: str, label, kind: str, topic, pointed, detail: str) -> None:
+        self.conflicts.append({"entry": at, "label": label, "kind": kind,
+                               "topic": None if topic is None else int(topic),
+                               "words_topic": None if pointed is None else int(pointed),
+                               "detail": f"{at}: {detail}"})
+        log.warning("curation: %s: %s", at, detail)
 
     def label(self, topic: int) -> str:
         return str(self.info.set_index("topic")["label"].get(topic, topic))
@@ -221,18 +269,20 @@ class Resolver:
 
 # ---------------------------------------------------------------- applying
 def apply_curation(result, curation: Curation, *, embed: Callable | None = None,
-                   min_similarity: float = 0.3, previous: Mapping[str, int] | None = None):
+                   min_similarity: float = 0.3, anchors: Mapping[str, dict] | None = None,
+                   min_share: float = 0.2, match_similarity: float = 0.5):
     """``result`` (a ``TopicResult``) with ``curation`` applied: merges, labels, codebook
     names (zero-shot, needs ``embed``: texts → L2-normalised vectors), hidden topics.
-    ``previous``: the last version's ``meta["curation"]["previous"]`` (entry → topic), so
-    an entry whose words drifted in a refit stays on the topic the refit matched."""
+    ``anchors``: what each entry first named (``topics.anchors``); an anchored entry follows
+    its documents, and ``meta["curation"]`` records the conflicts with its words and the
+    anchors to keep (``anchors``)."""
     from conflict_narratives.topics.result import TopicResult
 
     info = result.topic_info.copy()
     info["auto_label"] = info["label"]
     info["hidden"] = False
     out = dataclasses.replace(result, topic_info=info, meta=dict(result.meta))
-    resolve = Resolver(info, previous)
+    resolve = Resolver(out, anchors, min_share=min_share, min_similarity=match_similarity)
     targets = {}
     for m in curation.merge:
         ids = [resolve("merge", m["at"], s) for s in m["match"]]
@@ -241,12 +291,16 @@ def apply_curation(result, curation: Curation, *, embed: Callable | None = None,
             targets[m["at"]] = (ids, m["label"])
     for ids, label in targets.values():
         out = merge_topics(out, ids, label)
-    resolve.info = out.topic_info
+    resolve.result = out
     labels = {}
     for e in curation.labels:
         topic = resolve("label", e["at"], e["match"], e["label"])
         if topic is not None:
             labels[topic] = e["label"]
+    for c in merged_conflicts(resolve.located, out):
+        labels[c["topic"]] = c.pop("shown_as")
+        resolve.conflicts.append(c)
+        log.warning("curation: %s", c["detail"])
     hidden = {resolve("hide", e["at"], e["match"]) for e in curation.hide} - {None}
     if curation.codebook:
         named = zero_shot(out, curation.codebook, embed, min_similarity, resolve)
@@ -261,7 +315,7 @@ def apply_curation(result, curation: Curation, *, embed: Callable | None = None,
     leaf = [final.get(merged_into.get(t, t), lab) for t, lab in
             zip(leaf_topics(result), result.leaf_labels, strict=True)]
     out.meta["curation"] = {"path": curation.path, "resolved": resolve.resolved,
-                            "previous": {r["key"]: r["topic"] for r in resolve.resolved},
+                            "conflicts": resolve.conflicts, "anchors": resolve.used,
                             "merged": {str(k): int(v) for k, v in merged_into.items() if k != v}}
     return TopicResult(out.doc_topics, info.reset_index(drop=True), out.topics_per_source,
                        out.hierarchy, out.linkage, leaf, out.meta, out.centroids)
