@@ -139,8 +139,13 @@ def test_all_duplicates_wrong_columns_or_empty_change_nothing(live, tmp_path):
     run = open_run(home)
     marker = run.corpus_marker()
     n_docs, n_updates = len(run.corpus), len(run.store.updates("fk"))
-    with pytest.raises(NothingToAdd, match="all 150 rows rejected"):
-        run.update([home / "u1.csv"])
+    again = run.update([home / "u1.csv"])  # a feed read again: fine, nothing changes
+    assert again["unchanged"] is True and again["added"] == 0 and again["rows_in"] == 150
+    assert sum(again["rejected"].values()) == 150 and again["duplicates"] == 150
+    blank = live["update"].assign(article_content=" ", unit_id=lambda f: "x" + f["unit_id"])
+    blank.to_csv(home / "blank.csv", index=False)
+    with pytest.raises(NothingToAdd, match="all 150 rows rejected"):  # not a repeat: an error
+        run.update([home / "blank.csv"])
     (home / "wrong.csv").write_text("headline,body\nx,y\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing 'article_content' \\(text\\)"):
         run.update([home / "wrong.csv"])
@@ -150,10 +155,13 @@ def test_all_duplicates_wrong_columns_or_empty_change_nothing(live, tmp_path):
     again = open_run(home)
     assert again.corpus_marker()["key"] == marker["key"] and len(again.corpus) == n_docs
     assert len(again.store.updates("fk")) == n_updates
+    env = {ENV_HOME: str(home), ENV_DATA: str(SHARED), ENV_CONFIG: str(home / "none.yaml")}
     result = CliRunner().invoke(app, ["update", "fk", str(home / "u1.csv"),
-                                      "--set", "topics.doc_map.enabled=false"],
-                                env={ENV_HOME: str(home), ENV_DATA: str(SHARED),
-                                     ENV_CONFIG: str(home / "none.yaml")})
+                                      "--set", "topics.doc_map.enabled=false"], env=env)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["added"] == 0 and out["unchanged"] is True and out["rejected"]
+    result = CliRunner().invoke(app, ["update", "fk", str(home / "blank.csv")], env=env)
     assert result.exit_code != 0 and isinstance(result.exception, NothingToAdd)
 
 

@@ -216,7 +216,7 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     """See :meth:`Pipeline.update`."""
     from conflict_narratives.corpus import LoadResult
     from conflict_narratives.corpus.accounting import Clock
-    from conflict_narratives.corpus.updates import read_update
+    from conflict_narratives.corpus.updates import NothingToAdd, read_update
     from conflict_narratives.embeddings import embed_corpus
     from conflict_narratives.timelines import TimelineResult
     from conflict_narratives.topics.assign import topic_centroids
@@ -234,9 +234,14 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     number = len(run.store.updates(run.name)) + 1
     index = dedup_index(run, corpus, loaded.key)
     clock.lap("prepare")
-    batch = read_update(list(map(str, files)), corpus, index, columns=report["columns"],
-                        dayfirst=report.get("dayfirst"), name=f"{run.name}-u{number}",
-                        settings=run.settings)
+    try:
+        batch = read_update(list(map(str, files)), corpus, index, columns=report["columns"],
+                            dayfirst=report.get("dayfirst"), name=f"{run.name}-u{number}",
+                            settings=run.settings)
+    except NothingToAdd as err:
+        if not err.only_known:
+            raise
+        return unchanged(run, err.batch, clock)
     clock.lap("read")
     current = run.run_topics()  # the model the update extends (fitted first if need be)
     hit = run.store.find(run.name, "timelines", run.key("timelines"))
@@ -303,6 +308,17 @@ def update(run, files, *, refit: bool = False, stages=("timelines", "narratives"
     if refit:
         out["refit"] = do_refit(run, stages)
     return out
+
+
+def unchanged(run, batch, clock) -> dict[str, Any]:
+    """The summary of an update whose every row the corpus already holds (a feed read
+    again): nothing written, nothing to redo."""
+    log.info("%s: every row of the update is already in the corpus; unchanged", run.name)
+    return {"corpus": run.name, "update": None, "unchanged": True, "files": batch.files,
+            "rows_in": batch.rows_in, "added": 0, "duplicates": batch.duplicates,
+            "rejected": {str(k): int(v) for k, v in
+                         batch.rejects["reason"].value_counts().items()},
+            "stages": {}, "seconds": clock.laps | {"total": clock.total()}}
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:

@@ -29,10 +29,6 @@ DUPLICATE_REASONS = ("duplicate_text", "near_duplicate", "duplicate_id")
 REQUIRED = ("text", "date")  # an update without the corpus's dates cannot be placed in time
 
 
-class NothingToAdd(ValueError):
-    """Every row of an update was rejected (empty, or already in the corpus)."""
-
-
 @dataclass
 class UpdateBatch:
     """The documents an update adds (corpus schema), the rows it rejected, per-file counts."""
@@ -62,6 +58,22 @@ def file_mapping(path: Path, columns: dict[str, str], encoding: str | None = Non
         raise ValueError(f"{path}: not the corpus's columns: missing {', '.join(missing)}; "
                          f"the file has {sorted(have)}")
     return {f: c for f, c in columns.items() if c.casefold().strip() in folded}
+
+
+class NothingToAdd(ValueError):
+    """Every row of an update was rejected (empty, or already in the corpus); ``batch``
+    holds the rows and their reasons."""
+
+    def __init__(self, message: str, batch: UpdateBatch):
+        super().__init__(message)
+        self.batch = batch
+
+    @property
+    def only_known(self) -> bool:
+        """Every row was already in the corpus (a feed read again): nothing went wrong."""
+        return self.batch.rows_in > 0 and \
+            bool(self.batch.rejects["reason"].isin(DUPLICATE_REASONS).all())
+
 
 
 def _reject(frame: pd.DataFrame, reason: str, details: list[str], kept: list) -> pd.DataFrame:
@@ -106,7 +118,8 @@ def read_update(files: Sequence[str | Path], corpus: pd.DataFrame, index: Duplic
     if batch.documents.empty:
         reasons = batch.rejects["reason"].value_counts().to_dict()
         raise NothingToAdd(f"nothing to add from {len(files)} file(s): all {batch.rows_in} "
-                           f"rows rejected ({reasons or 'no rows'}); the corpus is unchanged")
+                           f"rows rejected ({reasons or 'no rows'}); the corpus is unchanged",
+                           batch)
     batch.documents["date_status"] = _date_status(batch.documents, corpus, settings)
     return batch
 
