@@ -375,7 +375,7 @@ def render(info: dict, ant: dict | None, scores: dict | None, swept: pd.DataFram
                f"- **Speed.** A day of {day['added']} new articles took {day['seconds']:.1f} s "
                f"warm, {day['embed_s']:.1f} s of it USE-M embedding them "
                f"({day['added'] / day['embed_s']:.0f} articles/s on this loaded machine; "
-               "DEVELOPERS.md measured ~40/s for whole ant articles on an idle one, which "
+               "an earlier measurement gave ~40/s for whole ant articles on an idle one, which "
                f"would make the day ~{day['seconds'] - day['embed_s'] + day['added'] / 40:.0f} "
                f"s). Everything but the embedding: {day['seconds'] - day['embed_s']:.1f} s. "
                f"Weekly updates of {weekly['added'].min()}–{weekly['added'].max()} articles "

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conflict_narratives.common.system import ENV_THREADS
 from conflict_narratives.embeddings import embed_corpus
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.store import Store
@@ -20,7 +21,8 @@ FAST = {"topics": {"doc_map": {"enabled": False}}}
 pytestmark = pytest.mark.xdist_group("determinism")
 
 
-def test_two_project_folders_one_with_a_filled_cache_fit_the_same_topics(tmp_path):
+def test_two_project_folders_one_with_a_filled_cache_fit_the_same_topics(tmp_path,
+                                                                         monkeypatch):
     raw = pd.read_csv(SHARED / "fa-kes" / "FA-KES-Dataset.csv", encoding="latin-1",
                       dtype=str).head(300)
     runs = []
@@ -30,12 +32,16 @@ def test_two_project_folders_one_with_a_filled_cache_fit_the_same_topics(tmp_pat
         raw.to_csv(home / "reports.csv", index=False)
         runs.append(Pipeline(str(home / "reports.csv"), name="war", mapping=MAPPING,
                              store=Store(home), overrides=FAST))
-    # the second folder's cache already holds every third text, embedded in other batches
+    first = runs[0].topics()
+    # the second folder: one BLAS thread, and a cache already holding every third text,
+    # embedded in other batches
+    monkeypatch.setenv(ENV_THREADS, "1")
     filled = runs[1]
     part = filled.corpus.iloc[::3].iloc[::-1].reset_index(drop=True)
     embed_corpus(part, backend=filled.backend, settings=filled.settings, progress=False,
                  cache_dir=filled.store.embeddings_dir)
-    results = [r.topics() for r in runs]
+    assert filled.backend.threads == 1
+    results = [first, filled.topics()]
     assert runs[1].embeddings.stats["n_cached"] > 0 == runs[0].embeddings.stats["n_cached"]
     assert runs[0].embeddings.matrix.tobytes() == runs[1].embeddings.matrix.tobytes()
     a, b = (r.doc_topics.sort_values("doc_id").reset_index(drop=True) for r in results)
