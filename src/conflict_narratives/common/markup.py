@@ -1,0 +1,168 @@
+"""What is not prose taken out of a text before analysis: markup, code and encoded blobs.
+
+:func:`strip_markup` removes HTML/XML tags (escaped ones too: ``&lt;a href=…&gt;``) and
+entities, inline script/style blocks, JSON objects, CSS rules, URLs, uuencoded and base64
+blocks, and code listings (JavaScript, C-like statements, assembly), and counts each kind
+it found. :func:`split_glued` separates words glued to times or to each other by a lost
+line break (``18:05Sirens``, ``LebanonMore``). Only ASCII-script patterns are touched:
+Arabic text passes through unchanged.
+
+Regular expressions, not an HTML parser: most documents hold no markup and pass each test
+at C speed, and the other kinds (code, CSS, base64, uuencode) have no parser to ask.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+KINDS = ("html", "entities", "script_style", "json", "css", "urls", "uuencode", "base64",
+         "code", "glued_words")
+
+_SCRIPT = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<!\[CDATA\[.*?\]\]>",
+                     re.S | re.I)
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/h\d|/li|p|div|li|tr|/tr)\b[^<>]*>", re.I)
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[A-Za-z]{2,8});")
+_BARE_ENTITY = re.compile(r"(?<![&\w])#(\d{2,5});")  # "&" lost upstream: AG News's " #39;s"
+URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.I)
+_JSON = re.compile(r"[\[{]\s*\"[^\"\n]{1,80}\"\s*:(?:[^{}\[\]]|\{(?:[^{}]|\{[^{}]*\})*\}"
+                   r"|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*[}\]]")
+_CSS = re.compile(r"(?:@media[^{}]{0,200}\{\s*)?(?:[.#]?[A-Za-z][\w-]*(?:[\s,>+~]{1,3}[.#:]{0,2}"
+                  r"[A-Za-z][\w()-]*){0,3}[ \t]*)?\{\s*(?:[-A-Za-z]+\s*:\s*[^;{}\n]{1,200};\s*)+"
+                  r"(?:[-A-Za-z]+\s*:\s*[^;{}\n]{1,200})?\s*\}\s*\}?")
+_UU_BLOCK = re.compile(r"^begin [0-7]{3,4} \S+\n(?:.*\n){0,100000}?end\s*$", re.M)
+_UU_LINES = re.compile(r"(?:^M[ -`]{60}\n?){3,}", re.M)
+_BASE64 = re.compile(r"(?:data:[\w/+.-]+;base64,)?(?<![\w+/])(?:[A-Za-z0-9+/]{60,}={0,2}\s*)+")
+_CODE_WORD = re.compile(r"\b(?:function|var|let|const|return|typeof|null|undefined|document"
+                        r"|window|void|int|char|elif|def|printf|#include)\b|=>|===|!==|&&|\|\|")
+_ASM = re.compile(
+    r"^\s*(?:\w+:\s*)?(?i:mov|lea|int|jmp|je|jne|jz|jnz|call|ret|push|pop|add|sub|xor|cmp"
+    r"|inc|dec|shl|shr|db|dw|dd|org|nop|loop|mul|div|and|or|test)\b\s*"
+    r"(?:\S+\s*,\s*\S+|(?i:e?[abcd]x|[abcd][hl]|e?[sd]i|e?[bs]p|\d[0-9a-f]*h?|0x[0-9a-f]+"
+    r"|'[^']*'))?\s*(?:;.*)?$")
+_JSON_MEMBER = re.compile(r'^\s*"[^"]{1,80}"\s*:\s*\S.*$')
+_SYMBOLS = frozenset("{}[]();=<>&|+*/\\$#@^~")
+MIN_CODE_RUN = 3  # code-like lines in a row make a listing
+MIN_CODE_LINE = 200  # one line this long and dense with code (minified script) is one too
+
+# Glue: a time followed by a word, a word by a time, a lower-case run by a capitalised word.
+_AFTER_TIME = re.compile(r"(?<=\b\d\d:\d\d)(?![AaPp]\.?[Mm]\b|[Hh]\b|hrs?\b|GMT|UTC)(?=[A-Za-z])"
+                         r"|(?<=\b\d:\d\d)(?![AaPp]\.?[Mm]\b|[Hh]\b|hrs?\b|GMT|UTC)(?=[A-Za-z])")
+_BEFORE_TIME = re.compile(r"(?<=[a-z]{2})(?=\d{1,2}:\d\d\b)")
+_CAMEL = re.compile(r"\b[A-Za-z]*[a-z]{3}[A-Z][a-z][A-Za-z]*\b")
+_CAMEL_CUT = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])")
+# Words written in camel case on purpose (a lower-case run of 3+ before the capital).
+CAMEL_WORDS = {w.casefold() for w in (
+    "WhatsApp", "JavaScript", "PowerPoint", "LinkedIn", "PayPal", "TikTok", "FaceTime",
+    "GitHub", "BlackBerry", "BlackRock", "SpaceX", "OpenAI", "DeepMind", "HuffPost",
+    "BuzzFeed", "PlayStation", "SoundCloud", "WikiLeaks", "StarLink", "CrowdStrike",
+    "SharePoint", "WordPress", "TypeScript", "AstraZeneca", "BioNTech", "ExxonMobil",
+    "JetBlue", "MasterCard", "MySpace", "PetroChina", "ChatGPT", "CorelDraw", "NordVPN",
+    "ProtonMail", "SkyNews", "StratCom", "CentCom", "EuroMaidan", "InfoWars",
+)}
+
+
+def _sub(pattern: re.Pattern, repl, text: str, kind: str, found: Counter | None) -> str:
+    out, n = pattern.subn(repl, text)
+    if n and found is not None:
+        found[kind] += 1
+    return out
+
+
+def _code_line(line: str) -> int:
+    """0: prose (or blank); 1: a code-like line; 2: a long line dense with code (minified
+    script), a listing on its own."""
+    s = line.strip()
+    if not s:
+        return 0
+    if _ASM.match(s) or _JSON_MEMBER.match(s) or s in {"{", "}", "};", "});", ")", "]", "],"}:
+        return 1
+    symbols = sum(c in _SYMBOLS for c in s) / len(s)
+    word = bool(_CODE_WORD.search(s))
+    if symbols >= 0.1 and word:
+        return 2 if len(s) >= MIN_CODE_LINE else 1
+    return int(s[-1] in ";{}" or s[0] == "}") and (symbols >= 0.06 or word)
+
+
+def strip_code(text: str, found: Counter | None = None) -> str:
+    """Code listings out: :data:`MIN_CODE_RUN` or more code-like lines in a row (blank lines
+    between them allowed), or one long code-dense line (minified script)."""
+    lines = text.split("\n")
+    code = [_code_line(ln) for ln in lines]
+    drop, run = set(), []
+    for i, (ln, kind) in enumerate([*zip(lines, code, strict=True), ("end", 0)]):
+        if kind:
+            run.append(i)
+        elif ln.strip() or i == len(lines):
+            if len(run) >= MIN_CODE_RUN or any(code[j] == 2 for j in run):
+                drop.update(run)
+            run = []
+    if not drop:
+        return text
+    if found is not None:
+        found["code"] += 1
+    return "\n".join(ln for i, ln in enumerate(lines) if i not in drop)
+
+
+def _base64(m: re.Match) -> str:
+    blob = m.group(0)
+    mixed = (re.search(r"[a-z]", blob) and re.search(r"[A-Z]", blob)
+             and re.search(r"\d", blob))
+    return " " if mixed or blob.startswith("data:") else blob
+
+
+def strip_markup(text: str, found: Counter | None = None) -> str:
+    """``text`` without markup, code and encoded blobs (the module docstring); ``found``
+    counts each kind removed (once per text)."""
+    if "&" in text or "#" in text:
+        before = text
+        for _ in range(2):  # "&amp;lt;b&amp;gt;" is escaped twice
+            if "&" not in text:
+                break
+            text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        text = _BARE_ENTITY.sub(lambda m: chr(int(m.group(1))), text)
+        if text != before and found is not None:
+            found["entities"] += 1
+    if "<" in text:
+        text = _sub(_SCRIPT, " ", text, "script_style", found)
+        tagged = _TAG.search(text)
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _sub(_TAG, " ", text, "html", found) if tagged else text
+    if "://" in text or "www." in text:
+        text = _sub(URL, " ", text, "urls", found)
+    if "begin " in text or "\nM" in text:
+        text = _sub(_UU_BLOCK, " ", text, "uuencode", found)
+        text = _sub(_UU_LINES, " ", text, "uuencode", found)
+    if re.search(r"[A-Za-z0-9+/]{60}", text):
+        before = text
+        text = _BASE64.sub(_base64, text)
+        if text != before and found is not None:
+            found["base64"] += 1
+    if "{" in text:
+        text = _sub(_JSON, " ", text, "json", found)
+        text = _sub(_CSS, " ", text, "css", found)
+    if any(c in text for c in ";{}") or "\n" in text:
+        text = strip_code(text, found)
+    return text
+
+
+def _uncamel(m: re.Match) -> str:
+    word = m.group(0)
+    return word if word.casefold() in CAMEL_WORDS else _CAMEL_CUT.sub(" ", word)
+
+
+def split_glued(text: str, found: Counter | None = None) -> str:
+    """Words glued by a lost line break split: ``18:05Sirens`` -> ``18:05 Sirens``,
+    ``Beirut18:05`` -> ``Beirut 18:05``, ``LebanonMore`` -> ``Lebanon More`` (a lower-case
+    run of three or more before the capital: ``McDonald``, ``iPhone``, ``YouTube`` stay,
+    and the camel-case names in :data:`CAMEL_WORDS`; another such name is split)."""
+    before = text
+    if ":" in text:
+        text = _AFTER_TIME.sub(" ", text)
+        text = _BEFORE_TIME.sub(" ", text)
+    text = _CAMEL.sub(_uncamel, text)
+    if text != before and found is not None:
+        found["glued_words"] += 1
+    return text
