@@ -38,10 +38,13 @@ _BASE64 = re.compile(r"(?:data:[\w/+.-]+;base64,)?(?<![\w+/])(?:[A-Za-z0-9+/]{60
 _CODE_WORD = re.compile(r"\b(?:function|var|let|const|return|typeof|null|undefined|document"
                         r"|window|void|int|char|elif|def|printf|#include)\b|=>|===|!==|&&|\|\|")
 _ASM = re.compile(
-    r"^\s*(?:\w+:\s*)?(?i:mov|lea|int|jmp|je|jne|jz|jnz|call|ret|push|pop|add|sub|xor|cmp"
-    r"|inc|dec|shl|shr|db|dw|dd|org|nop|loop|mul|div|and|or|test)\b\s*"
-    r"(?:\S+\s*,\s*\S+|(?i:e?[abcd]x|[abcd][hl]|e?[sd]i|e?[bs]p|\d[0-9a-f]*h?|0x[0-9a-f]+"
-    r"|'[^']*'))?\s*(?:;.*)?$")
+    r"^\s*(?:\w+:\s*|\w+\s+(?=(?i:db|dw|dd)\b))?"
+    r"(?i:mov|lea|int|jmp|je|jne|jz|jnz|call|ret|push|pop|add|sub|xor|cmp|inc|dec|shl|shr|db"
+    r"|dw|dd|org|nop|loop|mul|div|and|or|test)\b\s*"
+    r"(?:\S+\s*,\s*\S+(?:\s+\w+)?|(?i:e?[abcd]x|[abcd][hl]|e?[sd]i|e?[bs]p|\d[0-9a-f]*h?"
+    r"|0x[0-9a-f]+|'[^']*'))?\s*(?:;.*)?$")
+_SENTENCE = re.compile(r"[.!?؟…][\"'”»)]*$")
+SHORT_LINE = 40  # a short line that does not end a sentence does not break a listing
 _JSON_MEMBER = re.compile(r'^\s*"[^"]{1,80}"\s*:\s*\S.*$')
 _SYMBOLS = frozenset("{}[]();=<>&|+*/\\$#@^~")
 MIN_CODE_RUN = 3  # code-like lines in a row make a listing
@@ -87,18 +90,22 @@ def _code_line(line: str) -> int:
 
 
 def strip_code(text: str, found: Counter | None = None) -> str:
-    """Code listings out: :data:`MIN_CODE_RUN` or more code-like lines in a row (blank lines
-    between them allowed), or one long code-dense line (minified script)."""
+    """Code listings out: :data:`MIN_CODE_RUN` or more code-like lines close together (blank
+    lines and short lines that end no sentence between them), or one long code-dense line
+    (minified script)."""
     lines = text.split("\n")
     code = [_code_line(ln) for ln in lines]
     drop, run = set(), []
-    for i, (ln, kind) in enumerate([*zip(lines, code, strict=True), ("end", 0)]):
+    for i, kind in enumerate([*code, 0]):
+        line = lines[i].strip() if i < len(lines) else "."
         if kind:
             run.append(i)
-        elif ln.strip() or i == len(lines):
-            if len(run) >= MIN_CODE_RUN or any(code[j] == 2 for j in run):
-                drop.update(run)
-            run = []
+            continue
+        if len(line) <= SHORT_LINE and not _SENTENCE.search(line):
+            continue  # neutral: a blank, a label, a short operand line
+        if len(run) >= MIN_CODE_RUN or any(code[j] == 2 for j in run):
+            drop.update(range(run[0], run[-1] + 1))
+        run = []
     if not drop:
         return text
     if found is not None:

@@ -99,7 +99,8 @@ def _csv_chunks(path: Path, rows: int, used: str, head: bytes, kind: str, header
     first = head.decode(used, errors="replace").split("\n", 1)[0]
     if not first.strip():
         raise NeedsWholeFile("empty header line")
-    sep = "\t" if kind in (".tsv", ".tab") else max([",", "\t", ";", "|"], key=first.count)
+    sep = "\t" if kind in (".tsv", ".tab") else readers.sniff_sep(
+        head.decode(used, errors="replace"))
     info = {"format": "csv", "sep": sep, "encoding": used, "physical_lines": _lines(path)}
     kwargs = {"sep": sep, "dtype": object, "keep_default_na": False, "na_values": [""],
               "encoding": used}

@@ -172,8 +172,7 @@ def read_delimited_text(
     (:mod:`.header_row`), True or False forces it."""
     if not text.strip():
         raise ValueError("the file is empty: no header row, no documents")
-    if sep is None:
-        sep = max([",", "\t", ";", "|"], key=text.split("\n", 1)[0].count)
+    sep = sep or sniff_sep(text[:65536])
     kwargs = {"sep": sep, "dtype": object, "keep_default_na": False, "na_values": [""]}
     info = {"format": "csv", "sep": sep, "physical_lines": text.count("\n")}
     try:
@@ -191,6 +190,23 @@ def read_delimited_text(
     except pd.errors.ParserError:
         pass
     return _read_rows(text, sep, info, header)
+
+
+def sniff_sep(head: str) -> str:
+    """The separator (``,``, tab, ``;`` or ``|``) that splits the first lines of ``head``
+    (read as CSV, quotes respected) into the same number of fields, more than one; ties go
+    to the earlier in that order."""
+    lines = head.split("\n")
+    head = "\n".join(lines[:-1] if len(lines) > 1 else lines)
+
+    def score(sep: str) -> float:
+        counts = [len(r) for r in csv.reader(io.StringIO(head), delimiter=sep) if r][:50]
+        if not counts:
+            return 0.0
+        mode = max(set(counts), key=counts.count)
+        return (mode > 1) * counts.count(mode) / len(counts) + min(mode, 50) / 1000
+
+    return max([",", "\t", ";", "|"], key=score)
 
 
 def _buffer(text: str, raw: tuple[bytes, str] | None):
