@@ -55,6 +55,15 @@ def test_offsets_keep_the_local_day_and_are_counted():
     assert r.info["offset_local"] == 2
 
 
+def test_dotted_dates_are_day_first_when_no_field_says():
+    r = parse_dates(pd.Series(["01.04.2024 23:00", "02.05.2024 01:10"]))
+    assert (r.info["dayfirst"], r.info["dayfirst_evidence"]) == (True, "dotted")
+    assert r.dates.iloc[1] == pd.Timestamp("2024-05-02 01:10", tz="UTC")
+    slashed = parse_dates(pd.Series(["01/04/2024", "02/05/2024"]))
+    assert slashed.info["dayfirst_evidence"] == "ambiguous"  # month-first, as before
+    assert parse_dates(pd.Series(["04.13.2024", "01.04.2024"])).info["dayfirst"] is False
+
+
 def test_numeric_types():
     r = parse_dates(pd.Series([1520000000, 1520000000000]))
     assert (r.dates == pd.Timestamp("2018-03-02 14:13:20", tz="UTC")).all()

@@ -51,9 +51,9 @@ MIN_CODE_RUN = 3  # code-like lines in a row make a listing
 MIN_CODE_LINE = 200  # one line this long and dense with code (minified script) is one too
 
 # Glue: a time followed by a word, a word by a time, a lower-case run by a capitalised word.
-_AFTER_TIME = re.compile(r"(?<=\b\d\d:\d\d)(?![AaPp]\.?[Mm]\b|[Hh]\b|hrs?\b|GMT|UTC)(?=[A-Za-z])"
-                         r"|(?<=\b\d:\d\d)(?![AaPp]\.?[Mm]\b|[Hh]\b|hrs?\b|GMT|UTC)(?=[A-Za-z])")
-_BEFORE_TIME = re.compile(r"(?<=[a-z]{2})(?=\d{1,2}:\d\d\b)")
+_AFTER_TIME = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)(?![AaPp]\.?[Mm]\b|[Hh]\b|hrs?\b|GMT|UTC)"
+                         r"(?=[A-Za-z])")
+_BEFORE_TIME = re.compile(r"(?<=[a-z]{2})(?=\d{1,2}:\d\d(?!\d))")
 _CAMEL = re.compile(r"\b[A-Za-z]*[a-z]{3}[A-Z][a-z][A-Za-z]*\b")
 _CAMEL_CUT = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])")
 # Words written in camel case on purpose (a lower-case run of 3+ before the capital).
@@ -167,7 +167,7 @@ def split_glued(text: str, found: Counter | None = None) -> str:
     and the camel-case names in :data:`CAMEL_WORDS`; another such name is split)."""
     before = text
     if ":" in text:
-        text = _AFTER_TIME.sub(" ", text)
+        text = _AFTER_TIME.sub(r"\1 ", text)
         text = _BEFORE_TIME.sub(" ", text)
     text = _CAMEL.sub(_uncamel, text)
     if text != before and found is not None:

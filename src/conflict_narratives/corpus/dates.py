@@ -162,21 +162,25 @@ def local_times(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, offset
 
 
-def dayfirst_counts(s: pd.Series) -> tuple[int, int, int]:
-    """``(numeric dates, first field > 12, second field > 12)`` among date strings: the
-    evidence :func:`decide_dayfirst` weighs (counts of partitions add up)."""
+def dayfirst_counts(s: pd.Series) -> tuple[int, int, int, int]:
+    """``(numeric dates, first field > 12, second field > 12, written with dots)`` among
+    date strings: the evidence :func:`decide_dayfirst` weighs (counts of partitions add
+    up)."""
     parts = s.str.extract(_NUMERIC).iloc[:, :2].dropna()
     if parts.empty:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     a, b = parts[0].astype(int), parts[1].astype(int)
-    return len(parts), int((a > 12).sum()), int((b > 12).sum())
+    dotted = s[parts.index].str.match(r"^\d{1,2}\.\d{1,2}\.", na=False)
+    return len(parts), int((a > 12).sum()), int((b > 12).sum()), int(dotted.sum())
 
 
-def decide_dayfirst(n: int, n_day: int, n_month: int) -> tuple[bool | None, str]:
+def decide_dayfirst(n: int, n_day: int, n_month: int, n_dotted: int = 0
+                    ) -> tuple[bool | None, str]:
     """D/M/Y vs M/D/Y from :func:`dayfirst_counts`: a first field > 12 means day-first, a
-    second field > 12 means month-first. Returns ``(dayfirst, evidence)`` with evidence one
-    of ``dayfirst``, ``monthfirst``, ``conflicting``, ``ambiguous`` (no field > 12) or
-    ``none``."""
+    second field > 12 means month-first; when no field says, dates written with dots
+    (``08.04.2024``: D.M.Y wherever dots are used) mean day-first. Returns ``(dayfirst,
+    evidence)`` with evidence one of ``dayfirst``, ``monthfirst``, ``conflicting``,
+    ``dotted``, ``ambiguous`` (no field > 12) or ``none``."""
     if not n:
         return None, "none"
     if n_day and n_month:
@@ -185,6 +189,8 @@ def decide_dayfirst(n: int, n_day: int, n_month: int) -> tuple[bool | None, str]
         return True, "dayfirst"
     if n_month:
         return False, "monthfirst"
+    if n_dotted >= 0.5 * n:
+        return True, "dotted"
     return None, "ambiguous"
 
 
