@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import conflict_narratives.corpus.header_row as header_row
 import conflict_narratives.corpus.readers as readers
-from conflict_narratives.corpus import header_row
 
 STREAMED = {".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet"}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conflict_narratives.corpus import header_row
+import conflict_narratives.corpus.header_row as header_row
 from conflict_narratives.corpus.quotes import check_quotes
 
 _SURROGATE = re.compile("[\udc80-\udcff]")

@@ -109,8 +109,8 @@ def undated_warning(kept: int, dated: int, date_choice: dict) -> list[str]:
     closest = date_choice.get("closest") or []
     near = ", ".join(f"{c['column']!r} ({c['parsed']:.0%} parsed as dates, "
                      f"{c['datelike']:.0%} date-like)" for c in closest)
-    return [f"no document is dated: what needs dates (timelines, bursts, dated events) "
-            f"has nothing to place in time; "
+    return ["no document is dated: what needs dates (timelines, bursts, dated events) "
+            "has nothing to place in time; "
             + (f"the columns closest to a date: {near}; " if near else
                "no column holds anything like a date; ")
             + "name the date column with --date-col (and its form with --date-format)"]
