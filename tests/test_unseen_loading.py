@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conflict_narratives.common.markup import split_glued, strip_markup
+from conflict_narratives.common.markup import split_camel, split_times, strip_markup
+from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.corpus.loader import load_corpus
 from conflict_narratives.corpus.partitioned import load_partitioned
 from conflict_narratives.corpus.registry import default_name
@@ -107,13 +108,18 @@ def test_prose_with_brackets_and_short_lines_is_kept(prose):
 
 def test_glued_words_are_split_and_legitimate_ones_kept():
     r = load_corpus(UNSEEN / "telegram_local.csv")
-    assert r.report["markup_removed"]["glued_words"] == 30
-    assert not r.corpus["text"].str.contains(r"\d\d:\d\dSirens|LebanonMore").any()
-    assert r.corpus["text"].str.contains("Lebanon More details").all()
+    assert r.report["markup_removed"]["glued_times"] == 30
+    assert not r.corpus["text"].str.contains(r"\d\d:\d\dSirens").any()
+    assert r.corpus["text"].str.contains(r"^\d\d:\d\d Sirens").all()
+    # a case boundary is split for analysis only: display spelling is never changed
+    assert r.corpus["text"].str.contains("LebanonMore details").all()
+    assert all("lebanon more details" in normalize_for_analysis(t) for t in r.corpus["text"])
     kept = "iPhone McDonald YouTube WhatsApp MacArthur F16 COVID19 1st 10km 10:30am 12:00GMT"
-    assert split_glued(kept) == kept
-    assert split_glued("الساعة 18:05 قصف") == "الساعة 18:05 قصف"
-    assert split_glued("Beirut18:05Sirens") == "Beirut 18:05 Sirens"
+    assert split_camel(split_times(kept)) == kept
+    assert split_times("الساعة 18:05قصف") == "الساعة 18:05قصف"  # Arabic untouched
+    assert normalize_for_analysis("القوات العراقية") == "القوات العراقيه"
+    assert split_times("Beirut18:05Sirens") == "Beirut 18:05 Sirens"
+    assert split_camel("GazaBreaking: WorldCom") == "Gaza Breaking: World Com"  # documented
 
 
 def test_offset_times_keep_their_local_day_in_process_and_in_partitions(tmp_path):

@@ -3,9 +3,10 @@
 :func:`strip_markup` removes HTML/XML tags (escaped ones too: ``&lt;a href=…&gt;``) and
 entities, inline script/style blocks, JSON objects, CSS rules, URLs, uuencoded and base64
 blocks, and code listings (JavaScript, C-like statements, assembly), and counts each kind
-it found. :func:`split_glued` separates words glued to times or to each other by a lost
-line break (``18:05Sirens``, ``LebanonMore``). Only ASCII-script patterns are touched:
-Arabic text passes through unchanged.
+it found. :func:`split_times` separates words glued to times by a lost line break
+(``18:05Sirens``); :func:`split_camel`, for analysis only (it changes spelling), words
+glued at a case boundary (``LebanonMore``). Only ASCII-script patterns are touched: Arabic
+text passes through unchanged.
 
 Regular expressions, not an HTML parser: most documents hold no markup and pass each test
 at C speed, and the other kinds (code, CSS, base64, uuencode) have no parser to ask.
@@ -18,7 +19,7 @@ import re
 from collections import Counter
 
 KINDS = ("html", "entities", "script_style", "json", "css", "urls", "uuencode", "base64",
-         "code", "glued_words")
+         "code", "glued_times")
 
 _SCRIPT = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<!\[CDATA\[.*?\]\]>",
                      re.S | re.I)
@@ -54,6 +55,7 @@ MIN_CODE_LINE = 200  # one line this long and dense with code (minified script) 
 _AFTER_TIME = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)(?![AaPp]\.?[Mm]\b|[Hh]\b|hrs?\b|GMT|UTC)"
                          r"(?=[A-Za-z])")
 _BEFORE_TIME = re.compile(r"(?<=[a-z]{2})(?=\d{1,2}:\d\d(?!\d))")
+_CAMEL_HINT = re.compile(r"[a-z]{3}[A-Z]")
 _CAMEL = re.compile(r"\b[A-Za-z]*[a-z]{3}[A-Z][a-z][A-Za-z]*\b")
 _CAMEL_CUT = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])")
 # Words written in camel case on purpose (a lower-case run of 3+ before the capital).
@@ -155,21 +157,26 @@ def strip_markup(text: str, found: Counter | None = None) -> str:
     return text
 
 
+def split_times(text: str, found: Counter | None = None) -> str:
+    """Words glued to a time split off it: ``18:05Sirens`` -> ``18:05 Sirens``,
+    ``Beirut18:05`` -> ``Beirut 18:05`` (``10:30am``, ``12:00GMT`` stay)."""
+    if ":" not in text:
+        return text
+    out = _BEFORE_TIME.sub(" ", _AFTER_TIME.sub(r"\1 ", text))
+    if out != text and found is not None:
+        found["glued_times"] += 1
+    return out
+
+
 def _uncamel(m: re.Match) -> str:
     word = m.group(0)
     return word if word.casefold() in CAMEL_WORDS else _CAMEL_CUT.sub(" ", word)
 
 
-def split_glued(text: str, found: Counter | None = None) -> str:
-    """Words glued by a lost line break split: ``18:05Sirens`` -> ``18:05 Sirens``,
-    ``Beirut18:05`` -> ``Beirut 18:05``, ``LebanonMore`` -> ``Lebanon More`` (a lower-case
-    run of three or more before the capital: ``McDonald``, ``iPhone``, ``YouTube`` stay,
-    and the camel-case names in :data:`CAMEL_WORDS`; another such name is split)."""
-    before = text
-    if ":" in text:
-        text = _AFTER_TIME.sub(r"\1 ", text)
-        text = _BEFORE_TIME.sub(" ", text)
-    text = _CAMEL.sub(_uncamel, text)
-    if text != before and found is not None:
-        found["glued_words"] += 1
-    return text
+def split_camel(text: str) -> str:
+    """Words glued at a case boundary split, for analysis (it changes spelling, so never
+    on display text): ``LebanonMore`` -> ``Lebanon More``. A capital after a lower-case
+    run of three or more starts a word, except in :data:`CAMEL_WORDS`; ``McDonald``,
+    ``iPhone``, ``YouTube`` have shorter runs and stay, a brand such as ``WorldCom`` not on
+    the list is split (``world``, ``com``)."""
+    return _CAMEL.sub(_uncamel, text) if _CAMEL_HINT.search(text) else text

@@ -154,13 +154,13 @@ def detokenize_ptb(text: str) -> str:
 
 def clean_text(text: str, *, ptb: bool = False, found: Counter | None = None) -> str:
     """Display cleaning: markup, code and encoded blobs (HTML tags/entities, scripts, JSON,
-    CSS, URLs, uuencode, base64, listings: :func:`markup.strip_markup`), words glued by a
-    lost line break split (:func:`markup.split_glued`), invisible/bidi characters, tatweel,
+    CSS, URLs, uuencode, base64, listings: :func:`markup.strip_markup`), words glued to
+    times split off them (:func:`markup.split_times`), invisible/bidi characters, tatweel,
     Arabic presentation forms (to letters), whitespace (paragraph breaks kept), optionally
     PTB artefacts, trailing related block. ``found`` counts the kinds removed."""
     if not text:
         return ""
-    text = markup.split_glued(markup.strip_markup(text, found), found)
+    text = markup.split_times(markup.strip_markup(text, found), found)
     text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if _PRESENTATION.search(text):
         text = _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
@@ -189,9 +189,12 @@ def _ascii_digit(m: re.Match) -> str:
 def normalize_for_analysis(text: str) -> str:
     """Fold spelling variants for analysis: NFKC (presentation forms), diacritics, tatweel and
     invisible characters removed, alef forms -> ا, ى -> ي, ة -> ه, Arabic-Indic/Persian digits
-    -> ASCII, Latin lower-cased, whitespace collapsed. Never applied to display text."""
+    -> ASCII, words glued at a case boundary split (:func:`markup.split_camel`:
+    ``LebanonMore``), Latin lower-cased, whitespace collapsed. Never applied to display
+    text."""
     if not text:
         return ""
+    text = markup.split_camel(text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = _DROP.sub("", text)
