@@ -1,9 +1,10 @@
 """Fields that swallowed whole records: an unbalanced quote makes a CSV parser read every
 line up to the next quote (or the end of the file) as one field.
 
-Such a field holds lines shaped like records: as many separators as a record, and where the
-first or last column's values share one shape (ids ``9``, dates ``9-9-9``), the same shapes
-at the line's two ends; with no shape to go by, most of its lines look so. A long genuine
+Such a field holds lines shaped like records: as many separators as a record, and the
+shapes of the columns whose values share one (ids ``9``, dates ``9-9-9``), counted from
+either end up to the first free-text column, in their places; with no shape to go by, most
+of its lines look so. A long genuine
 field (a 2-million-character page, with commas and numbered lines) holds no such lines and
 raises no warning. The warning names the row and the physical line where the quote opens.
 """
@@ -26,13 +27,25 @@ def _dominant(values: pd.Series) -> str | None:
     return shapes.index[0] if len(shapes) and shapes.iloc[0] >= 0.8 else None
 
 
+def _run(shapes: list, positions) -> list[tuple[int, str]]:
+    """The shaped columns at ``positions`` up to the first one without a shape (a text
+    column, whose separators would shift the fields after it)."""
+    out = []
+    for i in positions:
+        if shapes[i] is None:
+            break
+        out.append((i, shapes[i]))
+    return out
+
+
 class _Lines:
     """Counts the record-shaped lines of a field."""
 
     def __init__(self, frame: pd.DataFrame, sep: str):
         self.sep, self.need = sep, len(frame.columns) - 1
-        self.ends = [(0, _dominant(frame.iloc[:, 0])), (-1, _dominant(frame.iloc[:, -1]))]
-        self.ends = [(i, s) for i, s in self.ends if s is not None]
+        shapes = [_dominant(frame.iloc[:, i]) for i in range(len(frame.columns))]
+        self.ends = _run(shapes, range(len(shapes))) + \
+            _run(shapes, range(-1, -len(shapes) - 1, -1))
 
     def record(self, line: str) -> bool:
         if line.count(self.sep) < self.need:
