@@ -52,6 +52,19 @@ def test_header_setting_forces_either_reading(tmp_path):
     assert load_corpus(src).report["rows_in"] == 2  # detected: "id,text" are names
 
 
+def test_a_question_as_header_is_still_a_header():
+    from conflict_narratives.corpus.header_row import looks_headerless
+
+    question = "What did the article say about the war in your region?"
+    survey = pd.DataFrame({"respondent": ["r1", "r2", "r3"], question: [
+        "It said the army shelled the town at night", "The paper blamed the rebels for it",
+        "Nothing about the war, only the sport news"]})
+    assert looks_headerless(survey) == {}  # a sentence atop sentences, nothing typed
+    one = pd.DataFrame({"Fighting near Aleppo went on for a third day, officials said": [
+        "Aid trucks reached Douma after a week", "The UN called for a ceasefire in Idlib"]})
+    assert looks_headerless(one) == {"column_1": "text"}  # every column looks like data
+
+
 def test_cli_header_flags(tmp_path, monkeypatch, capsys):
     from conflict_narratives.cli import main
     from conflict_narratives.store import ENV_HOME

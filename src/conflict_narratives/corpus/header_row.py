@@ -64,14 +64,18 @@ def datalike(name: str, values: pd.Series) -> str | None:
 
 def looks_headerless(frame: pd.DataFrame) -> dict[str, str]:
     """The columns whose header value looks like their data (generated name -> why), when
-    at least half of them do; else ``{}`` (the first row names the columns)."""
+    at least half of them do and one of them is a number or a date, or all of them do
+    (a sentence atop sentences alone may be a survey's question); else ``{}`` (the first
+    row names the columns)."""
     if frame.empty and len(frame.columns) == 0:
         return {}
     empty = pd.Series([], dtype=object)
     why = {name: w for name, c in zip(generated_names(len(frame.columns)), frame.columns,
                                       strict=True)
            if (w := datalike(c, frame[c] if not frame.empty else empty))}
-    return why if why and len(why) >= 0.5 * len(frame.columns) else {}
+    typed = any(w in ("number", "date") for w in why.values())
+    enough = len(why) == len(frame.columns) or (typed and len(why) >= 0.5 * len(frame.columns))
+    return why if why and enough else {}
 
 
 def headerless(frame: pd.DataFrame, setting) -> dict[str, str] | None:
