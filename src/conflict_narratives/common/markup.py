@@ -25,7 +25,6 @@ _SCRIPT = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<!\[CDAT
                      re.S | re.I)
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/h\d|/li|p|div|li|tr|/tr)\b[^<>]*>", re.I)
-_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[A-Za-z]{2,8});")
 _BARE_ENTITY = re.compile(r"(?<![&\w])#(\d{2,5});")  # "&" lost upstream: AG News's " #39;s"
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.I)
 _JSON = re.compile(r"[\[{]\s*\"[^\"\n]{1,80}\"\s*:(?:[^{}\[\]]|\{(?:[^{}]|\{[^{}]*\})*\}"
@@ -47,7 +46,12 @@ _ASM = re.compile(
 _SENTENCE = re.compile(r"[.!?؟…][\"'”»)]*$")
 SHORT_LINE = 40  # a short line that does not end a sentence does not break a listing
 _JSON_MEMBER = re.compile(r'^\s*"[^"]{1,80}"\s*:\s*\S.*$')
-_SYMBOLS = frozenset("{}[]();=<>&|+*/\\$#@^~")
+_SYMBOLS = re.compile(r"[{}\[\]();=<>&|+*/\\$#@^~]")
+# Cheap tests first (a literal, or a pattern opening with one, is found at C speed; most
+# texts hold none of these and skip the costlier patterns).
+_CODE_HINTS = (";", "{", "}", "mov ", "MOV ", "int ", "INT ", "push ", "PUSH ")
+_UU_HINT = re.compile(r"\nM[ -`]{60}\n")
+_TIME_HINT = re.compile(r":\d\d")
 MIN_CODE_RUN = 3  # code-like lines in a row make a listing
 MIN_CODE_LINE = 200  # one line this long and dense with code (minified script) is one too
 
@@ -84,7 +88,7 @@ def _code_line(line: str) -> int:
         return 0
     if _ASM.match(s) or _JSON_MEMBER.match(s) or s in {"{", "}", "};", "});", ")", "]", "],"}:
         return 1
-    symbols = sum(c in _SYMBOLS for c in s) / len(s)
+    symbols = len(_SYMBOLS.findall(s)) / len(s)
     word = bool(_CODE_WORD.search(s))
     if symbols >= 0.1 and word:
         return 2 if len(s) >= MIN_CODE_LINE else 1
@@ -125,13 +129,12 @@ def _base64(m: re.Match) -> str:
 def strip_markup(text: str, found: Counter | None = None) -> str:
     """``text`` without markup, code and encoded blobs (the module docstring); ``found``
     counts each kind removed (once per text)."""
-    if "&" in text or "#" in text:
+    if "&" in text or "#" in text and ";" in text:
         before = text
         for _ in range(2):  # "&amp;lt;b&amp;gt;" is escaped twice
-            if "&" not in text:
-                break
-            text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-        text = _BARE_ENTITY.sub(lambda m: chr(int(m.group(1))), text)
+            if "&" in text:
+                text = html.unescape(text)
+        text = _BARE_ENTITY.sub(lambda m: html.unescape(f"&#{m.group(1)};"), text)
         if text != before and found is not None:
             found["entities"] += 1
     if "<" in text:
@@ -141,7 +144,7 @@ def strip_markup(text: str, found: Counter | None = None) -> str:
         text = _sub(_TAG, " ", text, "html", found) if tagged else text
     if "://" in text or "www." in text:
         text = _sub(URL, " ", text, "urls", found)
-    if "begin " in text or "\nM" in text:
+    if "begin " in text or _UU_HINT.search(text):
         text = _sub(_UU_BLOCK, " ", text, "uuencode", found)
         text = _sub(_UU_LINES, " ", text, "uuencode", found)
     if re.search(r"[A-Za-z0-9+/]{60}", text):
@@ -152,7 +155,7 @@ def strip_markup(text: str, found: Counter | None = None) -> str:
     if "{" in text:
         text = _sub(_JSON, " ", text, "json", found)
         text = _sub(_CSS, " ", text, "css", found)
-    if any(c in text for c in ";{}") or "\n" in text:
+    if any(h in text for h in _CODE_HINTS):
         text = strip_code(text, found)
     return text
 
@@ -160,7 +163,7 @@ def strip_markup(text: str, found: Counter | None = None) -> str:
 def split_times(text: str, found: Counter | None = None) -> str:
     """Words glued to a time split off it: ``18:05Sirens`` -> ``18:05 Sirens``,
     ``Beirut18:05`` -> ``Beirut 18:05`` (``10:30am``, ``12:00GMT`` stay)."""
-    if ":" not in text:
+    if not _TIME_HINT.search(text):
         return text
     out = _BEFORE_TIME.sub(" ", _AFTER_TIME.sub(r"\1 ", text))
     if out != text and found is not None:
