@@ -114,6 +114,7 @@ def test_markup_code_and_blobs_leave_the_text_not_the_original():
     "Call me\nTest results\nAdd more\nThe end.",
     "قالت مصادر إن 3 + 4 = 7 (تقريباً)؛ وأضافت: {لا تعليق}.",
     "A 2,000-year-old city; the ministry said (in a statement) that [it] would rebuild.",
+    "Casualties by town:\nAleppo (3 dead, 2 hurt);\nHoms (1 dead);\nIdlib (5 dead);\nMore soon.",
 ])
 def test_prose_with_brackets_and_short_lines_is_kept(prose):
     assert strip_markup(prose) == prose

@@ -26,7 +26,7 @@ _SCRIPT = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<!\[CDAT
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/h\d|/li|p|div|li|tr|/tr)\b[^<>]*>", re.I)
 _BARE_ENTITY = re.compile(r"(?<![&\w])#(\d{2,5});")  # "&" lost upstream: AG News's " #39;s"
-URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.I)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.I)
 _JSON = re.compile(r"[\[{]\s*\"[^\"\n]{1,80}\"\s*:(?:[^{}\[\]]|\{(?:[^{}]|\{[^{}]*\})*\}"
                    r"|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*[}\]]")
 _CSS = re.compile(r"(?:@media[^{}]{0,200}\{\s*)?(?:[.#]?[A-Za-z][\w-]*(?:[\s,>+~]{1,3}[.#:]{0,2}"
@@ -46,6 +46,7 @@ _ASM = re.compile(
 _SENTENCE = re.compile(r"[.!?؟…][\"'”»)]*$")
 SHORT_LINE = 40  # a short line that does not end a sentence does not break a listing
 _JSON_MEMBER = re.compile(r'^\s*"[^"]{1,80}"\s*:\s*\S.*$')
+_CODE_MARK = re.compile(r"[={}]|\w\.\w+\(")  # an assignment, a block, a method call
 _SYMBOLS = re.compile(r"[{}\[\]();=<>&|+*/\\$#@^~]")
 # Cheap tests first (a literal, or a pattern opening with one, is found at C speed; most
 # texts hold none of these and skip the costlier patterns).
@@ -92,7 +93,8 @@ def _code_line(line: str) -> int:
     word = bool(_CODE_WORD.search(s))
     if symbols >= 0.1 and word:
         return 2 if len(s) >= MIN_CODE_LINE else 1
-    return int(s[-1] in ";{}" or s[0] == "}") and (symbols >= 0.06 or word)
+    code_end = s[-1] in ";{}" or s[0] == "}"
+    return int(code_end and symbols >= 0.06 and (word or bool(_CODE_MARK.search(s))))
 
 
 def strip_code(text: str, found: Counter | None = None) -> str:
@@ -143,7 +145,7 @@ def strip_markup(text: str, found: Counter | None = None) -> str:
         text = _BLOCK_TAG.sub("\n", text)
         text = _sub(_TAG, " ", text, "html", found) if tagged else text
     if "://" in text or "www." in text:
-        text = _sub(URL, " ", text, "urls", found)
+        text = _sub(_URL, " ", text, "urls", found)
     if "begin " in text or _UU_HINT.search(text):
         text = _sub(_UU_BLOCK, " ", text, "uuencode", found)
         text = _sub(_UU_LINES, " ", text, "uuencode", found)
