@@ -81,7 +81,9 @@ def test_columns_recognised_and_cleaned():
         "doc_id": "ID",
         "url": "Link",
     }
-    assert df.loc["a1", "date"] == pd.Timestamp("2018-03-01 07:00", tz="UTC")
+    # 2018-03-01T10:00:00+03:00: the local time is kept (issue 26)
+    assert df.loc["a1", "date"] == pd.Timestamp("2018-03-01 10:00", tz="UTC")
+    assert r.report["dates_kept_local"] == 1 and r.report["dates_in_utc"] == 1
     assert df.loc["a1", "source"] == "skynews"
     assert "<b>" not in df.loc["a1", "text"] and "https://" not in df.loc["a1", "text"]
     assert "<b>" in df.loc["a1", "raw_text"]  # raw text untouched
@@ -194,7 +196,8 @@ def test_pipeline_saves_and_reuses_the_loaded_corpus(home):
     src = home / "articles.csv"
     src.write_bytes((FIX / "articles.csv").read_bytes())
     first = Pipeline(src).load()
-    assert not first.cached and first.path == home / "data" / "processed" / "articles" / "corpus"
+    name = f"{home.name}-articles"  # a generic stem: its folder's name in front
+    assert not first.cached and first.path == home / "data" / "processed" / name / "corpus"
     back = pd.read_parquet(first.path / "corpus.parquet")
     pd.testing.assert_frame_equal(back, first.result[0])
     assert json.loads((first.path / "meta.json").read_text(encoding="utf-8"))["kept"] == 5

@@ -15,10 +15,13 @@ def one(value, **kw):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2018-02-18T21:35:43+04:00", "2018-02-18 17:35:43"),
+        ("2018-02-18T21:35:43+04:00", "2018-02-18 21:35:43"),  # local time kept
         ("2018-02-18T21:35:43Z", "2018-02-18 21:35:43"),
         ("2018-02-18 21:35", "2018-02-18 21:35:00"),  # naive -> taken as UTC
-        ("Sun, 18 Feb 2018 21:35:43 +0400", "2018-02-18 17:35:43"),
+        ("Sun, 18 Feb 2018 21:35:43 +0400", "2018-02-18 21:35:43"),
+        ("28.04.2024 23:33:40 UTC+03:00", "2024-04-28 23:33:40"),  # a Telegram export
+        ("2018-03-01T23:30:00-05:30", "2018-03-01 23:30:00"),
+        ("2018-03-01T00:10:00+00:00", "2018-03-01 00:10:00"),
         ("Sun, 18 Feb 2018 21:35:43 GMT", "2018-02-18 21:35:43"),
         ("5 April 2017", "2017-04-05"),
         ("April 5, 2017", "2017-04-05"),
@@ -37,6 +40,28 @@ def test_date_forms(value, expected):
     ts, status = one(value)
     assert status == "ok"
     assert ts == pd.Timestamp(expected, tz="UTC")
+
+
+def test_offsets_keep_the_local_day_and_are_counted():
+    values = pd.Series(["2018-03-01T23:30:00+03:00", "2018-03-01T23:30:00Z", "2018-03-01 23:30",
+                        "Thu, 01 Mar 2018 23:30:00 GMT", "2018-03-02T00:30:00+00:00", None],
+                       dtype=object)
+    r = parse_dates(values)
+    assert (r.dates.dropna().dt.day.tolist()) == [1, 1, 1, 1, 2]  # no post moves a day back
+    assert (r.info["offset_local"], r.info["offset_utc"]) == (1, 3)
+    aware = pd.Series(pd.to_datetime(["2018-03-01T23:30:00+03:00"] * 2))  # e.g. Parquet
+    r = parse_dates(aware)
+    assert (r.dates == pd.Timestamp("2018-03-01 23:30", tz="UTC")).all()
+    assert r.info["offset_local"] == 2
+
+
+def test_dotted_dates_are_day_first_when_no_field_says():
+    r = parse_dates(pd.Series(["01.04.2024 23:00", "02.05.2024 01:10"]))
+    assert (r.info["dayfirst"], r.info["dayfirst_evidence"]) == (True, "dotted")
+    assert r.dates.iloc[1] == pd.Timestamp("2024-05-02 01:10", tz="UTC")
+    slashed = parse_dates(pd.Series(["01/04/2024", "02/05/2024"]))
+    assert slashed.info["dayfirst_evidence"] == "ambiguous"  # month-first, as before
+    assert parse_dates(pd.Series(["04.13.2024", "01.04.2024"])).info["dayfirst"] is False
 
 
 def test_numeric_types():

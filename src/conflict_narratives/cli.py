@@ -95,6 +95,10 @@ def load(
     ] = None,
     date_format: Annotated[str | None, typer.Option(
         help="strptime codes for dates no parser guesses, e.g. '%d-%b-%y' for 9-May-20.")] = None,
+    header: Annotated[bool | None, typer.Option(
+        "--header/--no-header",
+        help="CSV/TSV: the first row names the columns, or is a record (default: detected).")
+    ] = None,
     sets: Set = None,
     force: Force = False,
     scheduler: Scheduler = None,
@@ -106,7 +110,8 @@ def load(
 
     mapping = {k: v for k, v in {"text": text_col, "title": title_col, "date": date_col,
                                  "source": source_col, "doc_id": id_col}.items() if v}
-    chosen = {"corpus": {"dayfirst": dayfirst, "date_format": date_format},
+    chosen = {"corpus": {"dayfirst": dayfirst, "date_format": date_format,
+                         "header_row": header},
               "compute": {"scheduler": scheduler}}
     chosen = {k: {o: v for o, v in opts.items() if v is not None} for k, opts in chosen.items()}
     overrides = deep_merge({k: v for k, v in chosen.items() if v}, parse_sets(sets))

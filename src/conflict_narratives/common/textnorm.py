@@ -1,6 +1,7 @@
 """Text cleaning for display and normalisation for analysis, Arabic-aware.
 
-Display cleaning (:func:`clean_text`) removes what is not body text — HTML, URLs, tatweel,
+Display cleaning (:func:`clean_text`) removes what is not body text — markup, code and
+encoded blobs (:mod:`.markup`), tatweel,
 invisible control characters, Penn-Treebank tokenisation artefacts, a seed-style header line
 and trailing "read also" blocks — but never changes spelling. :func:`normalize_for_analysis`
 folds spelling variants (alef forms, alef maqsura, ta marbuta, diacritics, Latin case) for
@@ -9,20 +10,17 @@ vocabularies and duplicate detection; it is never applied to display text.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from pyarabic import araby
 
+from conflict_narratives.common import markup
+
 # -- display cleaning ---------------------------------------------------------------------
 
-_TAG = re.compile(
-    r"<(?:script|style)\b.*?</(?:script|style)\s*>|<!--.*?-->|</?[A-Za-z][^<>]*>", re.S
-)
-_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/h\d|/li|p|div|li)\b[^<>]*>", re.I)
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.I)
 # Invisible characters that only disturb display and matching. ZWNJ (U+200C) is kept: it is
 # orthographic in Persian and Urdu.
 _INVISIBLE = re.compile(
@@ -154,19 +152,15 @@ def detokenize_ptb(text: str) -> str:
     return text
 
 
-def clean_text(text: str, *, ptb: bool = False) -> str:
-    """Display cleaning: HTML tags/entities, URLs, invisible/bidi characters, tatweel,
+def clean_text(text: str, *, ptb: bool = False, found: Counter | None = None) -> str:
+    """Display cleaning: markup, code and encoded blobs (HTML tags/entities, scripts, JSON,
+    CSS, URLs, uuencode, base64, listings: :func:`markup.strip_markup`), words glued to
+    times split off them (:func:`markup.split_times`), invisible/bidi characters, tatweel,
     Arabic presentation forms (to letters), whitespace (paragraph breaks kept), optionally
-    PTB artefacts, trailing related block."""
+    PTB artefacts, trailing related block. ``found`` counts the kinds removed."""
     if not text:
         return ""
-    if "<" in text:
-        text = _BLOCK_TAG.sub("\n", text)
-        text = _TAG.sub(" ", text)
-    if "&" in text:
-        text = html.unescape(text)
-    if "://" in text or "www." in text:
-        text = _URL.sub(" ", text)
+    text = markup.split_times(markup.strip_markup(text, found), found)
     text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if _PRESENTATION.search(text):
         text = _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
@@ -195,9 +189,12 @@ def _ascii_digit(m: re.Match) -> str:
 def normalize_for_analysis(text: str) -> str:
     """Fold spelling variants for analysis: NFKC (presentation forms), diacritics, tatweel and
     invisible characters removed, alef forms -> ا, ى -> ي, ة -> ه, Arabic-Indic/Persian digits
-    -> ASCII, Latin lower-cased, whitespace collapsed. Never applied to display text."""
+    -> ASCII, words glued at a case boundary split (:func:`markup.split_camel`:
+    ``LebanonMore``), Latin lower-cased, whitespace collapsed. Never applied to display
+    text."""
     if not text:
         return ""
+    text = markup.split_camel(text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = _DROP.sub("", text)

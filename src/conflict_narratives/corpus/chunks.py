@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import conflict_narratives.corpus.header_row as header_row
 import conflict_narratives.corpus.readers as readers
 
 STREAMED = {".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet"}
@@ -65,13 +66,14 @@ def _head(path: Path, n: int = 65536) -> bytes:
         return fh.read(n)
 
 
-def iter_chunks(path: str | Path, rows: int, encoding: str | None = None
+def iter_chunks(path: str | Path, rows: int, encoding: str | None = None, header=None
                 ) -> Iterator[tuple[pd.DataFrame, list[dict], dict]]:
-    """``(frame, reader rejects, info)`` per chunk of about ``rows`` input rows."""
+    """``(frame, reader rejects, info)`` per chunk of about ``rows`` input rows
+    (``header``: ``corpus.header_row``, see :func:`readers.read_delimited_text`)."""
     path = Path(path)
     kind = readers._suffix(path) if path.is_file() else ""
     if kind not in STREAMED:
-        yield from whole_chunks(path, rows, encoding)
+        yield from whole_chunks(path, rows, encoding, header)
         return
     if kind == ".parquet":
         import pyarrow.parquet as pq
@@ -90,18 +92,29 @@ def iter_chunks(path: str | Path, rows: int, encoding: str | None = None
     if kind in (".jsonl", ".ndjson"):
         yield from _jsonl_chunks(path, rows, used)
     else:
-        yield from _csv_chunks(path, rows, used, head, kind)
+        yield from _csv_chunks(path, rows, used, head, kind, header)
 
 
-def _csv_chunks(path: Path, rows: int, used: str, head: bytes, kind: str):
+def _csv_chunks(path: Path, rows: int, used: str, head: bytes, kind: str, header=None):
     first = head.decode(used, errors="replace").split("\n", 1)[0]
     if not first.strip():
         raise NeedsWholeFile("empty header line")
-    sep = "\t" if kind in (".tsv", ".tab") else max([",", "\t", ";", "|"], key=first.count)
+    sep = "\t" if kind in (".tsv", ".tab") else readers.sniff_sep(
+        head.decode(used, errors="replace"))
     info = {"format": "csv", "sep": sep, "encoding": used, "physical_lines": _lines(path)}
+    kwargs = {"sep": sep, "dtype": object, "keep_default_na": False, "na_values": [""],
+              "encoding": used}
     try:
-        reader = pd.read_csv(path, sep=sep, dtype=object, keep_default_na=False,
-                             na_values=[""], encoding=used, chunksize=rows)
+        first = pd.read_csv(path, nrows=header_row.SAMPLE, **kwargs)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise NeedsWholeFile(str(err)) from err
+    why = header_row.headerless(first, header)
+    if why is not None:
+        kwargs |= {"header": None, "names": header_row.generated_names(len(first.columns))}
+        values = pd.read_csv(path, nrows=1, **kwargs).iloc[0].tolist()
+        info |= {"header_row": False, "warnings": [header_row.warning(values, why, not why)]}
+    try:
+        reader = pd.read_csv(path, chunksize=rows, **kwargs)
         start = 0
         for frame in reader:
             frame.index = pd.RangeIndex(start, start + len(frame))
@@ -152,11 +165,11 @@ def _lines(path: Path) -> int:
     return n
 
 
-def whole_chunks(path: Path, rows: int, encoding: str | None = None):
+def whole_chunks(path: Path, rows: int, encoding: str | None = None, header=None):
     """The whole-file reader's table (every repair applied; ``path`` may be a
     :class:`readers.RawTable` already read), cut into chunks of ``rows``."""
     raw = path if isinstance(path, readers.RawTable) else \
-        readers.read_source(path, encoding=encoding)
+        readers.read_source(path, encoding=encoding, header=header)
     frame = raw.frame
     if frame.empty:
         yield frame, list(raw.rejects), raw.info

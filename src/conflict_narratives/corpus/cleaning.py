@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.common import markup
 from conflict_narratives.common.textnorm import clean_text, looks_ptb, parse_header
 from conflict_narratives.corpus.accounting import Rejects
 from conflict_narratives.corpus.boilerplate import remove_boilerplate
@@ -110,12 +111,20 @@ def corpus_looks_ptb(texts: pd.Series, votes: list[bool] | None = None) -> bool:
     return bool(len(votes)) and sum(votes) >= 0.5 * len(votes)
 
 
-def clean_columns(df: pd.DataFrame, ptb: bool) -> None:
-    """Display cleaning of the text and the short text fields."""
-    df["text"] = pd.Series([clean_text(t, ptb=ptb) for t in df["text"].fillna("")],
+def clean_columns(df: pd.DataFrame, ptb: bool) -> Counter:
+    """Display cleaning of the text and the short text fields; returns the documents whose
+    text held each kind of markup, code or glue (:data:`markup.KINDS`) taken out."""
+    found: Counter = Counter()
+    df["text"] = pd.Series([clean_text(t, ptb=ptb, found=found) for t in df["text"].fillna("")],
                            index=df.index, dtype="string")
     for col in ("title", "source", "author", "place"):
         df[col] = as_text(df[col].map(lambda v: clean_text(v, ptb=ptb), na_action="ignore"))
+    return found
+
+
+def markup_summary(found: Counter) -> dict:
+    """The load report's documents per kind of markup removed, every kind listed."""
+    return {k: int(found.get(k, 0)) for k in markup.KINDS}
 
 
 def strip_boilerplate(df: pd.DataFrame, cs) -> dict:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives.corpus.dates import parse_dates
+from conflict_narratives.corpus.header_row import GENERATED, is_generated
 from conflict_narratives.corpus.registry import match_by_name, no_text_column
 
 SAMPLE = 1000  # rows scored per column (evenly spaced)
@@ -174,6 +175,8 @@ def choose_columns(frame: pd.DataFrame, mapping: dict | None = None, *, dayfirst
         raise no_text_column(columns)
     _reassign(cols, "text", entry["column"])
     report["text"] = entry
+    if "title" not in cols and is_generated(columns):
+        _title_by_content(cols, text_scores, report)
 
     if "date" in mapping:
         cand = [cols["date"]]
@@ -189,7 +192,7 @@ def choose_columns(frame: pd.DataFrame, mapping: dict | None = None, *, dayfirst
             warnings.append(f"date: dates from {entry['column']!r}, whose name suggests when "
                             "the documents were collected, not published; name another "
                             "column with mapping={'date': ...} (--date-col) if there is one")
-    report["date"] = entry
+    report["date"] = entry | {"closest": closest_dates(frame, cols, date_scores)}
     _warn_undated(cols, date_scores, warnings)
 
     _check_named(frame, cols, "source", _outlet_ok, "source" in mapping, warnings)
@@ -204,6 +207,33 @@ def choose_columns(frame: pd.DataFrame, mapping: dict | None = None, *, dayfirst
         if fld == "doc_id" and fld not in named:
             report[fld]["by"] = "content"
     return ColumnChoice(cols, report, warnings)
+
+
+def _title_by_content(cols: dict, text_scores: dict, report: dict) -> None:
+    """A headerless file's title: the best-scoring other text column, mostly distinct, of
+    at most 25 words and half the text's length in words (median)."""
+    words = text_scores[cols["text"]].get("median_words", 0)
+    fits = {c: s for c, s in text_scores.items() if c not in cols.values() and s["score"] > 0
+            and s["distinct"] >= 0.5 and s["median_words"] <= min(25, 0.5 * words)}
+    if fits:
+        best = max(fits, key=lambda c: fits[c]["score"])
+        cols["title"] = best
+        report["title"] = {"column": best, "by": "content", "score": fits[best]}
+
+
+def closest_dates(frame: pd.DataFrame, cols: dict, date_scores: dict) -> list[dict]:
+    """The (up to three) columns that came closest to being the date: share of values
+    parsed as dates, share that look like one (a year beside other digits)."""
+    out = []
+    for c in frame.columns:
+        if c == cols.get("text") or not _is_textual(frame[c]) and c not in date_scores:
+            continue
+        s = _strings(_sample(frame[c])) if _is_textual(frame[c]) else pd.Series([], dtype=str)
+        like = float(s.str.contains(_DATELIKE).mean()) if len(s) else 0.0
+        parsed = date_scores.get(c, {}).get("parsed", 0.0)
+        if like or parsed:
+            out.append({"column": str(c), "parsed": round(parsed, 3), "datelike": round(like, 3)})
+    return sorted(out, key=lambda d: (-d["parsed"], -d["datelike"]))[:3]
 
 
 def _reassign(cols: dict, fld: str, col: str) -> None:
@@ -271,16 +301,20 @@ def _check_named(frame, cols, fld, check, explicit, warnings) -> None:
 def label_stats(df: pd.DataFrame, exclude=()) -> dict[str, dict]:
     """What :func:`find_label_column` weighs, per candidate column (the first of
     :data:`LABEL_NAMES`, then names hinting at classes): values present, numeric dtype,
-    distinct values (raw and as text; None past :data:`MAX_LABELS` + 1). The stats of a
+    distinct values (raw and as text; None past :data:`MAX_LABELS` + 1); in a headerless
+    file, every column (an integer one counts as classes, not numbers). The stats of a
     table's parts combine with :func:`merge_label_stats`."""
     named = [c for n in LABEL_NAMES for c in df.columns if str(c).lower() == n]
     hinted = [c for c in df.columns if _LABEL_HINT.search(str(c)) and c not in named]
+    unnamed = [c for c in df.columns if GENERATED.match(str(c))]
     out = {}
-    for col in [*named, *hinted]:
+    for col in [*named, *hinted, *unnamed]:
         if col in exclude:
             continue
         values = df[col].dropna()
         numeric = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+        if numeric and col in unnamed and pd.api.types.is_integer_dtype(values):
+            numeric = False  # a headerless file's class column: 1..4, by content
         out[col] = {"named": col in named, "present": len(values), "numeric": numeric,
                     "raw": _capped(set(values.unique())),
                     "text": _capped(set(values.astype(str).unique()))}

@@ -1,6 +1,10 @@
-"""Date parsing to tz-aware UTC and out-of-range flagging, vectorised with pandas.
+"""Date parsing to tz-aware timestamps and out-of-range flagging, vectorised with pandas.
 
-Handles ISO 8601 with offsets, RFC 2822 and other textual forms, numeric D/M/Y vs M/D/Y
+A time given with a UTC offset (``2018-03-01T23:30:00+03:00``, ``08.04.2024 23:33:40
+UTC+03:00``, ``Sun, 18 Feb 2018 21:35:43 +0400``) keeps its local wall-clock time, so a
+publication keeps its local calendar day (a late-night post is not moved to the day
+before); times in UTC and naive times are taken as they are. The column is stored as UTC
+either way. Handles ISO 8601, RFC 2822 and other textual forms, numeric D/M/Y vs M/D/Y
 (forced or detected from the data), epoch seconds and milliseconds, compact YYYYMMDD,
 Arabic month names (Egyptian/Maghrebi يناير... and Levantine/Iraqi كانون الثاني...),
 Arabic-Indic and Persian digits. Nothing is dropped: unparseable values become NaT and
@@ -85,10 +89,16 @@ _EPOCH = re.compile(r"^-?\d{9,13}(?:\.\d+)?$")
 _COMPACT = re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _ZONE_NAME = re.compile(r"\s*(?:GMT|UTC|UT|Z)$")
+# A time followed by a UTC offset (after an optional zone name): the offset is taken off.
+_OFFSET = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:(?:UTC|GMT|UT)\s*)?([+-]\d{1,2})"
+                     r"(?::?(\d\d))?$")
 _FORMATS = [
     "%a, %d %b %Y %H:%M:%S %z",
     "%d %b %Y %H:%M:%S %z",
     "%a, %d %b %Y %H:%M %z",
+    "%a, %d %b %Y %H:%M:%S",  # RFC 2822 with its offset taken off (local time)
+    "%d %b %Y %H:%M:%S",
+    "%a, %d %b %Y %H:%M",
     "%d %b %Y",
     "%d %B %Y",
     "%b %d, %Y",
@@ -134,21 +144,43 @@ def normalize_date_strings(values: pd.Series) -> pd.Series:
     return s
 
 
-def dayfirst_counts(s: pd.Series) -> tuple[int, int, int]:
-    """``(numeric dates, first field > 12, second field > 12)`` among date strings: the
-    evidence :func:`decide_dayfirst` weighs (counts of partitions add up)."""
+def local_times(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Date strings with a UTC offset after their time taken off (the local wall-clock time
+    is kept), and per value the offset in minutes (``<NA>`` where there was none)."""
+    parts = s.str.extract(_OFFSET)
+    hit = parts[0].notna()
+    if not hit.any():
+        return s, pd.Series(pd.NA, index=s.index, dtype="Int64")
+    hours = pd.to_numeric(parts[1], errors="coerce")
+    minutes = pd.to_numeric(parts[2], errors="coerce").fillna(0)
+    sign = np.where(parts[1].str.startswith("-", na=False), -1, 1)
+    offset = (hours.abs() * 60 + minutes) * sign
+    offset = offset.where(hit & (hours.abs() <= 14) & (minutes < 60)).astype("Int64")
+    out = s.copy()
+    keep = offset.notna()
+    out[keep] = parts.loc[keep, 0].str.strip()
+    return out, offset
+
+
+def dayfirst_counts(s: pd.Series) -> tuple[int, int, int, int]:
+    """``(numeric dates, first field > 12, second field > 12, written with dots)`` among
+    date strings: the evidence :func:`decide_dayfirst` weighs (counts of partitions add
+    up)."""
     parts = s.str.extract(_NUMERIC).iloc[:, :2].dropna()
     if parts.empty:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     a, b = parts[0].astype(int), parts[1].astype(int)
-    return len(parts), int((a > 12).sum()), int((b > 12).sum())
+    dotted = s[parts.index].str.match(r"^\d{1,2}\.\d{1,2}\.", na=False)
+    return len(parts), int((a > 12).sum()), int((b > 12).sum()), int(dotted.sum())
 
 
-def decide_dayfirst(n: int, n_day: int, n_month: int) -> tuple[bool | None, str]:
+def decide_dayfirst(n: int, n_day: int, n_month: int, n_dotted: int = 0
+                    ) -> tuple[bool | None, str]:
     """D/M/Y vs M/D/Y from :func:`dayfirst_counts`: a first field > 12 means day-first, a
-    second field > 12 means month-first. Returns ``(dayfirst, evidence)`` with evidence one
-    of ``dayfirst``, ``monthfirst``, ``conflicting``, ``ambiguous`` (no field > 12) or
-    ``none``."""
+    second field > 12 means month-first; when no field says, dates written with dots
+    (``08.04.2024``: D.M.Y wherever dots are used) mean day-first. Returns ``(dayfirst,
+    evidence)`` with evidence one of ``dayfirst``, ``monthfirst``, ``conflicting``,
+    ``dotted``, ``ambiguous`` (no field > 12) or ``none``."""
     if not n:
         return None, "none"
     if n_day and n_month:
@@ -157,6 +189,8 @@ def decide_dayfirst(n: int, n_day: int, n_month: int) -> tuple[bool | None, str]
         return True, "dayfirst"
     if n_month:
         return False, "monthfirst"
+    if n_dotted >= 0.5 * n:
+        return True, "dotted"
     return None, "ambiguous"
 
 
@@ -173,7 +207,7 @@ def numeric_date_strings(values: pd.Series, date_format: str | None = None) -> p
         values = values.astype("string")
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return pd.Series([], dtype="string")
-    s = normalize_date_strings(values)
+    s = local_times(normalize_date_strings(values))[0]
     todo = s.notna() & (s != "")
     if date_format and todo.any():
         fitted = _to_dt(s[todo], format=date_format)
@@ -193,7 +227,9 @@ def _parse_numeric(parts: pd.DataFrame, dayfirst: bool) -> pd.Series:
 
 def parse_dates(values: pd.Series, dayfirst: bool | None = None,
                 date_format: str | None = None) -> DateParse:
-    """Parse a column of dates to UTC. Naive times are taken as UTC.
+    """Parse a column of dates. Naive times are taken as UTC; a time with a UTC offset
+    keeps its local wall-clock time (the module docstring; ``info``: ``offset_local``,
+    the dates with a non-zero offset kept local, ``offset_utc``, those given in UTC).
 
     ``date_format`` (strptime codes, e.g. ``%d.%m.%Y %Hh%M``) is tried first, for forms no
     parser guesses; values it does not fit go through the usual detection. ``dayfirst=None``
@@ -208,15 +244,19 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None,
     if date_format and not pd.api.types.is_datetime64_any_dtype(values):
         values = values.astype("string")
         info["date_format"] = date_format
+    offset = pd.Series(pd.NA, index=values.index, dtype="Int64")
     if pd.api.types.is_datetime64_any_dtype(values):
-        v = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
-        out[:] = v
+        if values.dt.tz is not None:  # local wall-clock times, as for strings
+            utc = str(values.dt.tz) in ("UTC", "utc", "Etc/UTC", "GMT")
+            offset[values.notna()] = 0 if utc else 1
+            values = values.dt.tz_localize(None)
+        out[:] = values.dt.tz_localize("UTC")
         s = values.astype("string")
     elif pd.api.types.is_numeric_dtype(values):
         out = _parse_epoch(pd.to_numeric(values, errors="coerce"))
         s = values.astype("string")
     else:
-        s = normalize_date_strings(values)
+        s, offset = local_times(normalize_date_strings(values))
         present = s.notna() & (s != "")
         todo = present.copy()
         if date_format:
@@ -252,8 +292,12 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None,
     status = pd.Series("ok", index=values.index, dtype=object)
     status[out.isna()] = "unparseable"
     status[missing] = "missing"
+    ok = status == "ok"
     info.update(
-        parsed=int((status == "ok").sum()),
+        offset_local=int((ok & offset.fillna(0).ne(0)).sum()),
+        offset_utc=int((ok & (offset.eq(0).fillna(False) | s.str.contains(
+            _ZONE_NAME.pattern + "|[+-]00:?00$", na=False))).sum()),
+        parsed=int(ok.sum()),
         missing=int((status == "missing").sum()),
         unparseable=int((status == "unparseable").sum()),
         unparseable_examples=s[status == "unparseable"].drop_duplicates().head(5).tolist(),

@@ -39,7 +39,7 @@ from conflict_narratives.settings import thaw
 
 log = logging.getLogger(__name__)
 
-LOADER_VERSION = 4
+LOADER_VERSION = 5
 VERY_LONG_CHARS = 100_000  # a length outlier longer than this is worth a warning
 TEXT_FIELDS = ("doc_id", "text", "title", "source", "lang", "url", "author", "place", "raw_text")
 SCHEMA = (
@@ -154,7 +154,7 @@ def load_corpus(source, *, name=None, mapping=None, dayfirst=None, date_format=N
     steps = {"posts": posts,
              "headers": cleaning.apply_headers(df, float(cs.get("header_min_share", 0.5)))}
     ptb = spec.ptb if spec else cleaning.corpus_looks_ptb(df["text"])
-    cleaning.clean_columns(df, ptb)
+    steps["markup"] = cleaning.markup_summary(cleaning.clean_columns(df, ptb))
     clock.lap("clean")
     steps["boilerplate"] = cleaning.strip_boilerplate(df, cs)
     clock.lap("boilerplate")
@@ -185,7 +185,7 @@ def read(source, name, search, settings) -> tuple[readers.RawTable, object, obje
         return readers.frame_table(source), None, None, name or "dataframe"
     path, spec = resolve(source, search)
     cs = thaw(resolve_settings(settings)["corpus"])
-    raw = readers.read_source(path, encoding=cs.get("encoding"))
+    raw = readers.read_source(path, encoding=cs.get("encoding"), header=cs.get("header_row"))
     raw.frame.columns = [str(c) for c in raw.frame.columns]
     return raw, path, spec, name or default_name(source)
 

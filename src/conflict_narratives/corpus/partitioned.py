@@ -104,11 +104,12 @@ def _headers_task(i: int, staging: Path, wire: set) -> dict:
     return {"parsed": parsed, "found": len(found), "ptb": cleaning.ptb_votes(df["text"])}
 
 
-def _clean_task(i: int, staging: Path, ptb: bool) -> Counter:
+def _clean_task(i: int, staging: Path, ptb: bool) -> tuple[Counter, Counter]:
+    """Display cleaning; documents per source, and per kind of markup removed."""
     df = _read(staging, i, "headed")
-    cleaning.clean_columns(df, ptb)
+    found = cleaning.clean_columns(df, ptb)
     _write(df, staging, i, "cleaned")
-    return Counter(boilerplate.source_groups(df["source"]).tolist())
+    return Counter(boilerplate.source_groups(df["source"]).tolist()), found
 
 
 def _sample_task(item, staging: Path, steps: dict) -> tuple[list, list]:
@@ -212,12 +213,12 @@ def _stage(chunks, path, rows: int, max_bytes: int, cs: dict, staging: Path) -> 
     reader's rejects and info, rows per partition and every column seen, in order."""
     if chunks is None:
         try:
-            return _stage_chunks(within(iter_chunks(path, rows, cs.get("encoding")), max_bytes),
-                                 staging)
+            return _stage_chunks(within(iter_chunks(path, rows, cs.get("encoding"),
+                                                    cs.get("header_row")), max_bytes), staging)
         except NeedsWholeFile as why:
             log.info("%s: read whole (%s)", path, why)
             _drop(staging, "raw")
-            chunks = whole_chunks(path, rows, cs.get("encoding"))
+            chunks = whole_chunks(path, rows, cs.get("encoding"), cs.get("header_row"))
     return _stage_chunks(within(chunks, max_bytes), staging)
 
 
@@ -273,7 +274,8 @@ def _load(recipe, choice, spec, read, parts, cs, out_dir, ctx, clock) -> dict:
     _drop(staging, "mapped")
     ptb = spec.ptb if spec else cleaning.corpus_looks_ptb(
         None, [v for h in headed for v in h["ptb"]][:500])
-    groups = each(_clean_task, desc="clean", ptb=ptb)
+    cleaned = each(_clean_task, desc="clean", ptb=ptb)
+    groups = [g for g, _ in cleaned]
     _drop(staging, "headed")
     clock.lap("clean")
     found = _boilerplate(groups, cs, each)
@@ -320,7 +322,8 @@ def _load(recipe, choice, spec, read, parts, cs, out_dir, ctx, clock) -> dict:
     steps = {"posts": posts, "warnings": warnings,
              "headers": cleaning.header_summary(sum(h["parsed"] for h in headed),
                                                 sum(h["found"] for h in headed), sizes),
-             "boilerplate": boilerplate.summarize(found or {}, done)}
+             "boilerplate": boilerplate.summarize(found or {}, done),
+             "markup": cleaning.markup_summary(sum((m for _, m in cleaned), Counter()))}
     return {"stats": merge_stats(stats), "rejects": rejects,
             "pieces": (date_info, {"exact": len(exact), "near": len(near)}, steps, ptb),
             "partitions": len(parts), "partition_rows": [s["kept"] for s in stats]}
@@ -357,7 +360,7 @@ def _merge_date_info(infos: list[dict], evidence, recipe) -> dict:
     if evidence and evidence[1] == "none":  # no numeric dates: as parse_dates reports it
         out["dayfirst_evidence"] = None
     for key in ("parsed", "missing", "unparseable", "ambiguous_day_month",
-                "parsed_with_format"):
+                "parsed_with_format", "offset_local", "offset_utc"):
         if any(key in i for i in infos):
             out[key] = sum(int(i.get(key, 0)) for i in infos)
     if recipe.date_format:

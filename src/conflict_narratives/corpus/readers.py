@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+import conflict_narratives.corpus.header_row as header_row
+from conflict_narratives.corpus.quotes import check_quotes
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -105,8 +108,9 @@ def _suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def read_source(path: str | Path, encoding: str | None = None) -> RawTable:
-    """Read a file or a folder of ``.txt`` files into a :class:`RawTable`."""
+def read_source(path: str | Path, encoding: str | None = None, header=None) -> RawTable:
+    """Read a file or a folder of ``.txt`` files into a :class:`RawTable` (``header``: see
+    :func:`read_delimited_text`)."""
     path = Path(path)
     if path.is_dir():
         return read_txt_folder(path, encoding)
@@ -134,7 +138,7 @@ def read_source(path: str | Path, encoding: str | None = None) -> RawTable:
         sep = "\t" if kind in (".tsv", ".tab") else None
         # Clean bytes go to the C parser directly (several times faster than via str).
         clean = None if "undecodable" in used else (data, used)
-        raw = read_delimited_text(text, sep, clean)
+        raw = read_delimited_text(text, sep, clean, header)
     raw.info["encoding"] = used
     return raw
 
@@ -159,104 +163,102 @@ def _table(frame: pd.DataFrame, fmt: str) -> RawTable:
 
 
 def read_delimited_text(
-    text: str, sep: str | None = None, raw: tuple[bytes, str] | None = None
+    text: str, sep: str | None = None, raw: tuple[bytes, str] | None = None, header=None
 ) -> RawTable:
     """CSV/TSV text; the separator is sniffed from the header line when not given. Rows the
     parser cannot split are rejected as ``malformed_row``, not dropped. ``raw`` (the bytes
-    and their encoding) lets the C parser read the bytes directly."""
+    and their encoding) lets the C parser read the bytes directly. ``header``
+    (``corpus.header_row``): None detects whether the first row names the columns
+    (:mod:`.header_row`), True or False forces it."""
     if not text.strip():
         raise ValueError("the file is empty: no header row, no documents")
-    if sep is None:
-        header = text.split("\n", 1)[0]
-        sep = max([",", "\t", ";", "|"], key=header.count)
+    sep = sep or sniff_sep(text[:65536])
     kwargs = {"sep": sep, "dtype": object, "keep_default_na": False, "na_values": [""]}
     info = {"format": "csv", "sep": sep, "physical_lines": text.count("\n")}
     try:
-        buffer = io.BytesIO(raw[0]) if raw else io.StringIO(text)
-        frame = pd.read_csv(buffer, encoding=raw[1] if raw else None, **kwargs)
+        frame = pd.read_csv(_buffer(text, raw), encoding=raw[1] if raw else None, **kwargs)
+        why = header_row.headerless(frame, header)
+        if why is not None:
+            first = list(frame.columns)
+            frame = pd.read_csv(_buffer(text, raw), encoding=raw[1] if raw else None,
+                                header=None, names=header_row.generated_names(len(first)),
+                                **kwargs)
+            _no_header(info, list(frame.iloc[0]) if len(frame) else first, why)
         frame = frame.reset_index(drop=True)
-        check_quotes(frame, sep, info)
+        check_quotes(frame, sep, info, text=text)
         return RawTable(frame, [], info)
     except pd.errors.ParserError:
         pass
-    # Fall back to the csv module row by row, so a row with the wrong number of fields is
-    # rejected under its own row number instead of failing the whole file.
-    good_rows: list[list[str]] = []
+    return _read_rows(text, sep, info, header)
+
+
+def sniff_sep(head: str) -> str:
+    """The separator (``,``, tab, ``;`` or ``|``) that splits the first lines of ``head``
+    (read as CSV, quotes respected) into the same number of fields, more than one; ties go
+    to the earlier in that order."""
+    lines = head.split("\n")
+    head = "\n".join(lines[:-1] if len(lines) > 1 else lines)
+
+    def score(sep: str) -> float:
+        counts = [len(r) for r in csv.reader(io.StringIO(head), delimiter=sep) if r][:50]
+        if not counts:
+            return 0.0
+        mode = max(set(counts), key=counts.count)
+        return (mode > 1) * counts.count(mode) / len(counts) + min(mode, 50) / 1000
+
+    return max([",", "\t", ";", "|"], key=score)
+
+
+def _buffer(text: str, raw: tuple[bytes, str] | None):
+    return io.BytesIO(raw[0]) if raw else io.StringIO(text)
+
+
+def _no_header(info: dict, first: list, why: dict) -> None:
+    info["header_row"] = False
+    info.setdefault("warnings", []).append(header_row.warning(first, why, not why))
+
+
+def _read_rows(text: str, sep: str, info: dict, header) -> RawTable:
+    """The csv module row by row, so a row with the wrong number of fields is rejected
+    under its own row number instead of failing the whole file; a rejected row's line is
+    where its quote opened when it swallowed records."""
     reader = csv.reader(io.StringIO(text), delimiter=sep)
-    header = next(reader, [])
-    rejects, bad = [], {}
-    for i, row in enumerate(reader):
-        if len(row) == len(header):
+    rows: list[tuple[int, list[str]]] = []
+    while True:
+        start = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            break
+        rows.append((start, row))
+    names = rows[0][1] if rows else []
+    head = pd.DataFrame([r for _, r in rows[1:201] if len(r) == len(names)], columns=names,
+                        dtype=object).replace("", None)
+    why = header_row.headerless(head, header)
+    if why is None:
+        rows = rows[1:]
+    else:
+        _no_header(info, names, why)
+        names = header_row.generated_names(len(names))
+    good_rows, rejects, bad = [], [], {}
+    for i, (start, row) in enumerate(rows):
+        if len(row) == len(names):
             good_rows.append(row)
         elif not any(cell.strip() for cell in row):
             continue  # blank line: not a row
         else:
-            bad[i] = row
-            rejects.append(
-                {
-                    "row": i,
-                    "reason": "malformed_row",
-                    "detail": f"{len(row)} fields, header has {len(header)}",
-                }
-            )
+            bad[i] = (row, start)
+            rejects.append({"row": i, "reason": "malformed_row",
+                            "detail": f"{len(row)} fields, header has {len(names)}"})
     index = _interleave(len(good_rows), [r["row"] for r in rejects])
-    frame = pd.DataFrame(good_rows, columns=header, index=index, dtype=object).replace("", None)
+    frame = pd.DataFrame(good_rows, columns=names, index=index, dtype=object).replace("", None)
     check_quotes(frame, sep, info, bad)
     for r in rejects:
         if r["row"] in info.get("swallowed", {}):
-            r["detail"] += (f"; an unbalanced quote made it swallow "
-                            f"{info['swallowed'][r['row']]} lines that look like records")
+            r["detail"] += (f"; an unbalanced quote on line {bad[r['row']][1]} made it "
+                            f"swallow {info['swallowed'][r['row']]} lines that look like "
+                            "records")
     info.pop("swallowed", None)
     return RawTable(frame, rejects, info)
-
-
-def _shape(value: str) -> str:
-    """A value's shape: letter runs -> ``a``, digit runs -> ``9`` (``ab-12`` -> ``a-9``)."""
-    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", value.strip()))
-
-
-def check_quotes(frame: pd.DataFrame, sep: str, info: dict,
-                  bad_rows: dict[int, list] | None = None) -> None:
-    """Warn about fields that swallowed whole records: an unbalanced quote makes the CSV
-    parser read every line up to the next quote (or the end of the file) as one field.
-    Such a field holds lines that start like the first column's values (when these share
-    one shape, else: two or more, most of its lines) and carry as many separators as a
-    record. ``bad_rows`` (row -> cells) are rows rejected for
-    their field count, checked too (``info["swallowed"]``: row -> lines)."""
-    info["records"] = len(frame) + len(bad_rows or {})
-    if len(frame.columns) < 2:
-        return
-    first = frame.iloc[:, 0].dropna().astype(str)
-    shapes = first.map(_shape).value_counts(normalize=True)
-    shape = shapes.index[0] if len(shapes) and shapes.iloc[0] >= 0.8 else None
-    need = len(frame.columns) - 1
-
-    def record_lines(value: object) -> int:
-        if not isinstance(value, str) or "\n" not in value:
-            return 0
-        lines = value.split("\n")[1:]
-        hits = [ln for ln in lines if ln.count(sep) >= need
-                and (shape is None or _shape(ln.split(sep, 1)[0].strip('"')) == shape)]
-        ok = len(hits) >= 1 if shape is not None else len(hits) >= max(2, 0.8 * len(lines))
-        return len(hits) if ok else 0
-
-    suspects = []
-    for col in frame.columns:
-        for row, value in frame[col].items():
-            if n := record_lines(value):
-                suspects.append({"row": int(row), "column": str(col), "record_lines": n})
-    for row, cells in (bad_rows or {}).items():
-        if n := max(map(record_lines, cells), default=0):
-            suspects.append({"row": int(row), "column": None, "record_lines": n})
-            info.setdefault("swallowed", {})[row] = n
-    if suspects:
-        info["suspect_quotes"] = suspects
-        worst = max(suspects, key=lambda x: x["record_lines"])
-        where = f"field {worst['column']!r}" if worst["column"] else "last field"
-        info.setdefault("warnings", []).append(
-            f"unbalanced quote? row {worst['row']}'s {where} holds {worst['record_lines']} "
-            f"lines that look like records ({info['records']} records from "
-            f"{info['physical_lines']} lines); check the quotes (\") in that row")
 
 
 def _interleave(n_good: int, bad_rows: list[int]) -> pd.Index:

@@ -231,15 +231,34 @@ def spec_for(name: str) -> CorpusSpec | None:
     return None
 
 
+# Suffixes a corpus file's name ends with (compression after format): taken off its name.
+FILE_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".json", ".jsonl", ".ndjson", ".parquet",
+                 ".pq", ".xlsx", ".xlsm", ".xls", ".gz", ".bz2", ".xz", ".zip", ".zst"}
+# Stems that say nothing about the corpus: its folder's name goes in front (ag_news-test).
+GENERIC_STEMS = {"test", "train", "dev", "valid", "validation", "val", "data", "dataset",
+                 "tweets", "articles", "corpus", "docs", "documents", "posts", "news",
+                 "messages", "export", "output", "sample", "all", "full", "raw", "records",
+                 "items", "texts", "text", "input", "file", "part-00000", "default"}
+
+
 def default_name(source: str | Path) -> str:
     """File-system-safe corpus name: the registry name (``t17:X`` -> ``t17-X``), else the
-    file or folder name without its suffixes."""
+    file's whole stem (only known suffixes such as ``.csv.gz`` taken off:
+    ``ant_v1.1_jawharafm.csv`` -> ``ant_v1.1_jawharafm``) or the folder's name, after the
+    parent folder's name when the stem says nothing (``ag_news/test.csv`` ->
+    ``ag_news-test``)."""
     s = str(source)
     if spec_for(s) is not None:
         return s.replace(":", "-")
     p = Path(s)
-    name = p.name if p.is_dir() else p.name.split(".")[0]  # a file, even once it is gone
-    return re.sub(r"[^\w\-]+", "-", name).strip("-") or "corpus"
+    name = p.name
+    if not p.is_dir():  # a file, even once it is gone
+        while Path(name).suffix.lower() in FILE_SUFFIXES and Path(name).stem:
+            name = Path(name).stem
+    if name.lower() in GENERIC_STEMS:
+        parent = p.expanduser().absolute().parent.name
+        name = f"{parent}-{name}" if parent and parent.lower() not in GENERIC_STEMS else name
+    return re.sub(r"[^\w\-.]+", "-", name).strip("-.") or "corpus"
 
 
 def resolve(source: str | Path, search: list[Path] | None = None

@@ -101,6 +101,21 @@ def _iso(ts) -> str | None:
     return None if pd.isna(ts) else ts.isoformat()
 
 
+def undated_warning(kept: int, dated: int, date_choice: dict) -> list[str]:
+    """The load report's warning when no kept document is dated, naming the columns that
+    came closest (``date_choice``: the column choice's report on the date)."""
+    if not kept or dated:
+        return []
+    closest = date_choice.get("closest") or []
+    near = ", ".join(f"{c['column']!r} ({c['parsed']:.0%} parsed as dates, "
+                     f"{c['datelike']:.0%} date-like)" for c in closest)
+    return ["no document is dated: what needs dates (timelines, bursts, dated events) "
+            "has nothing to place in time; "
+            + (f"the columns closest to a date: {near}; " if near else
+               "no column holds anything like a date; ")
+            + "name the date column with --date-col (and its form with --date-format)"]
+
+
 def build_report(name, source: dict, choice, stats, rejects, date_info, dups, steps, ptb, cs,
                  loader_version) -> dict:
     """The load report. ``source``: ``source`` (its path), ``format``, ``encoding``,
@@ -114,7 +129,7 @@ def build_report(name, source: dict, choice, stats, rejects, date_info, dups, st
     warnings = steps["warnings"] + ([
         f"{damaged} documents hold U+FFFD replacement characters (characters lost upstream"
         f" of this file, kept as they are; shown as � in headlines), e.g. {where}"]
-        if damaged else [])
+        if damaged else []) + undated_warning(kept, dated, choice.report.get("date", {}))
     return {
         "name": name,
         "source": source["source"],
@@ -138,6 +153,8 @@ def build_report(name, source: dict, choice, stats, rejects, date_info, dups, st
         "dayfirst": date_info.get("dayfirst"),
         "dayfirst_evidence": date_info.get("dayfirst_evidence"),
         "ambiguous_day_month": date_info.get("ambiguous_day_month", 0),
+        "dates_kept_local": date_info.get("offset_local", 0),
+        "dates_in_utc": date_info.get("offset_utc", 0),
         "date_min": _iso(stats["date_min"]),
         "date_max": _iso(stats["date_max"]),
         "bulk_date_min": _iso(stats["bulk_min"]),
@@ -150,6 +167,7 @@ def build_report(name, source: dict, choice, stats, rejects, date_info, dups, st
         "length": length_summary(stats["chars"], stats["longest"]),
         "damaged_texts": damaged,
         "boilerplate": steps["boilerplate"],
+        "markup_removed": steps["markup"],
         **steps["headers"],
         **steps["posts"],
         "ptb_detokenised": bool(ptb),

@@ -46,11 +46,11 @@ class UpdateBatch:
         return int(self.rejects["reason"].isin(DUPLICATE_REASONS).sum())
 
 
-def file_mapping(path: Path, columns: dict[str, str], encoding: str | None = None
-                 ) -> dict[str, str]:
+def file_mapping(path: Path, columns: dict[str, str], encoding: str | None = None,
+                 header=None) -> dict[str, str]:
     """The corpus's ``columns`` (field → input column) this file has; an error naming what
     is missing when it lacks the text or date column the corpus was read with."""
-    have = {str(c) for c in read_source(path, encoding=encoding).frame.columns}
+    have = {str(c) for c in read_source(path, encoding=encoding, header=header).frame.columns}
     folded = {c.casefold().strip() for c in have}
     missing = [f"{columns[f]!r} ({f})" for f in REQUIRED
                if f in columns and columns[f].casefold().strip() not in folded]
@@ -94,7 +94,8 @@ def read_update(files: Sequence[str | Path], corpus: pd.DataFrame, index: Duplic
         raise ValueError("no update files given")
     docs, rejects, info = [], [], []
     for i, file in enumerate(map(Path, files)):
-        mapping = file_mapping(file, columns, settings["corpus"].get("encoding"))
+        mapping = file_mapping(file, columns, settings["corpus"].get("encoding"),
+                               settings["corpus"].get("header_row"))
         loaded = load_corpus(str(file), name=f"{name}-{i}", mapping=mapping, dayfirst=dayfirst,
                              settings=settings)
         rows = loaded.report["rows_in"]
