@@ -31,19 +31,17 @@ which topic and how.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from conflict_narratives.common.textnorm import normalize_for_analysis
-from conflict_narratives.topics.anchors import locate, make_anchor, merged_conflicts
 from conflict_narratives.store import make_key
+from conflict_narratives.topics.anchors import Resolver, merged_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -153,118 +151,6 @@ def load_curation(path: str | Path) -> Curation:
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: not valid YAML ({err})") from None
     return parse_curation(data, str(path))
-
-
-# ---------------------------------------------------------------- matching entries to topics
-def _terms(words) -> list[set[str]]:
-    """Each topic word (normalised) with its parts, so a selector word may name a part."""
-    normal = [normalize_for_analysis(str(w)) for w in words]
-    return [{w, *w.split()} for w in normal]
-
-
-def _show(selector) -> str:
-    return str(selector) if isinstance(selector, int) else "[" + ", ".join(selector) + "]"
-
-
-def find_topic(selector, info: pd.DataFrame) -> tuple[int | None, list[tuple[int, int]]]:
-    """The topic ``selector`` names in ``info`` (``topic``, ``words``), and the nearest
-    topics by the number of its words they hold (for an error message)."""
-    topics = info[info["topic"] != -1]
-    if isinstance(selector, int):
-        return (selector if selector in set(topics["topic"]) else None), []
-    wanted = [normalize_for_analysis(w) for w in selector]
-    best, near = None, []
-    for topic, words in zip(topics["topic"], topics["words"], strict=True):
-        terms = _terms(words)
-        ranks = [next((r for r, t in enumerate(terms) if w in t), None) for w in wanted]
-        hits = sum(r is not None for r in ranks)
-        near.append((hits, int(topic)))
-        if hits == len(wanted):
-            score = sum(ranks)
-            if best is None or score < best[0]:
-                best = (score, int(topic))
-    near = [(t, h) for h, t in sorted(near, key=lambda x: (-x[0], x[1])) if h][:3]
-    return (best[1] if best else None), near
-
-
-class Resolver:
-    """Entries to topic ids — by their anchors where they have one (``topics.anchors``),
-    else by their words or number — collecting every error before raising them together,
-    and every conflict between an anchor and the words."""
-
-    def __init__(self, result, anchors: Mapping[str, dict] | None = None, *,
-                 min_share: float = 0.2, min_similarity: float = 0.5):
-        self.result, self.anchors = result, dict(anchors or {})
-        self.min_share, self.min_similarity = min_share, min_similarity
-        self.errors: list[str] = []
-        self.resolved: list[dict[str, Any]] = []
-        self.conflicts: list[dict[str, Any]] = []
-        self.located: list[dict[str, Any]] = []  # label entries placed by their anchors
-        self.used: dict[str, dict] = {}  # the anchors of this curation, to save
-
-    @property
-    def info(self) -> pd.DataFrame:
-        return self.result.topic_info
-
-    def __call__(self, kind: str, at: str, selector, label: str | None = None) -> int | None:
-        pointed, near = find_topic(selector, self.info)
-        key = f"{kind}:{json.dumps(selector, ensure_ascii=False)}"
-        anchor, topic = self.anchors.get(key), pointed
-        how = "words" if not isinstance(selector, int) else "number"
-        if anchor is not None:
-            found, status, parts = locate(anchor, self.result, min_share=self.min_share,
-                                          min_similarity=self.min_similarity)
-            if status == "gone":
-                self._conflict(at, label, "gone", pointed, pointed,
-                               f"the topic it named (then {anchor['topic']}: "
-                               f"{' · '.join(anchor['words'][:3])}) is gone; "
-                               + (f"its match {_show(selector)} now names topic {pointed} "
-                                  f"({self.label(pointed)})" if pointed is not None else
-                                  "its match names no topic either"))
-                anchor = None
-            else:
-                topic, how = found, f"anchor ({status})"
-                if status == "split":
-                    others = ", ".join(f"{t} ({self.label(t)}, {s:.0%})"
-                                       for t, s in parts.items() if t != found)
-                    self._conflict(at, label, "split", found, pointed,
-                                   f"its topic split: kept on topic {found} "
-                                   f"({self.label(found)}, {parts[found]:.0%} of its "
-                                   f"documents); the rest went to {others}")
-                if pointed != found:
-                    self._conflict(at, label, "words", found, pointed,
-                                   f"its match {_show(selector)} now points to "
-                                   + (f"topic {pointed} ({self.label(pointed)})"
-                                      if pointed is not None else "no topic")
-                                   + f"; kept on topic {found} ({self.label(found)}), "
-                                   "where the documents it named are")
-                if kind == "label":
-                    self.located.append({"entry": at, "key": key, "topic": found,
-                                         "anchor": anchor, "label": label})
-        if topic is None:
-            hint = ", ".join(f"{t} ({self.label(t)}: {h} of the words)" for t, h in near)
-            self.errors.append(f"{at}: {_show(selector)} matches no topic"
-                               + (f"; nearest: {hint}" if hint else ""))
-            return None
-        self.resolved.append({"entry": at, "kind": kind, "key": key, "topic": int(topic),
-                              "how": how, "label": label})
-        self.used[key] = anchor or make_anchor(self.result, int(topic))
-        return int(topic)
-
-    def _conflict(self, at: str, label, kind: str, topic, pointed, detail: str) -> None:
-        self.conflicts.append({"entry": at, "label": label, "kind": kind,
-                               "topic": None if topic is None else int(topic),
-                               "words_topic": None if pointed is None else int(pointed),
-                               "detail": f"{at}: {detail}"})
-        log.warning("curation: %s: %s", at, detail)
-
-    def label(self, topic: int) -> str:
-        return str(self.info.set_index("topic")["label"].get(topic, topic))
-
-    def check(self) -> None:
-        if self.errors:
-            raise ValueError("curation entries that match no topic:\n  " +
-                             "\n  ".join(self.errors))
 
 
 # ---------------------------------------------------------------- applying
