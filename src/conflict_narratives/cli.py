@@ -41,6 +41,14 @@ def emit(payload: dict[str, Any]) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
+def emit_stage(done) -> None:
+    """Print a stage's summary with its own seconds (the original computation's when
+    cached), ``cached``, this run's ``wall_seconds`` and where it is saved."""
+    from conflict_narratives.pipeline import stage_entry
+
+    emit(stage_entry(done) | {"path": str(done.path)})
+
+
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
     """``["topics.min_cluster_size=50", "seed=7"]`` → nested overrides (values read as YAML)."""
     out: dict[str, Any] = {}
@@ -149,7 +157,7 @@ def topics(
     """Fit topics (data/processed/<name>/topics/); print their quality figures."""
     done = _open(name, sample, sets, scheduler=scheduler).run_topics(force=force,
                                                                       stability=stability)
-    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+    emit_stage(done)
 
 
 @app.command()
@@ -177,15 +185,14 @@ def timeline(
                          f"not {name!r}")
     done = _open(name, sample, sets, scheduler=scheduler,
                  timelines={"freq": freq}).run_timelines(force=force)
-    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+    emit_stage(done)
 
 
 @app.command()
 def narratives(name: Name, sample: Sample = None, sets: Set = None, force: Force = False,
                scheduler: Scheduler = None) -> None:
     """Outlet divergence, frames, actors and storylines (data/processed/<name>/narratives/)."""
-    done = _open(name, sample, sets, scheduler=scheduler).run_narratives(force=force)
-    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+    emit_stage(_open(name, sample, sets, scheduler=scheduler).run_narratives(force=force))
 
 
 @app.command()

@@ -251,12 +251,16 @@ def write_index(out_dir: Path, label: str, sections: list[Section], summary: dic
              "<a href='summary.json'>summary.json</a>.</p>", "<h2>Stages</h2>",
              "<table><tr><th>stage</th><th>seconds</th><th>cached</th></tr>"]
     for stage, info in summary.get("stages", {}).items():
-        parts.append(f"<tr><td>{esc(stage)}</td><td>{info.get('seconds')}</td>"
+        done = "skipped" if "skipped" in info else info.get("seconds")
+        parts.append(f"<tr><td>{esc(stage)}</td><td>{done}</td>"
                      f"<td>{'yes' if info.get('cached') else 'no'}</td></tr>")
     for s in sections:
         parts.append(f"<tr><td>notebook {esc(s.key)}</td><td>{s.seconds}</td>"
                      f"<td>{'yes' if s.reused else 'no'}</td></tr>")
     parts.append("</table>")
+    if summary.get("skipped"):  # what the corpus cannot support (no dates, one outlet)
+        parts += ["<ul class='skipped'>"] + [f"<li>{esc(line)}</li>"
+                                             for line in summary["skipped"].values()] + ["</ul>"]
     for s in sections:
         parts += [f"<h2 id='{s.key}'>{esc(s.title)}</h2>", f"<p>{esc(s.blurb)} Notebook: "
                   f"<a href='{_rel(s.html, out_dir)}'>{esc(s.html.name)}</a> "
