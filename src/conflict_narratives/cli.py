@@ -77,15 +77,25 @@ def _open(name: str, sample: int | None = None, sets: list[str] | None = None,
     return Pipeline(name, sample=sample, overrides=overrides, progress=progress)
 
 
+def _ours(record: logging.LogRecord) -> bool:
+    """This project's records, and other libraries' errors."""
+    return record.name.startswith("conflict_narratives") or record.levelno >= logging.ERROR
+
+
 @app.callback()
 def callback(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    if not verbose:  # a cluster's INFO lines (every start and close) would bury the results
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    if not verbose:  # other libraries' warnings (BERTopic, papermill, nbconvert, sklearn,
+        import warnings  # umap, numba…) and a cluster's INFO lines would bury the results
+
         import dask
 
+        handler.addFilter(_ours)
+        logging.getLogger("BERTopic").addFilter(_ours)  # it logs on a handler of its own
+        warnings.filterwarnings("ignore")
+        warnings.filterwarnings("default", module="conflict_narratives")
         dask.config.set({"logging.distributed": "warning"})
 
 

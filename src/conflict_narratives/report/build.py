@@ -68,12 +68,17 @@ def notebooks_dir() -> Path:
 
 def execute_notebook(path: Path, out: Path, parameters: dict[str, Any],
                      kernel: str = KERNEL) -> Path:
-    """Execute ``path`` with papermill into ``out`` (cwd: the output folder)."""
+    """Execute ``path`` with papermill into ``out`` (cwd: the output folder), passing the
+    ``parameters`` the notebook declares; the kernel logs errors only (not its start-up
+    warnings about its transport, which reach the user's terminal)."""
     import papermill
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name=kernel,
-                               cwd=str(out.parent), progress_bar=False, log_output=False)
+    declared = papermill.inspect_notebook(str(path))
+    papermill.execute_notebook(str(path), str(out), kernel_name=kernel,
+                               parameters={k: v for k, v in parameters.items() if k in declared},
+                               cwd=str(out.parent), progress_bar=False, log_output=False,
+                               extra_arguments=["--IPKernelApp.log_level=ERROR"])
     return out
 
 
