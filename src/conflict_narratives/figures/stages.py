@@ -167,7 +167,7 @@ def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[P
     if dist is not None:
         dist = dist[~dist["topic"].isin(set(hide))]
     shares = result["frame_shares"]
-    single = one_source(shares["source"])
+    single = result.summary.get("n_outlets", 2) <= 1  # one outlet, or none named
     if dist is not None and len(dist) and not single:
         top = dist.groupby("topic")["count"].sum().nlargest(12).index
         label = dist.drop_duplicates("topic").set_index("topic").get("label", pd.Series())
@@ -183,21 +183,22 @@ def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[P
                     heatmap(divergence_matrix(result["outlet_divergence"]), fmt=".2f",
                             title="Jensen–Shannon divergence of topic mixes between outlets"),
                     "How differently outlets divide their coverage among topics (0 = same).")
-    if len(shares):
+    order = [*result.summary["frames"]["names"], "none"]
+    if single and len(result["doc_frames"]):
+        docs = result["doc_frames"]
+        table = pd.DataFrame([docs["frame"].value_counts(normalize=True)
+                              .reindex(order, fill_value=0)],
+                             index=[compose_label("all documents", len(docs))])
+        yield Panel("narratives_frames", heatmap(table.rename_axis(columns="frame"), fmt=".0%",
+                                                 title="Frames: share of the documents"),
+                    "Share of the documents told in each frame.")
+    elif len(shares):
         table = shares.pivot(index="source", columns="frame", values="share")
-        table = table[[c for c in [*result.summary["frames"]["names"], "none"] if c in table]]
-        table = _outlets_with_counts(table, shares)
-        if single:
-            yield Panel("narratives_frames",
-                        heatmap(table.set_axis([compose_label("all documents",
-                                                              shares["n_docs"].iloc[0])]),
-                                fmt=".0%", title="Frames: share of the documents"),
-                        "Share of the documents told in each frame.")
-        else:
-            yield Panel("narratives_outlet_frame",
-                        heatmap(table, fmt=".0%",
-                                title="Outlet × frame: share of each outlet's documents"),
-                        "Share of each outlet's documents told in each frame.")
+        yield Panel("narratives_outlet_frame",
+                    heatmap(_outlets_with_counts(table[[c for c in order if c in table]],
+                                                 shares), fmt=".0%",
+                            title="Outlet × frame: share of each outlet's documents"),
+                    "Share of each outlet's documents told in each frame.")
     over_time = result["frame_shares_time"]
     for source in over_time.groupby("source")["n_docs"].sum().nlargest(4).index:
         part = over_time[over_time["source"] == source]

@@ -69,8 +69,9 @@ def notebooks_dir() -> Path:
 def execute_notebook(path: Path, out: Path, parameters: dict[str, Any],
                      kernel: str = KERNEL) -> Path:
     """Execute ``path`` with papermill into ``out`` (cwd: the output folder), passing the
-    ``parameters`` the notebook declares; the kernel logs errors only (not its start-up
-    warnings about its transport, which reach the user's terminal)."""
+    ``parameters`` the notebook declares. The kernel's own log (its transport warning at
+    start, an interrupt at shutdown) would reach the user's terminal: it is kept to critical
+    records; an error in a cell still fails the execution here."""
     import papermill
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +79,7 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any],
     papermill.execute_notebook(str(path), str(out), kernel_name=kernel,
                                parameters={k: v for k, v in parameters.items() if k in declared},
                                cwd=str(out.parent), progress_bar=False, log_output=False,
-                               extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                               extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     return out
 
 
