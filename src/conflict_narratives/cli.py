@@ -94,8 +94,7 @@ def callback(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) 
 
         handler.addFilter(_ours)
         logging.getLogger("BERTopic").addFilter(_ours)  # it logs on a handler of its own
-        warnings.filterwarnings("ignore")
-        warnings.filterwarnings("default", module="conflict_narratives")
+        warnings.simplefilter("ignore")  # (this project tells the user through its log)
         dask.config.set({"logging.distributed": "warning"})
 
 
