@@ -185,12 +185,11 @@ def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[P
                     "How differently outlets divide their coverage among topics (0 = same).")
     order = [*result.summary["frames"]["names"], "none"]
     if single and len(result["doc_frames"]):
-        docs = result["doc_frames"]
-        table = pd.DataFrame([docs["frame"].value_counts(normalize=True)
-                              .reindex(order, fill_value=0)],
-                             index=[compose_label("all documents", len(docs))])
-        yield Panel("narratives_frames", heatmap(table.rename_axis(columns="frame"), fmt=".0%",
-                                                 title="Frames: share of the documents"),
+        share = result["doc_frames"]["frame"].value_counts(normalize=True)
+        yield Panel("narratives_frames",
+                    barh((100 * share.reindex(order, fill_value=0)).round(1), top=None,
+                         xlabel="% of the documents",
+                         title=f"Frames of the {len(result['doc_frames']):,} documents"),
                     "Share of the documents told in each frame.")
     elif len(shares):
         table = shares.pivot(index="source", columns="frame", values="share")
