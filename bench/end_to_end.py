@@ -125,9 +125,9 @@ def work_report(job: dict) -> dict:
     stages = summary["stages"]
     return {"n_docs": len(run.corpus), "seconds": round(seconds, 1),
             "import_seconds": round(imported, 1),
-            "stages": {s: {"seconds": stages[s]["seconds"], "cached": stages[s]["cached"]}
-                       for s in STAGES},
-            "narratives_parts": stages["narratives"].get("stage_seconds"),
+            "stages": {s: {"seconds": stages[s].get("wall_seconds", stages[s]["seconds"]),
+                           "cached": stages[s]["cached"]} for s in STAGES},  # this run's
+            "narratives_parts": stages["narratives"].get("step_seconds"),
             "notebooks": summary["notebooks"], "reused": summary["notebooks_reused"],
             "quality": {k: stages["topics"].get(k) for k in QUALITY},
             "peak_pss_mb": round(meter.pss / 2**20), "peak_rss_mb": round(meter.rss / 2**20),

@@ -68,7 +68,7 @@ def built(installed, project):
          str(SAMPLE), "--trace", str(SHARED / "seed" / "akhbar-alaan_mosul-isis-collapse.txt")],
         env=env, cwd=project, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return json.loads(done.stdout) | {"stderr": done.stderr}
 
 
 @pytest.fixture
@@ -92,6 +92,12 @@ def test_report_runs_every_stage_and_notebook(built, project):
     for path in (ROOT / "notebooks").glob("*.ipynb"):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         assert all(not c.get("outputs") for c in cells if c["cell_type"] == "code"), path
+
+
+def test_the_report_prints_no_third_party_warnings(built):
+    """BERTopic's, papermill's, nbconvert's and the kernels' warnings stay out (no -v)."""
+    noise = ("BERTopic", "papermill", "IPKernelApp", "traitlets", "Warning", "it/s]")
+    assert not [w for w in noise if w in built["stderr"]], built["stderr"][-3000:]
 
 
 def test_index_links_only_to_existing_files(built):

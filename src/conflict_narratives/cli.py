@@ -41,6 +41,14 @@ def emit(payload: dict[str, Any]) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
+def emit_stage(done) -> None:
+    """Print a stage's summary with its own seconds (the original computation's when
+    cached), ``cached``, this run's ``wall_seconds`` and where it is saved."""
+    from conflict_narratives.pipeline import stage_entry
+
+    emit(stage_entry(done) | {"path": str(done.path)})
+
+
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
     """``["topics.min_cluster_size=50", "seed=7"]`` → nested overrides (values read as YAML)."""
     out: dict[str, Any] = {}
@@ -69,15 +77,24 @@ def _open(name: str, sample: int | None = None, sets: list[str] | None = None,
     return Pipeline(name, sample=sample, overrides=overrides, progress=progress)
 
 
+def _ours(record: logging.LogRecord) -> bool:
+    """This project's records, and other libraries' errors."""
+    return record.name.startswith("conflict_narratives") or record.levelno >= logging.ERROR
+
+
 @app.callback()
 def callback(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    if not verbose:  # a cluster's INFO lines (every start and close) would bury the results
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    if not verbose:  # other libraries' warnings (BERTopic, papermill, nbconvert, sklearn,
+        import warnings  # umap, numba…) and a cluster's INFO lines would bury the results
+
         import dask
 
+        handler.addFilter(_ours)
+        logging.getLogger("BERTopic").addFilter(_ours)  # it logs on a handler of its own
+        warnings.simplefilter("ignore")  # (this project tells the user through its log)
         dask.config.set({"logging.distributed": "warning"})
 
 
@@ -154,7 +171,7 @@ def topics(
     """Fit topics (data/processed/<name>/topics/); print their quality figures."""
     done = _open(name, sample, sets, scheduler=scheduler).run_topics(force=force,
                                                                       stability=stability)
-    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+    emit_stage(done)
 
 
 @app.command()
@@ -182,15 +199,14 @@ def timeline(
                          f"not {name!r}")
     done = _open(name, sample, sets, scheduler=scheduler,
                  timelines={"freq": freq}).run_timelines(force=force)
-    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+    emit_stage(done)
 
 
 @app.command()
 def narratives(name: Name, sample: Sample = None, sets: Set = None, force: Force = False,
                scheduler: Scheduler = None) -> None:
     """Outlet divergence, frames, actors and storylines (data/processed/<name>/narratives/)."""
-    done = _open(name, sample, sets, scheduler=scheduler).run_narratives(force=force)
-    emit(done.summary | {"cached": done.cached, "path": str(done.path)})
+    emit_stage(_open(name, sample, sets, scheduler=scheduler).run_narratives(force=force))
 
 
 @app.command()

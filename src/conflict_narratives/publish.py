@@ -12,6 +12,10 @@ import pandas as pd
 from conflict_narratives.store import make_key
 
 STAGES = ("topics", "timelines", "narratives")
+# tables that compare outlets: left out of a single-source corpus's report
+OUTLET_TABLES = {"topics_per_source", "prevalence_by_source", "topic_distribution",
+                 "outlet_divergence", "outlet_divergence_time", "distinctive_words",
+                 "outlet_firsts"}
 
 
 def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
@@ -53,7 +57,8 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
            kernel: str | None = None) -> dict[str, Any]:
     """Every stage of ``run``, then the notebooks (each re-executed only when its inputs
     changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a text
-    file whose story notebook 04 traces (default: the seed document, if present)."""
+    file whose story notebook 04 traces (default: the seed document, if present). What the
+    corpus cannot support (``run.skipped``) has no section, table or figure: one line each."""
     from conflict_narratives.report import write_report
 
     summary = run.run(force=force)
@@ -69,13 +74,17 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
               else str(run.source), "sample": run.sample or 0,
               "overrides": overrides, "home": str(run.store.root), "trace": str(trace)}
     figures = run.settings.digest("figures")
+    skipped = run.skipped
     inputs = {"corpus": make_key(corpus=run.load().key, figures=figures),
               "topics": make_key(stage=run.key("topics"), figures=figures),
-              "timelines": make_key(stage=run.key("timelines"), figures=figures),
+              "timelines": None if "timelines" in skipped else
+              make_key(stage=run.key("timelines"), figures=figures),
               "narratives": make_key(stage=run.key("narratives"), trace=trace_key,
                                      figures=figures)}
     tables = {"corpus": [run.store.corpus_dir(run.name) / "rejects.parquet"]}
-    tables |= {s: sorted(run.stage(s).path.glob("*.parquet")) for s in STAGES}
+    tables |= {s: [p for p in sorted(run.stage(s).path.glob("*.parquet"))
+                   if "outlets" not in skipped or p.stem not in OUTLET_TABLES]
+               for s in STAGES if s not in skipped}
     done = [] if run.sample else run.store.updates(run.name)
     if done:  # the last update's section (notebook 05)
         inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])

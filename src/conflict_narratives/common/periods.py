@@ -25,7 +25,7 @@ def period_start(dates: pd.Series, freq: str) -> pd.Series:
     if freq == "day":
         return day
     if freq == "week":
-        return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     return day - pd.to_timedelta(day.dt.day - 1, unit="D")
 
 

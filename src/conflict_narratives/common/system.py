@@ -78,6 +78,24 @@ def import_bertopic() -> None:
 
 
 @contextlib.contextmanager
+def quiet_bertopic(*phrases: str) -> Iterator[None]:
+    """Drop BERTopic's log records holding any of ``phrases`` for the block: warnings about
+    what this project does on purpose (saving without the embedding model, which is given
+    back on load; topics assigned by hand). BERTopic logs on a handler of its own."""
+    import logging
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not any(p in record.getMessage() for p in phrases)
+
+    logger = logging.getLogger("BERTopic")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
+
+@contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path``, moved onto it only when the block succeeds, so
     readers (another process, a parallel test worker) never see a half-written file."""

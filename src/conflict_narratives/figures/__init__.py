@@ -38,6 +38,8 @@ from conflict_narratives.figures.base import (
     shorten,
     slugify,
     style,
+    topic_colour,
+    topic_colours,
     topic_label,
     use_style,
 )
@@ -74,5 +76,6 @@ __all__ = [
     "document_map", "documents_over_time", "event_timeline", "fmt_count",
     "font_families", "heatmap", "isolate", "language_mix", "length_distribution", "network",
     "new_figure", "palette", "rc_params", "save", "shorten", "slugify", "small_multiples",
-    "stacked_shares", "style", "top_words_grid", "topic_label", "topic_sizes", "use_style",
+    "stacked_shares", "style", "top_words_grid", "topic_colour", "topic_colours", "topic_label",
+    "topic_sizes", "use_style",
 ]

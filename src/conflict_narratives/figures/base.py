@@ -44,10 +44,23 @@ ELLIPSIS = "\u2026"
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
+COLOURS = OKABE_ITO[:7] + TOL_MUTED
+
+
 def palette(n: int) -> list[str]:
     """``n`` distinct colour-blind-safe colours (Okabe–Ito, then Tol muted; cycles past 16)."""
-    colours = OKABE_ITO[:7] + TOL_MUTED
-    return [colours[i % len(colours)] for i in range(n)]
+    return [COLOURS[i % len(COLOURS)] for i in range(n)]
+
+
+def topic_colour(topic: int) -> str:
+    """A topic's colour in every figure, from its id (outliers, -1: light grey): a topic
+    keeps its colour from one figure to the next, and through refits that keep its id."""
+    return LIGHT_GREY if int(topic) == -1 else COLOURS[int(topic) % len(COLOURS)]
+
+
+def topic_colours(topics) -> dict[int, str]:
+    """``{topic: colour}`` for a result's topic ids (``topic_info["topic"]``)."""
+    return {int(t): topic_colour(t) for t in topics}
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,7 +3,7 @@ stacked shares over time, small multiples with bursts, and an event timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from conflict_narratives.figures.base import (
     require_columns,
     shorten,
     styled,
+    topic_colour,
     topic_label,
 )
 from conflict_narratives.figures.corpus import OTHER
@@ -48,18 +49,21 @@ def _as_datetime(values: pd.Series) -> pd.Series:
 @styled
 def barh(values: pd.Series, *, title: str | None = None, xlabel: str = "documents",
          top: int | None = 25, max_label_chars: int = 45, color: str = OKABE_ITO[0],
-         highlight: Sequence[object] = (), width: float = TEXT_WIDTH) -> Figure:
+         highlight: Sequence[object] = (), colours: Mapping[object, str] | None = None,
+         width: float = TEXT_WIDTH) -> Figure:
     """Horizontal bars of ``values`` (index = labels, Arabic or Latin), largest on top,
     each count printed at its bar's end as its own text (never mixed into the label);
-    labels in ``highlight`` are drawn in a second colour."""
+    labels in ``highlight`` are drawn in a second colour, others in ``colours[label]``
+    (e.g. each topic's own colour) when given."""
     values = values.sort_values(ascending=False)
     if top is not None:
         values = values.head(top)
     values = values.iloc[::-1]
     fig, ax = new_figure(width, 0.7 + 0.22 * len(values))
     marked = set(highlight)
-    colours = [OKABE_ITO[3] if idx in marked else color for idx in values.index]
-    ax.barh(range(len(values)), values.to_numpy(), color=colours, height=0.7)
+    fills = [OKABE_ITO[3] if idx in marked else (colours or {}).get(idx, color)
+             for idx in values.index]
+    ax.barh(range(len(values)), values.to_numpy(), color=fills, height=0.7)
     ax.set_yticks(range(len(values)), [shorten(v, max_label_chars) for v in values.index])
     for i, v in enumerate(values.to_numpy()):
         ax.annotate(fmt_count(v), (v, i), xytext=(3, 0), textcoords="offset points",
@@ -76,13 +80,16 @@ def barh(values: pd.Series, *, title: str | None = None, xlabel: str = "document
 def topic_sizes(topic_info: pd.DataFrame, *, top: int | None = 25,
                 include_outliers: bool = False, title: str | None = "Topic sizes",
                 max_label_chars: int = 45) -> Figure:
-    """Documents per topic from a ``topic_info`` table (topic, size, label, words)."""
+    """Documents per topic from a ``topic_info`` table (topic, size, label, words), each bar
+    in its topic's colour."""
     require_columns(topic_info, "topic", "size")
     info = topic_info if include_outliers else topic_info[topic_info["topic"] != -1]
     labels = [topic_label(r.topic, getattr(r, "label", None), getattr(r, "words", None),
                           max_chars=max_label_chars) for r in info.itertuples()]
     series = pd.Series(info["size"].to_numpy(), index=labels)
-    return barh(series, title=title, top=top, max_label_chars=max_label_chars + 6)
+    colours = {lab: topic_colour(t) for lab, t in zip(labels, info["topic"], strict=True)}
+    return barh(series, title=title, top=top, max_label_chars=max_label_chars + 6,
+                colours=colours)
 
 
 def _ink(rgb: tuple[float, float, float]) -> str:
@@ -148,10 +155,11 @@ def _wide(data: pd.DataFrame, x: str, series: str, value: str) -> pd.DataFrame:
 def stacked_shares(data: pd.DataFrame, *, x: str = "period", series: str = "series",
                    value: str = "value", top: int = 8, normalize: bool = True,
                    title: str | None = None, ylabel: str | None = None,
-                   max_label_chars: int = 35, width: float = TEXT_WIDTH,
-                   height: float = 3.0) -> Figure:
+                   max_label_chars: int = 35, colours: Mapping[str, str] | None = None,
+                   width: float = TEXT_WIDTH, height: float = 3.0) -> Figure:
     """Stacked areas of each series' share of a period (``normalize``) or of raw values,
-    from a long table; the ``top`` series by total are drawn, the rest as "other"."""
+    from a long table; the ``top`` series by total are drawn, the rest as "other";
+    ``colours``: a colour per series (e.g. each topic's own), else the palette in order."""
     wide = _wide(data, x, series, value)
     order = list(wide.sum().sort_values(ascending=False).index)
     if len(order) > top:
@@ -162,9 +170,9 @@ def stacked_shares(data: pd.DataFrame, *, x: str = "period", series: str = "seri
     totals = wide.sum(axis=1)
     shown = wide.div(totals.where(totals > 0), axis=0).fillna(0) if normalize else wide
     fig, ax = new_figure(width, height)
-    colours = [GREY if s == OTHER else c for s, c in zip(shown.columns,
-                                                          palette(len(shown.columns)), strict=True)]
-    ax.stackplot(shown.index, shown.T.to_numpy(), colors=colours, linewidth=0.3,
+    fills = [GREY if s == OTHER else (colours or {}).get(s, c)
+             for s, c in zip(shown.columns, palette(len(shown.columns)), strict=True)]
+    ax.stackplot(shown.index, shown.T.to_numpy(), colors=fills, linewidth=0.3,
                  edgecolor="white", labels=[shorten(s, max_label_chars) for s in shown.columns])
     _date_axis(ax)
     ax.set_xlim(shown.index.min(), shown.index.max())
@@ -194,10 +202,12 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", series: str = "ser
                     value: str = "value", burst: str | None = "burst",
                     bursts: pd.DataFrame | None = None, ncols: int = 2,
                     sharey: bool = False, title: str | None = None,
-                    max_label_chars: int = 40, width: float = TEXT_WIDTH) -> Figure:
+                    max_label_chars: int = 40, colours: Mapping[str, str] | None = None,
+                    width: float = TEXT_WIDTH) -> Figure:
     """One small panel per series (in order of appearance) with bursts shaded: either a
     boolean ``burst`` column of the long table (runs of True periods) or ``bursts``, a table
-    of intervals with columns ``series`` (named as in ``data``), ``start`` and ``end``."""
+    of intervals with columns ``series`` (named as in ``data``), ``start`` and ``end``;
+    ``colours``: a line colour per series (e.g. each topic's own)."""
     require_columns(data, x, series, value)
     names = list(dict.fromkeys(data[series]))
     nrows = int(np.ceil(len(names) / ncols))
@@ -211,7 +221,7 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", series: str = "ser
         xs, ys = part["_x"].to_numpy(), part[value].to_numpy(dtype=float)
         if len(xs) > 1:
             half_step = np.median(np.diff(xs)) / 2
-        ax.plot(xs, ys, color=OKABE_ITO[0], linewidth=1.1)
+        ax.plot(xs, ys, color=(colours or {}).get(name, OKABE_ITO[0]), linewidth=1.1)
         pad = half_step if half_step is not None else np.timedelta64(0, "D")
         if burst and burst in part.columns:
             for a, b in _runs(part[burst].fillna(False).to_numpy()):
@@ -259,12 +269,14 @@ _LEVEL_MARKERS = {"topic": "o", "story": "D"}
 def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "label",
                    group: str | None = None, title: str | None = None,
                    max_label_chars: int = 48, width: float = TEXT_WIDTH,
-                   level: str | None = "level") -> Figure:
+                   level: str | None = "level", colours: Mapping[str, str] | None = None
+                   ) -> Figure:
     """Dated events on a time axis with their (Arabic or English) headlines in staggered
     lanes, so that no two labels overlap; each label starts at its date in its reading
     direction (Arabic leftwards), stems pass behind labels; ``group`` colours the markers.
     With a ``level`` column (the timeline's events table), topic bursts are drawn as
-    circles and story-level events as diamonds, named in the legend."""
+    circles and story-level events as diamonds, named in the legend. ``colours``: a colour
+    per group (e.g. each topic's own), else the palette in order."""
     require_columns(events, date, label)
     level = level if level and level in events else None
     ev = events.assign(_x=_as_datetime(events[date]).to_numpy()).dropna(subset=["_x"])
@@ -282,7 +294,8 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     ax.yaxis.set_visible(False)
     ax.spines[["left"]].set_visible(False)
     _date_axis(ax)
-    colour_of = dict(zip(dict.fromkeys(groups), palette(groups.nunique()), strict=True))
+    colour_of = {g: (colours or {}).get(g, c) for g, c in
+                 zip(dict.fromkeys(groups), palette(groups.nunique()), strict=True)}
     marks = ev[level].map(lambda v: _LEVEL_MARKERS.get(v, "o")) if level else \
         pd.Series("o", index=ev.index)
     if group:

@@ -2,7 +2,11 @@
 and only show or save what they return (no data shaping anywhere else).
 
 Every function yields :class:`~conflict_narratives.figures.book.Panel` items (name, figure,
-caption), skipping a figure its data cannot support (e.g. a hierarchy of two topics).
+caption), skipping a figure its data cannot support (e.g. a hierarchy of two topics, a
+time axis for an undated corpus, outlet comparisons for a single-source one). Topics are
+named with their ids ("12 · Hezbollah · …", so two topics with the same words stay apart)
+and drawn in their own colour (:func:`~conflict_narratives.figures.base.topic_colour`)
+in every figure.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from conflict_narratives.figures.base import compose_label, topic_label
+from conflict_narratives.common.scope import n_dated, one_source
+from conflict_narratives.figures.base import compose_label, topic_colour, topic_label
 from conflict_narratives.figures.book import Panel
 from conflict_narratives.figures.charts import (
     barh,
@@ -31,15 +36,21 @@ from conflict_narratives.figures.topics import dendrogram, document_map, network
 
 
 def corpus_figures(corpus: pd.DataFrame) -> Iterator[Panel]:
-    """Documents over time, text lengths per outlet and language, the language mix."""
-    yield Panel("documents_over_time", documents_over_time(corpus),
-                "Documents per period and outlet (only usable dates).")
-    yield Panel("length_per_source", length_distribution(corpus, by="source"),
-                "Text length per outlet.")
+    """Documents over time (when any is dated), text lengths per outlet and language, the
+    language mix; per outlet only when there are several (else per language, or whole)."""
+    many = "source" in corpus and not one_source(corpus["source"])
+    if n_dated(corpus):
+        yield Panel("documents_over_time",
+                    documents_over_time(corpus, by="source" if many else "lang"),
+                    f"Documents per period and {'outlet' if many else 'language'} (only "
+                    "usable dates).")
+    if many:
+        yield Panel("length_per_source", length_distribution(corpus, by="source"),
+                    "Text length per outlet.")
     yield Panel("length_per_language", length_distribution(corpus, by="lang"),
                 "Text length per detected language.")
-    yield Panel("language_mix", language_mix(corpus, by="source"),
-                "Detected languages per outlet.")
+    yield Panel("language_mix", language_mix(corpus, by="source" if many else None),
+                "Detected languages" + (" per outlet." if many else "."))
 
 
 def _topics(info: pd.DataFrame) -> pd.DataFrame:
@@ -59,19 +70,25 @@ def topic_figures(result) -> Iterator[Panel]:
                 document_map(docs, shown, title="Documents by topic"),
                 "Each document at its 2-D UMAP position, coloured by topic.")
     if len(result.leaf_labels) >= 3:
+        from conflict_narratives.topics.curation import leaf_topics
+
+        leaves = [topic_label(t, lab) for t, lab in zip(leaf_topics(result), result.leaf_labels,
+                                                        strict=True)]
         yield Panel("topic_hierarchy",
-                    dendrogram(result.linkage, result.leaf_labels, title="Topic hierarchy"),
+                    dendrogram(result.linkage, leaves, title="Topic hierarchy"),
                     "Ward linkage of the topics' c-TF-IDF vectors: neighbours share words.")
-    info = _topics(result.topic_info)
-    top = info.nlargest(15, "size")
-    tps = result.topics_per_source.merge(info[["topic", "label"]], on="topic")
-    table = tps[tps["topic"].isin(top["topic"])].pivot_table(
-        index="label", columns="source", values="share", aggfunc="sum", fill_value=0)
-    if not table.empty:
+    top = shown.nlargest(15, "size")
+    tps = result.topics_per_source
+    if not one_source(tps["source"]):  # one outlet: nothing to compare
+        table = tps[tps["topic"].isin(top["topic"])].pivot_table(
+            index="topic", columns="source", values="share", aggfunc="sum", fill_value=0)
+        names = dict(zip(top["topic"], map(topic_label, top["topic"], top["label"]),
+                         strict=True))
         yield Panel("topics_by_outlet",
-                    heatmap(table.reindex(top["label"]).dropna(how="all"),
+                    heatmap(table.reindex(top["topic"]).dropna(how="all").rename(index=names),
                             title="Share of each outlet's documents per topic", fmt=".0%",
-                            xlabel="outlet", colorbar_label="share of outlet's documents"),
+                            xlabel="outlet", ylabel="topic",
+                            colorbar_label="share of outlet's documents"),
                     "Share of each outlet's documents in each of the 15 largest topics.")
     yield Panel("topic_top_words",
                 top_words_grid(shown, n_topics=12, title="Top words per topic"),
@@ -91,34 +108,44 @@ def timeline_figures(result, hide=()) -> Iterator[Panel]:
     """Topic shares over time, their heatmap, bursts, and the strongest events
     (``result``: a ``timelines.TimelineResult``; ``hide``: topic ids left out)."""
     freq = result.summary.get("freq", "period")
-    prev = result.prevalence[~result.prevalence["topic"].isin({-1, *hide})]
+    prev = _named(result.prevalence[~result.prevalence["topic"].isin({-1, *hide})])
     if prev.empty:
         return
-    totals = prev.groupby("label")["count"].sum()
+    colours = dict(zip(prev["name"], map(topic_colour, prev["topic"]), strict=True))
+    totals = prev.groupby("name")["count"].sum()
     yield Panel("timeline_topic_shares",
-                stacked_shares(prev, series="label", value="count", top=8,
+                stacked_shares(prev, series="name", value="count", top=8, colours=colours,
                                title=f"Topic shares per {freq}"),
                 f"Share of each period's documents in the eight largest topics, per {freq}.")
     top12 = totals.nlargest(12).index
-    table = prev[prev["label"].isin(top12)].pivot_table(index="label", columns="period",
-                                                       values="share", aggfunc="sum")
+    table = prev[prev["name"].isin(top12)].pivot_table(index="name", columns="period",
+                                                      values="share", aggfunc="sum")
     yield Panel("timeline_heatmap",
                 heatmap(_month_columns(table.loc[top12]), annotate=table.shape[1] <= 16,
-                        fmt=".0%", title=f"Share of documents per {freq}",
+                        fmt=".0%", title=f"Share of documents per {freq}", ylabel="topic",
                         colorbar_label="share of the period's documents"),
                 f"Share of each {freq}'s documents per topic (twelve largest topics).")
     yield Panel("timeline_bursts",
-                small_multiples(prev[prev["label"].isin(totals.nlargest(8).index)],
-                                series="label", value="share", burst="burst",
+                small_multiples(prev[prev["name"].isin(totals.nlargest(8).index)],
+                                series="name", value="share", burst="burst", colours=colours,
                                 title="Topic shares with detected bursts"),
                 "Topic shares with the detected bursts shaded.")
     events = result.events[~result.events["topic"].isin(set(hide))]
     if len(events):
-        events = events.nlargest(15, "score").assign(headline=lambda d: d["headlines"].str[0])
+        events = _named(events.nlargest(15, "score")).assign(
+            headline=lambda d: d["headlines"].str[0])
         yield Panel("timeline_events",
-                    event_timeline(events, label="headline", group="label",
+                    event_timeline(events, label="headline", group="name",
+                                   colours=dict(zip(events["name"],
+                                                    map(topic_colour, events["topic"]),
+                                                    strict=True)),
                                    title="What happened: strongest events"),
                     "The fifteen strongest events, each with its most central headline.")
+
+
+def _named(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (``topic``, ``label``) with each topic's display name, its id first."""
+    return table.assign(name=list(map(topic_label, table["topic"], table["label"])))
 
 
 def _outlets_with_counts(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +157,8 @@ def _outlets_with_counts(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFr
 def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[Panel]:
     """Outlet × topic, outlet divergence, outlet × frame, frames over time, the actor
     network, a multi-outlet storyline and (given ``traced``, a ``Pipeline.trace`` result
-    that found matches) where a traced story appears; ``hide``: topic ids left out."""
+    that found matches) where a traced story appears; ``hide``: topic ids left out. A
+    single-source corpus gets its frames as a whole, and no outlet comparison."""
     from conflict_narratives.narratives.actors import actor_graph
     from conflict_narratives.narratives.outlets import divergence_matrix
     from conflict_narratives.narratives.storylines import chain_headlines
@@ -138,7 +166,9 @@ def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[P
     dist = result["topic_distribution"] if "topic_distribution" in result.tables else None
     if dist is not None:
         dist = dist[~dist["topic"].isin(set(hide))]
-    if dist is not None and len(dist):
+    shares = result["frame_shares"]
+    single = result.summary.get("n_outlets", 2) <= 1  # one outlet, or none named
+    if dist is not None and len(dist) and not single:
         top = dist.groupby("topic")["count"].sum().nlargest(12).index
         label = dist.drop_duplicates("topic").set_index("topic").get("label", pd.Series())
         table = dist[dist["topic"].isin(top)].pivot_table(
@@ -153,24 +183,32 @@ def narrative_figures(result, traced: dict | None = None, hide=()) -> Iterator[P
                     heatmap(divergence_matrix(result["outlet_divergence"]), fmt=".2f",
                             title="Jensen–Shannon divergence of topic mixes between outlets"),
                     "How differently outlets divide their coverage among topics (0 = same).")
-    shares = result["frame_shares"]
-    if len(shares):
+    order = [*result.summary["frames"]["names"], "none"]
+    if single and len(result["doc_frames"]):
+        share = result["doc_frames"]["frame"].value_counts(normalize=True)
+        yield Panel("narratives_frames",
+                    barh((100 * share.reindex(order, fill_value=0)).round(1), top=None,
+                         xlabel="% of the documents",
+                         title=f"Frames of the {len(result['doc_frames']):,} documents"),
+                    "Share of the documents told in each frame.")
+    elif len(shares):
         table = shares.pivot(index="source", columns="frame", values="share")
-        table = table[[c for c in [*result.summary["frames"]["names"], "none"] if c in table]]
         yield Panel("narratives_outlet_frame",
-                    heatmap(_outlets_with_counts(table, shares), fmt=".0%",
+                    heatmap(_outlets_with_counts(table[[c for c in order if c in table]],
+                                                 shares), fmt=".0%",
                             title="Outlet × frame: share of each outlet's documents"),
                     "Share of each outlet's documents told in each frame.")
     over_time = result["frame_shares_time"]
     for source in over_time.groupby("source")["n_docs"].sum().nlargest(4).index:
         part = over_time[over_time["source"] == source]
         if part["period"].nunique() >= 2:
-            yield Panel(f"narratives_frames_over_time_{source}",
+            whose = "the documents" if single else source
+            yield Panel("narratives_frames_over_time" + ("" if single else f"_{source}"),
                         stacked_shares(part, series="frame", value="n_docs_frame",
-                                       title=f"Frames in {source}, period by period "
+                                       title=f"Frames in {whose}, period by period "
                                              f"({part['n_docs'].drop_duplicates().sum():,} "
                                              "documents)"),
-                        f"Frames in {source}'s documents over time.")
+                        f"Frames in {whose} over time.")
     edges = result["actor_network"]
     pairs = edges.groupby(["actor_a", "actor_b"])["weight"].sum()
     if len(pairs):

@@ -24,6 +24,7 @@ from conflict_narratives.figures.base import (
     require_columns,
     shorten,
     styled,
+    topic_colour,
     topic_label,
 )
 
@@ -49,7 +50,6 @@ def document_map(doc_topics: pd.DataFrame, topic_info: pd.DataFrame | None = Non
     require_columns(doc_topics, "x", "y", "topic")
     topics = doc_topics["topic"].astype(int)
     sizes = topics[topics != -1].value_counts()
-    colour_of = dict(zip(sizes.index, palette(len(sizes)), strict=True))
     s = point_size or float(np.clip(3000 / max(len(doc_topics), 1), 0.5, 12))
     fig, ax = new_figure(width, height)
     outliers = topics == -1
@@ -57,7 +57,7 @@ def document_map(doc_topics: pd.DataFrame, topic_info: pd.DataFrame | None = Non
                color=LIGHT_GREY, linewidths=0, rasterized=True)
     inliers = doc_topics[~outliers]
     ax.scatter(inliers["x"], inliers["y"], s=s, linewidths=0, alpha=0.75, rasterized=True,
-               c=[colour_of[t] for t in inliers["topic"].astype(int)])
+               c=[topic_colour(t) for t in inliers["topic"].astype(int)])
     names = _labels_of(topic_info, max_label_chars)
     centroids = inliers.groupby(inliers["topic"].astype(int))[["x", "y"]].median()
     texts = [ax.text(*centroids.loc[topic], names.get(int(topic), str(topic)), ha="center",
@@ -125,8 +125,8 @@ def top_words_grid(topic_info: pd.DataFrame, *, n_topics: int = 12, n_words: int
     nrows = int(np.ceil(len(info) / ncols))
     fig, axes = new_figure(width, 0.3 + (0.45 + 0.17 * n_words) * nrows, nrows=nrows,
                            ncols=ncols, squeeze=False)
-    colours = palette(len(info))
-    for ax, row, colour in zip(axes.flat, info.itertuples(), colours, strict=False):
+    for ax, row in zip(axes.flat, info.itertuples(), strict=False):
+        colour = topic_colour(row.topic)
         m = min(n_words, len(row.words), len(row.weights))  # pairs of word and weight
         shown = getattr(row, "display_words", None)  # readable spellings, when the topics
         shown = row.words if shown is None or len(shown) < m else shown  # stage gave them

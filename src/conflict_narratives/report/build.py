@@ -68,12 +68,18 @@ def notebooks_dir() -> Path:
 
 def execute_notebook(path: Path, out: Path, parameters: dict[str, Any],
                      kernel: str = KERNEL) -> Path:
-    """Execute ``path`` with papermill into ``out`` (cwd: the output folder)."""
+    """Execute ``path`` with papermill into ``out`` (cwd: the output folder), passing the
+    ``parameters`` the notebook declares. The kernel's own log (its transport warning at
+    start, an interrupt at shutdown) would reach the user's terminal: it is kept to critical
+    records; an error in a cell still fails the execution here."""
     import papermill
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name=kernel,
-                               cwd=str(out.parent), progress_bar=False, log_output=False)
+    declared = papermill.inspect_notebook(str(path))
+    papermill.execute_notebook(str(path), str(out), kernel_name=kernel,
+                               parameters={k: v for k, v in parameters.items() if k in declared},
+                               cwd=str(out.parent), progress_bar=False, log_output=False,
+                               extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     return out
 
 
@@ -251,12 +257,16 @@ def write_index(out_dir: Path, label: str, sections: list[Section], summary: dic
              "<a href='summary.json'>summary.json</a>.</p>", "<h2>Stages</h2>",
              "<table><tr><th>stage</th><th>seconds</th><th>cached</th></tr>"]
     for stage, info in summary.get("stages", {}).items():
-        parts.append(f"<tr><td>{esc(stage)}</td><td>{info.get('seconds')}</td>"
+        done = "skipped" if "skipped" in info else info.get("seconds")
+        parts.append(f"<tr><td>{esc(stage)}</td><td>{done}</td>"
                      f"<td>{'yes' if info.get('cached') else 'no'}</td></tr>")
     for s in sections:
         parts.append(f"<tr><td>notebook {esc(s.key)}</td><td>{s.seconds}</td>"
                      f"<td>{'yes' if s.reused else 'no'}</td></tr>")
     parts.append("</table>")
+    if summary.get("skipped"):  # what the corpus cannot support (no dates, one outlet)
+        parts += ["<ul class='skipped'>"] + [f"<li>{esc(line)}</li>"
+                                             for line in summary["skipped"].values()] + ["</ul>"]
     for s in sections:
         parts += [f"<h2 id='{s.key}'>{esc(s.title)}</h2>", f"<p>{esc(s.blurb)} Notebook: "
                   f"<a href='{_rel(s.html, out_dir)}'>{esc(s.html.name)}</a> "

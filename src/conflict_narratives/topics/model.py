@@ -39,7 +39,7 @@ import pandas as pd
 
 from conflict_narratives.common.counts import DocTermCounts, PrecountedVectorizer
 from conflict_narratives.common.stopwords import corpus_languages
-from conflict_narratives.common.system import import_bertopic, release_memory
+from conflict_narratives.common.system import import_bertopic, quiet_bertopic, release_memory
 from conflict_narratives.common.vectorize import (
     corpus_stop_words,
     display_forms,
@@ -205,10 +205,11 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         topics = model.reduce_outliers(docs, topics, strategy=cfg["outlier_strategy"],
                                        threshold=float(cfg["outlier_threshold"]),
                                        embeddings=embeddings)
-        model.update_topics(docs, topics=topics, top_n_words=int(cfg["top_n_words"]),
-                            vectorizer_model=model.vectorizer_model,
-                            ctfidf_model=model.ctfidf_model,
-                            representation_model=model.representation_model)
+        with quiet_bertopic("custom list of topic assignments"):  # the last step: no harm
+            model.update_topics(docs, topics=topics, top_n_words=int(cfg["top_n_words"]),
+                                vectorizer_model=model.vectorizer_model,
+                                ctfidf_model=model.ctfidf_model,
+                                representation_model=model.representation_model)
         _set_topic_centroids(model, np.asarray(topics), embeddings)
     result = _result(model, df, docs, embeddings, xy, cfg, name)
     result.meta.update(n_outliers_before_reduction=n_outliers_before,
@@ -295,8 +296,9 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
 def save_model(model, path: str | Path) -> Path:
     """Save the BERTopic model with safetensors (no pickle), without the embedding model."""
     path = Path(path)
-    model.save(str(path), serialization="safetensors", save_ctfidf=True,
-               save_embedding_model=False)
+    with quiet_bertopic("without explicitly defining an embedding model"):
+        model.save(str(path), serialization="safetensors", save_ctfidf=True,
+                   save_embedding_model=False)
     return path
 
 

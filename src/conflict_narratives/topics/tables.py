@@ -3,6 +3,9 @@ central documents and the hierarchy of topics."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +34,8 @@ def hierarchy_table(model, docs) -> tuple[pd.DataFrame, np.ndarray]:
         captured.append(sch.linkage(dist, "ward", optimal_ordering=True))
         return captured[-1]
 
-    table = model.hierarchical_topics(docs, linkage_function=ward)
+    with contextlib.redirect_stderr(io.StringIO()):  # its progress bar cannot be disabled
+        table = model.hierarchical_topics(docs, linkage_function=ward)
     table["Topics"] = table["Topics"].map(lambda ts: [int(t) for t in ts])
     for col in ("Parent_ID", "Parent_Name", "Child_Left_ID", "Child_Left_Name",
                 "Child_Right_ID", "Child_Right_Name"):
