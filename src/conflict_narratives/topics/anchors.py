@@ -17,8 +17,8 @@ disagree:
   anchor), with a ``gone`` conflict.
 
 :class:`Resolver` places each entry (by its anchor, else its words or number) and collects
-the conflicts. Every conflict is a line the analyst can act on (``meta["curation"]["conflicts"]``, the
-JSON summaries of ``topics``, ``update`` and ``refit``, notebook 05).
+the conflicts. Every conflict is a line the analyst can act on (``meta["curation"]
+["conflicts"]``, the JSON summaries of ``topics``, ``update`` and ``refit``, notebook 05).
 """
 
 from __future__ import annotations
