@@ -156,11 +156,20 @@ def test_model_reloads_from_safetensors(fitted, ant, tmp_path):
     assert (path / "topic_embeddings.safetensors").is_file()
     assert not list(path.glob("*.pkl")) and not list(path.glob("*.pickle"))
     loaded = topics.load_model(path)
-    assert [tuple(p) for p in loaded.get_topic(0)] == list(model.get_topic(0))
+    for t in result.topic_info["topic"]:
+        assert [tuple(p) for p in loaded.get_topic(t)] == list(model.get_topic(t)), t
     docs = tt.documents(df.head(20))
+    # the fitted and the reloaded model assign alike (nearest topic embedding): any machine
+    given, _ = loaded.transform(docs, matrix[:20])
+    assert list(given) == list(model.transform(docs, matrix[:20])[0])
     new, _ = loaded.transform(docs)  # embeds with the restored backend
     assert len(new) == 20 and set(new) <= set(result.topic_info["topic"])
-    assert (np.asarray(new) == result.doc_topics["topic"].head(20).to_numpy()).mean() >= 0.7
+    again = loaded.embedding_model.embed_documents(docs)
+    assert (np.sum(again * matrix[:20], axis=1) > 0.95).all()  # the corpus's own model
+    # quality, loose enough for any machine's clusters (0.95 where it was written): the
+    # nearest-topic rule mostly agrees with the fit's assignments
+    nearest, _ = model.transform(tt.documents(df), matrix)
+    assert (np.asarray(nearest) == result.doc_topics["topic"].to_numpy()).mean() >= 0.6
     vec = loaded.vectorizer_model
     assert vec.build_analyzer()("أكَّدَ قائدُ الجيشِ") == vec.build_analyzer()("اكد قائد الجيش")
 
@@ -194,4 +203,9 @@ def test_labels_use_display_spellings(fitted):
     assert all(len(d) == len(w) for d, w in pairs)
     assert all(normalize_for_analysis(d) == w
                for ds, ws in pairs for d, w in zip(ds, ws, strict=True))
-    assert any("ة" in lab or "أ" in lab or "إ" in lab for lab in info["label"])
+    n_words = Settings.defaults().topics["label_words"]
+    assert all(lab == tt.make_label(list(ds), n_words)
+               for lab, ds in zip(info["label"], info["display_words"], strict=True))
+    # folding (ة -> ه, أ -> ا, ...) touches most Arabic words: some display form is restored,
+    # whichever words the clusters give
+    assert any(d != w for ds, ws in pairs for d, w in zip(ds, ws, strict=True))
