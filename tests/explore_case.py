@@ -18,17 +18,24 @@ OTHER_AR = ["انتخابات برلمانية في العراق", "محادثا
 ENGLISH = ["Talks resume in Geneva", "Oil prices climb again", "Elections called in Iraq"]
 
 
+AR_WORDS = "قال مصدر المدينة الجيش المدنيين الحكومة المعارضة الأمم المتحدة اليوم شهود".split()
+EN_WORDS = "said source city army civilians government opposition united nations today".split()
+
+
 def corpus(n: int = 60) -> pd.DataFrame:
+    """``n`` documents, each of topic ``i % 3``, dated a day apart; bodies of distinct
+    sentences (so the loader keeps every one)."""
+    rng = np.random.default_rng(1)
     rows = []
     for i in range(n):
         topic = i % 3
         title = [GHOUTA, OTHER_AR, ENGLISH][topic][i // 3 % [4, 3, 3][topic]]
         lang = "en" if topic == 2 else "ar"
-        rows.append({"doc_id": f"d{i:03d}", "title": f"{title} {i}",
-                     "text": f"{title}. " + ("تفاصيل الخبر رقم %d\n" % i if lang == "ar"
-                                             else f"Details of report {i}.\n") * 3,
+        words = EN_WORDS if lang == "en" else AR_WORDS
+        body = "\n".join(" ".join(rng.choice(words, 14)) + f" {i}{k}." for k in range(3))
+        rows.append({"doc_id": f"d{i:03d}", "title": f"{title} {i}", "text": f"{title}. {body}",
                      "source": ["Al Jazeera", "BBC Arabic"][i % 2], "lang": lang,
-                     "date": START + pd.Timedelta(days=i), "date_status": "ok"})
+                     "date": START + pd.Timedelta(days=i)})
     return pd.DataFrame(rows)
 
 

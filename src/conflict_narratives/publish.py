@@ -4,6 +4,7 @@ hands itself as ``run``."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,48 @@ def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, An
     return result | {"corpus": run.name, "sample": run.sample}
 
 
+def explore(run, *, query: str = "", hits: pd.DataFrame | None = None):
+    """``run``'s interactive view (:mod:`explore`) from its topics, timelines and corpus
+    table; on a cluster the texts of the documents shown (a seeded sample past
+    ``explore.max_points``) are read from the partitions."""
+    import numpy as np
+
+    from conflict_narratives import explore as view
+
+    topics, timelines = run.topics(), run.timelines()
+    corpus, total = run.corpus, None
+    if run.distributed:  # the corpus table has no texts: read those of the rows shown
+        limit, total = int(run.settings["explore"]["max_points"]), len(corpus)
+        rows = np.arange(total) if total <= limit else np.sort(np.random.default_rng(
+            int(run.settings["seed"])).choice(total, limit, replace=False))
+        texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy()
+        corpus = corpus.iloc[rows].assign(text=texts)
+    return view.explore(corpus, topics, timelines, settings=run.settings, title=run.label,
+                        query=query, hits=hits, n_corpus=total)
+
+
+def write_explore(run) -> dict[str, Any]:
+    """``reports/<label>/explore.html``, written again only when the topics, timelines or
+    ``explore`` settings changed (its inputs key is kept beside it)."""
+    import time
+
+    from conflict_narratives.store import code_fingerprint, write_json
+
+    page = run.store.explore_page(run.label)
+    stamp = page.with_suffix(".json")
+    key = make_key(topics=run.key("topics"), timelines=run.key("timelines"),
+                   settings=run.settings.digest("explore", "seed"),
+                   code=code_fingerprint("explore"))
+    if page.is_file() and stamp.is_file() and \
+            json.loads(stamp.read_text(encoding="utf-8")).get("key") == key:
+        return {"path": str(page), "seconds": 0.0, "reused": True}
+    t0 = time.perf_counter()
+    explore(run).save(page)
+    write_json(stamp, {"key": key})
+    return {"path": str(page), "seconds": round(time.perf_counter() - t0, 2), "reused": False,
+            "mb": round(page.stat().st_size / 2**20, 2)}
+
+
 def report(run, *, trace: str | Path | None = None, force: bool = False,
            kernel: str | None = None) -> dict[str, Any]:
     """Every stage of ``run``, then the notebooks (each re-executed only when its inputs
@@ -57,6 +100,7 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
     from conflict_narratives.report import write_report
 
     summary = run.run(force=force)
+    summary["explore"] = write_explore(run)
     trace = Path(trace) if trace else run.store.root.parent / "shared" / "seed" / \
         "akhbar-alaan_mosul-isis-collapse.txt"
     trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,

@@ -12,11 +12,13 @@ from conflict_narratives.explore.page import ExploreView, build_document
 
 
 def explore(corpus: pd.DataFrame, topics, timelines=None, *, settings, title: str,
-            query: str = "", hits: pd.DataFrame | None = None) -> ExploreView:
+            query: str = "", hits: pd.DataFrame | None = None,
+            n_corpus: int | None = None) -> ExploreView:
     """The view of a corpus table, its ``topics.TopicResult`` and (optional)
     ``timelines.TimelineResult``: ``query`` fills the search box, ``hits`` (doc_id, score:
-    semantic search results) are highlighted."""
+    semantic search results) are highlighted; ``n_corpus``: the corpus's size when
+    ``corpus`` is a sample of it."""
     events = timelines.events if timelines is not None else None
     data = explore_data(corpus, topics.doc_topics, topics.topic_info, events,
-                        settings=settings, hits=hits, query=query)
+                        settings=settings, hits=hits, query=query, n_corpus=n_corpus)
     return ExploreView(data, title)

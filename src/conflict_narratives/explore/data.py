@@ -77,13 +77,15 @@ def _dates(values: pd.Series) -> pd.Series:
 
 def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.DataFrame,
                  events: pd.DataFrame | None = None, *, settings,
-                 hits: pd.DataFrame | None = None, query: str = "") -> ExploreData:
+                 hits: pd.DataFrame | None = None, query: str = "",
+                 n_corpus: int | None = None) -> ExploreData:
     """The view's tables from the corpus table (doc_id, title, text, source, lang, date),
     a topic result's ``doc_topics`` (doc_id, topic, x, y) and ``topic_info``, and a
     timeline's ``events``. ``hits``: semantic hits (doc_id, score) to highlight. Documents
-    without map coordinates or of a hidden topic are left off and counted."""
+    without map coordinates or of a hidden topic are left off and counted. ``n_corpus``:
+    the corpus's size when ``corpus`` is a sample of it."""
     cfg, seed = settings["explore"], int(settings["seed"])
-    if not {"x", "y"} <= set(doc_topics) or doc_topics[["x", "y"]].isna().all().all():
+    if not {"x", "y"} <= set(doc_topics) or doc_topics[["x", "y"]].isna().any(axis=1).all():
         raise ValueError("the topic result has no document map (topics.doc_map.enabled is "
                          "off): refit with it on to explore")
     hidden = set(topic_info.loc[topic_info["hidden"].astype(bool), "topic"]) \
@@ -93,7 +95,7 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
     docs = dt[["doc_id", "topic", "x", "y"]].merge(
         corpus[columns].assign(doc_id=corpus["doc_id"].astype(str)), on="doc_id", how="inner")
     placed = docs[["x", "y"]].notna().all(axis=1) & ~docs["topic"].isin(hidden)
-    counts = {"corpus": len(corpus), "unplaced": int((~placed).sum())}
+    counts = {"corpus": n_corpus or len(corpus), "unplaced": int((~placed).sum())}
     docs = _sample(docs[placed].reset_index(drop=True), int(cfg["max_points"]), seed)
     docs = docs.reset_index(drop=True)
     counts |= {"shown": len(docs), "sampled": counts["corpus"] - counts["unplaced"] > len(docs)}
