@@ -66,8 +66,9 @@ for (let i = 0; i < n; i++) {
   shown[i] = ok
   alpha[i] = hl ? 0.95 : active ? 0.06 : 0.6
   size[i] = hl ? base * 1.8 : base
-  if (ok) { nshown++; tn[d.topic[i]] = (tn[d.topic[i]] || 0) + 1; if (d.bin[i] >= 0) hn[d.bin[i]]++ }
-  if (hl) { nhl++; th[d.topic[i]] = (th[d.topic[i]] || 0) + 1; if (d.bin[i] >= 0) hh[d.bin[i]]++ }
+  const t = d.topic[i], b = d.bin[i]
+  if (ok) { nshown++; tn[t] = (tn[t] || 0) + 1; if (b >= 0) hn[b]++ }
+  if (hl) { nhl++; th[t] = (th[t] || 0) + 1; if (b >= 0) hh[b]++ }
 }
 filt.booleans = shown
 src.data.alpha = alpha
