@@ -107,6 +107,8 @@ def test_index_links_only_to_existing_files(built):
     for stem in stems:  # every figure in all three formats
         assert {f"{stem}.{ext}" for ext in ("png", "svg", "pdf")} <= {Path(x).name for x in links}
     assert "settings.yaml" in page and "text_view" in page  # settings echoed
+    assert "href='explore.html'" in page  # the interactive view, written by the report
+    assert (index.parent / "explore.html").stat().st_size > 1_000_000  # BokehJS inline
 
 
 def test_figures_carry_captions_from_the_manifest_and_tables_are_csv(built, project):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conflict_narratives.explore import callbacks
+from conflict_narratives.explore.callbacks import DROP, READ, RESET, UNPACK, UPDATE
 from conflict_narratives.explore.data import RTL, ExploreData
 
 MAP_WIDTH, MAP_HEIGHT, SIDE_WIDTH = 780, 560, 520
@@ -142,9 +142,9 @@ def build_document(data: ExploreData, title: str):
     reader = Div(name="reader", width=SIDE_WIDTH, height=300, text="<i>Click a point to "
                  "read it.</i>", styles={"overflow-y": "auto", "border": "1px solid #ddd",
                                          "padding": "6px"})
-    update = CustomJS(code=callbacks.UPDATE, args=dict(
+    update = CustomJS(code=UPDATE, args=dict(
         src=src, filt=filt, search=search, outlets=outlets, langs=langs, topics=topics,
-        events=events, hist=hist, box=box, status=status, drop=callbacks.DROP,
+        events=events, hist=hist, box=box, status=status, drop=DROP,
         total=len(cols), has_hits=bool(data.docs["hit"].any()), base=base))
     search.js_on_change("value_input", update)
     search.js_on_change("value", update)
@@ -152,10 +152,10 @@ def build_document(data: ExploreData, title: str):
         model.js_on_change("value", update)
     for model in (topics, events, hist):
         model.selected.js_on_change("indices", update)
-    src.selected.js_on_change("indices", CustomJS(code=callbacks.READ, args=dict(
+    src.selected.js_on_change("indices", CustomJS(code=READ, args=dict(
         src=src, reader=reader, rtl=list(RTL))))
     reset = Button(label="Reset", name="reset", width=70)
-    reset.js_on_event("button_click", CustomJS(code=callbacks.RESET, args=dict(
+    reset.js_on_event("button_click", CustomJS(code=RESET, args=dict(
         search=search, outlets=outlets, langs=langs, topics=topics, events=events,
         hist=hist, src=src, box=box, update=update)))
     layout = column(
@@ -167,7 +167,7 @@ def build_document(data: ExploreData, title: str):
                    reader)))
     doc = Document(title=title)
     doc.add_root(layout)
-    doc.js_on_event("document_ready", CustomJS(code=callbacks.UNPACK, args=dict(
+    doc.js_on_event("document_ready", CustomJS(code=UNPACK, args=dict(
         blob=blob, src=src, update=update, search=search)))
     return doc
 
