@@ -46,9 +46,8 @@ def synthetic(corpus: pd.DataFrame, n: int, seed: int = 0):
                          "label": [f"{t}_" + "_".join(w[:3]) for t, w in enumerate(words)],
                          "words": words})
     dates = pd.to_datetime(docs["date"], utc=True)
-    starts = dates.sample(30, random_state=seed).dt.floor("D").to_numpy()
-    events = pd.DataFrame({"date": starts, "start": starts,
-                           "end": starts + np.timedelta64(6, "D"),
+    starts = dates.dropna().sample(30, random_state=seed).dt.floor("D").reset_index(drop=True)
+    events = pd.DataFrame({"date": starts, "start": starts, "end": starts + pd.Timedelta(days=6),
                            "topic": rng.integers(0, k, 30), "label": "event",
                            "summary": docs["title"].head(30).to_numpy(),
                            "level": ["topic", "story"] * 15})

@@ -12,8 +12,8 @@ from conflict_narratives.topics import TopicResult
 
 START = pd.Timestamp("2018-02-01", tz="UTC")
 # topic 0: Ghouta, written with ta marbuta (ة), some with diacritics or a hamza on the alef
-GHOUTA = ["قصف جديد على الغوطة الشرقية", "أهالي الغوطة يفرون من القصف",
-          "مساعدات إلى الغُوطة المحاصرة", "إجلاء جرحى من غوطة دمشق"]
+GHOUTA = ["قصف جديد على الغوطة الشرقية", "أهالي الغوطة يفرون من القصف ٣ مرات",
+          "مساعدات إلى الغُوطة المحاصرة", "إجلاء جرحى من غوطة دمشق إلى ﺍﻟﻤﺴﺘﺸﻔﻰ"]
 OTHER_AR = ["انتخابات برلمانية في العراق", "محادثات السلام في جنيف", "أسعار النفط ترتفع"]
 ENGLISH = ["Talks resume in Geneva", "Oil prices climb again", "Elections called in Iraq"]
 

@@ -53,14 +53,19 @@ def test_page_makes_no_network_request(view, page):
 def test_arabic_search_highlights_and_counts_every_spelling(view, page):
     data = view[0].data
     query = "الغوطه"  # ha, not ta marbuta: the corpus spells it الغوطة, الغُوطة
-    expected = [i for i, (_, _, norm) in enumerate(data.texts)
-                if normalize_for_analysis(query) in norm]
+    norms = [normalize_for_analysis(f"{title} {text}") for title, text in data.texts]
+    expected = [i for i, norm in enumerate(norms) if normalize_for_analysis(query) in norm]
     assert 0 < len(expected) < len(data.docs)
     assert any("الغُوطة" in data.texts[i][0] for i in expected)  # a diacritic in between
     page.locator("input[placeholder^='search']").fill(query)
     page.wait_for_timeout(300)
     assert count(page, "hl") == len(expected)
     assert page.evaluate(HIGHLIGHTED) == expected
+    # the page normalised every document as Python does
+    assert page.evaluate("() => Bokeh.documents[0].get_model_by_name('docs').data.norm") == norms
+    assert set(data.docs.loc[expected, "topic"]) == {0}  # the topic list counts them too
+    row = page.locator(".slick-row").filter(has_text="الغوطة قصف").first.inner_text()
+    assert row.splitlines()[1:3] == [str((data.docs["topic"] == 0).sum()), str(len(expected))]
 
 
 def test_clicking_a_point_shows_its_text_in_the_reader(view, page):

@@ -1,7 +1,8 @@
 """The page's CustomJS callbacks (Bokeh runs them in the browser): unpack the texts once,
 recompute what is shown and highlighted when a control changes, fill the reader on a click.
-The search normalisation mirrors ``common.textnorm.normalize_for_analysis``; its set of
-dropped characters is handed over from Python (``DROP``), so the two stay one."""
+The search normalisation mirrors ``common.textnorm.normalize_for_analysis`` (applied to the
+query, and to each document's title and text on the first search); its set of dropped
+characters is handed over from Python (``DROP``), so the two stay one."""
 
 from conflict_narratives.common.textnorm import _DROP
 
@@ -9,22 +10,21 @@ DROP = _DROP.pattern
 
 # args: blob (packed texts), src (documents), update (the UPDATE callback), search
 UNPACK = """
-const stream = new Blob([blob.data.z]).stream().pipeThrough(new DecompressionStream("gzip"))
-new Response(stream).json().then((rows) => {
-  const data = {...src.data}
-  ;["title", "text", "norm", "outlet", "lang", "label"].forEach((c, j) => {
-    data[c] = rows.map((r) => r[j])
-  })
-  src.data = data
-  update.execute(search)
+const rows = JSON.parse(new TextDecoder().decode(blob.data.z))
+const data = {...src.data}
+;["title", "text", "outlet", "lang", "label"].forEach((c, j) => {
+  data[c] = rows.map((r) => r[j])
 })
+src.data = data
+update.execute(search)
 """
 
-# args: src, filt, search, outlets, langs, topics, events, hist, box, status, drop, total,
+# args: src, filt, search, outlets, langs, topics, topic_table, events, hist, box, status,
+# drop, total,
 # has_hits, base (point size)
 UPDATE = """
 const d = src.data
-if (d.norm === undefined) return  // the texts are not unpacked yet
+if (d.title === undefined) return  // the texts are not unpacked yet
 const ts = topics.selected, es = events.selected
 if (cb_obj === ts && ts.indices.length && es.indices.length) { es.indices = []; return }
 if (cb_obj === es && es.indices.length) {
@@ -48,6 +48,9 @@ const norm = (s) => s.normalize("NFKC").replace(DROP, "").replace(/[أإآٱ]/g,
 const q = search.value_input || search.value || ""
 const terms = (q.match(/"[^"]*"|\\S+/g) || []).map((t) => norm(t.replace(/"/g, "")))
   .filter((t) => t)
+if (terms.length && d.norm === undefined) {  // once, on the first search
+  d.norm = Array.from(d.title, (t, i) => norm(t + " " + d.text[i]))
+}
 const oset = new Set(outlets.value), lset = new Set(langs.value)
 const tset = new Set(ts.indices.map((i) => topics.data.topic[i]))
 const eset = es.indices.length ? new Set(events.data.members[es.indices[0]]) : null
@@ -77,9 +80,10 @@ src.change.emit()
 hist.data.n = hn
 hist.data.hl = hh
 hist.change.emit()
-topics.data.shown = topics.data.topic.map((t) => tn[t] || 0)
-topics.data.hits = topics.data.topic.map((t) => th[t] || 0)
+topics.data.shown = Array.from(topics.data.topic, (t) => tn[t] || 0)
+topics.data.hits = Array.from(topics.data.topic, (t) => th[t] || 0)
 topics.change.emit()
+topic_table.view.change.emit()  // the table redraws its rows on its view's change
 const fmt = (v) => new Date(v).toISOString().slice(0, 10)
 const what = [terms.length ? "search «" + q.trim() + "»" : semantic ? "semantic hits" : "",
   tset.size ? tset.size + " topic(s)" : "", eset ? "an event" : ""].filter((w) => w)

@@ -1,11 +1,10 @@
 """The tables behind the interactive view, made from a run's results: one row per document on
 the map (a seeded sample past ``max_points``), the topics, the events with the documents
-each covers, the time bins, and the texts packed for the page (gzip: Arabic kept as UTF-8
-instead of JSON's six-byte escapes)."""
+each covers, the time bins, and the texts packed for the page as one UTF-8 byte array
+(Bokeh gzips it; as JSON strings an Arabic letter would take a six-byte escape)."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from dataclasses import dataclass, field
@@ -15,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from conflict_narratives.common.periods import choose_freq, period_range, period_start
-from conflict_narratives.common.textnorm import normalize_for_analysis
 
 log = logging.getLogger(__name__)
 RTL = ("ar", "fa", "ur", "he", "ps", "ku", "yi")
@@ -26,7 +24,7 @@ GREY = "#D9D9D9"
 @dataclass
 class ExploreData:
     """What the page shows: ``docs`` (x, y, topic, colour, date in ms, outlet, lang, bin,
-    hit), ``texts`` (title, excerpt, normalised search text per doc, in ``docs`` order),
+    hit), ``texts`` (title and excerpt per document, in ``docs`` order),
     ``topics``, ``events`` (with ``members``: positions in ``docs``), time ``bins`` and
     ``counts`` (documents in the corpus, on the map, sampled, text length kept)."""
 
@@ -39,13 +37,12 @@ class ExploreData:
     query: str = ""
 
     def packed(self) -> np.ndarray:
-        """The texts as gzip'd JSON rows ``[title, text, norm, outlet, lang, label]`` (the
-        page unpacks them once): a document's normalised text sits beside its text, so it
-        costs little once compressed."""
+        """The texts as UTF-8 JSON rows ``[title, text, outlet, lang, label]``, a byte
+        array the page decodes once (the search normalises them there, on first use)."""
         rows = [t + [o, lg, lb] for t, o, lg, lb in zip(
             self.texts, self.docs["outlet"], self.docs["lang"], self.docs["label"], strict=True)]
         raw = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return np.frombuffer(gzip.compress(raw, compresslevel=6, mtime=0), dtype=np.uint8)
+        return np.frombuffer(raw, dtype=np.uint8)
 
 
 def _label(row) -> str:
@@ -57,9 +54,10 @@ def _label(row) -> str:
 
 def text_chars(n_docs: int, cfg) -> int:
     """How much of each text the page keeps: ``text_chars``, less for large corpora so the
-    packed texts stay near ``text_budget_mb`` (about 0.5 bytes a character once text and
-    search text are compressed together), never under ``min_text_chars``."""
-    budget = float(cfg["text_budget_mb"]) * 2**20 / 0.5 / max(n_docs, 1)
+    packed texts stay near ``text_budget_mb`` (about 0.9 bytes a character of Arabic news
+    once gzip'd and base64'd in the page: ``bench/explore.py``), never under
+    ``min_text_chars``."""
+    budget = float(cfg["text_budget_mb"]) * 2**20 / 0.9 / max(n_docs, 1)
     return int(max(int(cfg["min_text_chars"]), min(int(cfg["text_chars"]), budget)))
 
 
@@ -109,8 +107,7 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
     titles = docs["title"].fillna("").astype(str) if "title" in docs else pd.Series("", docs.index)
     bodies = docs["text"].fillna("").astype(str) if "text" in docs else pd.Series("", docs.index)
     excerpts = [b if len(b) <= chars else b[:chars].rsplit(" ", 1)[0] + " …" for b in bodies]
-    texts = [[t, e, normalize_for_analysis(f"{t} {e}")] for t, e in zip(titles, excerpts,
-                                                                          strict=True)]
+    texts = [[t, e] for t, e in zip(titles, excerpts, strict=True)]
     frame = pd.DataFrame({
         "doc_id": docs["doc_id"], "x": docs["x"].astype("float32"),
         "y": docs["y"].astype("float32"), "topic": docs["topic"].astype("int32"),

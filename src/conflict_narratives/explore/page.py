@@ -64,12 +64,29 @@ def _map(data: ExploreData, src, filt, topics_src):
         renderers=[dots], formatters={"@date": "datetime"}, tooltips=(
             '<div style="max-width:340px"><div dir="auto"><b>@title</b></div>'
             '<div dir="auto">@outlet · @date{%F} · @label</div></div>')))
-    top = data.topics.head(int(data.counts.get("n_labels", 30)))
-    fig.add_layout(LabelSet(x="cx", y="cy", text="label", text_font_size="9pt",
-                            text_align="center", background_fill_color="white",
-                            background_fill_alpha=0.75,
-                            source=ColumnDataSource(top[["cx", "cy", "label"]])))
+    labels = ColumnDataSource(_label_places(data))
+    fig.segment("cx", "cy", "lx", "ly", source=labels, line_color="#555555", line_width=0.8)
+    fig.add_layout(LabelSet(x="lx", y="ly", text="label", text_font_size="9pt",
+                            text_align="center", text_baseline="middle",
+                            background_fill_color="white", background_fill_alpha=0.8,
+                            source=labels))
     return fig
+
+
+def _label_places(data: ExploreData):
+    """The largest topics' labels beside their clusters as first drawn (the static map's
+    placement, on the map's initial scale; text widths estimated), with leader lines."""
+    from conflict_narratives.figures.labels import place_labels
+
+    top = data.topics.head(int(data.counts.get("n_labels", 30)))
+    xy = data.docs[["x", "y"]].to_numpy(dtype=float)
+    low, span = xy.min(axis=0), np.ptp(xy, axis=0).clip(min=1e-9)
+    scale = min((MAP_WIDTH - 40) / span[0], (MAP_HEIGHT - 70) / span[1])  # equal aspect
+    sizes = np.c_[7.0 * top["label"].str.len() + 10, np.full(len(top), 16.0)]
+    places = place_labels((top[["cx", "cy"]].to_numpy(dtype=float) - low) * scale, sizes,
+                          (xy - low) * scale, bounds=(0, 0, *(span * scale)))
+    places = places / scale + low
+    return top[["cx", "cy", "label"]].assign(lx=places[:, 0], ly=places[:, 1])
 
 
 def _histogram(data: ExploreData):
@@ -144,6 +161,7 @@ def build_document(data: ExploreData, title: str):
                                          "padding": "6px"})
     update = CustomJS(code=UPDATE, args=dict(
         src=src, filt=filt, search=search, outlets=outlets, langs=langs, topics=topics,
+        topic_table=topic_table,
         events=events, hist=hist, box=box, status=status, drop=DROP,
         total=len(cols), has_hits=bool(data.docs["hit"].any()), base=base))
     search.js_on_change("value_input", update)
