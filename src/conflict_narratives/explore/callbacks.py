@@ -10,21 +10,26 @@ DROP = _DROP.pattern
 
 # args: blob (packed texts), src (documents), update (the UPDATE callback), search
 UNPACK = """
-const rows = JSON.parse(new TextDecoder().decode(blob.data.z))
-const data = {...src.data}
-;["title", "text", "outlet", "lang", "label"].forEach((c, j) => {
-  data[c] = rows.map((r) => r[j])
-})
-src.data = data
-update.execute(search)
+const rows = JSON.parse(new TextDecoder().decode(blob.data.z)), n = rows.length
+const names = ["title", "text", "outlet", "lang", "label"]
+const cols = names.map(() => new Array(n))
+for (let i = 0; i < n; i++) { for (let j = 0; j < 5; j++) cols[j][i] = rows[i][j] }
+names.forEach((c, j) => { src.data[c] = cols[j] })  // not drawn: no redraw needed
+update.execute(search).then(() => setTimeout(() => update.execute(search, {prepare: true}), 50))
 """
 
 # args: src, filt, search, outlets, langs, topics, topic_table, events, hist, box, status,
-# drop, total,
-# has_hits, base (point size)
+# drop, total, has_hits, base (point size); cb_data.prepare: only fold the texts for search
 UPDATE = """
 const d = src.data
 if (d.title === undefined) return  // the texts are not unpacked yet
+const DROP = new RegExp(drop, "g")
+const norm = (s) => s.normalize("NFKC").replace(DROP, "").replace(/[أإآٱ]/g, "ا")
+  .replace(/ى/g, "ي").replace(/ة/g, "ه")
+  .replace(/[\\u0660-\\u0669\\u06f0-\\u06f9]/g, (c) => String(c.charCodeAt(0) & 15))
+  .toLowerCase().split(/\\s+/).filter((w) => w).join(" ")
+const fold = () => { d.norm ??= Array.from(d.title, (t, i) => norm(t + " " + d.text[i])) }
+if (cb_data?.prepare) return fold()  // after the first render: the first search is quick
 const ts = topics.selected, es = events.selected
 if (cb_obj === ts && ts.indices.length && es.indices.length) { es.indices = []; return }
 if (cb_obj === es && es.indices.length) {
@@ -40,17 +45,10 @@ if (cb_obj === hist.selected) {
     box.right = Math.max(...b.map((i) => hist.data.right[i]))
   }
 }
-const DROP = new RegExp(drop, "g")
-const norm = (s) => s.normalize("NFKC").replace(DROP, "").replace(/[أإآٱ]/g, "ا")
-  .replace(/ى/g, "ي").replace(/ة/g, "ه")
-  .replace(/[\\u0660-\\u0669\\u06f0-\\u06f9]/g, (c) => String(c.charCodeAt(0) & 15))
-  .toLowerCase().split(/\\s+/).filter((w) => w).join(" ")
 const q = search.value_input || search.value || ""
 const terms = (q.match(/"[^"]*"|\\S+/g) || []).map((t) => norm(t.replace(/"/g, "")))
   .filter((t) => t)
-if (terms.length && d.norm === undefined) {  // once, on the first search
-  d.norm = Array.from(d.title, (t, i) => norm(t + " " + d.text[i]))
-}
+if (terms.length) fold()
 const oset = new Set(outlets.value), lset = new Set(langs.value)
 const tset = new Set(ts.indices.map((i) => topics.data.topic[i]))
 const eset = es.indices.length ? new Set(events.data.members[es.indices[0]]) : null
@@ -73,10 +71,14 @@ for (let i = 0; i < n; i++) {
   if (ok) { nshown++; tn[t] = (tn[t] || 0) + 1; if (b >= 0) hn[b]++ }
   if (hl) { nhl++; th[t] = (th[t] || 0) + 1; if (b >= 0) hh[b]++ }
 }
-filt.booleans = shown
-src.data.alpha = alpha
-src.data.size = size
-src.change.emit()
+// redraw the map only for a change (each redraw re-indexes every point)
+const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i])
+if (!same(shown, filt.booleans)) filt.booleans = shown
+if (!same(alpha, d.alpha) || !same(size, d.size)) {
+  d.alpha = alpha
+  d.size = size
+  src.change.emit()
+}
 hist.data.n = hn
 hist.data.hl = hh
 hist.change.emit()
