@@ -2,10 +2,12 @@
 to first render in headless Chromium (from opening the file to the texts unpacked and the
 status line drawn), then how long a search takes in the page.
 
-Two pages: a real run (``--corpus``, fitted if its results are not in the store), and a
+Three pages: a real run (``--corpus``, fitted if its results are not in the store), and a
 30,000-document page of ant-multisource's real texts (headlines, outlets, dates) on a
 synthetic map (40 Gaussian clusters as topics, 30 events): the size and render time of a
-30k page depend on its texts and point count, not on where UMAP put the points. Also
+30k page depend on its texts and point count, not on where UMAP put the points; and
+``--bounded`` documents (those texts repeated) past ``explore.max_points``, to show that
+the page's size stays bounded however large the corpus. Also
 the library choice: a 30k-point WebGL scatter with hover headlines written by Bokeh and
 by plotly, both with their JavaScript inline. The real page is screenshotted for the
 README (``explore.png``).
@@ -35,7 +37,8 @@ def synthetic(corpus: pd.DataFrame, n: int, seed: int = 0):
     from conflict_narratives.topics import TopicResult
 
     rng = np.random.default_rng(seed)
-    docs = corpus.sample(min(n, len(corpus)), random_state=seed).reset_index(drop=True)
+    docs = corpus.sample(n, replace=n > len(corpus), random_state=seed).reset_index(drop=True)
+    docs["doc_id"] = [f"s{i}" for i in range(len(docs))]  # repeats are documents of their own
     k = 40
     topic = rng.integers(0, k, len(docs))
     xy = rng.normal(0, 8, (k, 2))[topic] + rng.normal(0, 1, (len(docs), 2))
@@ -114,6 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--query", default="Aleppo", help="searched in the real page")
     parser.add_argument("--synthetic", type=int, default=30_000, help="documents")
     parser.add_argument("--texts-from", default="ant-multisource")
+    parser.add_argument("--bounded", type=int, default=300_000,
+                        help="documents of a page past explore.max_points (0: none)")
     args = parser.parse_args(argv)
     import conflict_narratives as cn
     from conflict_narratives import explore
@@ -131,6 +136,12 @@ def main(argv: list[str] | None = None) -> None:
     rows.append({"page": f"{args.texts_from} texts, synthetic map", **measure(
         view, work / "synthetic.html", "الغوطه")})
     libs = libraries(docs["title"].fillna("").astype(str).tolist())
+    if args.bounded:  # past explore.max_points: a seeded sample, the page's size capped
+        docs, topics, timelines = synthetic(source.corpus, args.bounded)
+        view = explore.explore(docs, topics, timelines, settings=source.settings,
+                               title=f"{len(docs):,} documents, synthetic map")
+        rows.append({"page": f"{len(docs):,} documents ({args.texts_from} texts repeated), "
+                             "synthetic map", **measure(view, work / "bounded.html", "الغوطه")})
     result = {"machine": info, "pages": rows, "libraries": libs,
               "command": "python -m bench.explore " + " ".join(argv or [])}
     (OUT / "explore.json").write_text(json.dumps(result, indent=1, ensure_ascii=False,
