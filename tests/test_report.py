@@ -127,6 +127,7 @@ def test_second_report_reuses_every_stage_and_notebook(built, home):
     assert all(stage["cached"] for stage in again["stages"].values()), again["stages"]
     assert again["stages"]["embed"]["needed"] is False
     assert set(again["notebooks_reused"]) == {"corpus", "topics", "timelines", "narratives"}
+    assert again["explore"]["reused"]  # explore.html is not written again
     assert broken_links(Path(again["index"])) == []
 
 

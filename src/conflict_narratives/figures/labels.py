@@ -27,20 +27,24 @@ def _covered(box: np.ndarray, points: np.ndarray) -> int:
 
 def place_labels(anchors: np.ndarray, sizes: np.ndarray, points: np.ndarray, *,
                  bounds: tuple[float, float, float, float] | None = None, pad: float = 3.0,
-                 max_cover: int = 0) -> np.ndarray:
+                 point_cost: float = 6.0) -> np.ndarray:
     """Centres (display pixels) for labels of ``sizes`` (width, height) near ``anchors``,
-    in order: no two label boxes overlap (``pad`` apart), each inside ``bounds`` (x0, y0,
-    x1, y1) where it can be, and covering (``pad`` around) at most ``max_cover`` of the
-    ``points`` where a ring position allows (else the fewest); a label is moved off its
-    anchor only as far as that needs."""
+    in order: no two label boxes overlap (``pad`` apart); among the ring positions left,
+    the one nearest its anchor once each of the ``points`` it covers (``pad`` around)
+    counts as ``point_cost`` pixels farther, inside ``bounds`` (x0, y0, x1, y1) where
+    any position is."""
     points = np.asarray(points, dtype=float).reshape(-1, 2)
+    weight = point_cost
     if len(points) > 20_000:  # a seeded sample is as good a density estimate
+        weight *= len(points) / 20_000
         points = points[np.random.default_rng(0).choice(len(points), 20_000, replace=False)]
     placed: list[np.ndarray] = []
     centres = np.zeros((len(anchors), 2))
     for i, ((ax_, ay), (w, h)) in enumerate(zip(anchors, sizes, strict=True)):
-        best, best_cover = None, None
+        best, best_cost = None, np.inf
         for ring in RINGS:
+            if ring >= best_cost:  # no farther position can cost less
+                break
             for angle in ANGLES if ring else (0.0,):
                 # the box's nearest edge, not its centre, at ``ring`` from the anchor
                 cx = ax_ + np.cos(angle) * (ring + w / 2 * bool(ring))
@@ -48,16 +52,12 @@ def place_labels(anchors: np.ndarray, sizes: np.ndarray, points: np.ndarray, *,
                 box = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
                 if _overlaps(box, np.array(placed).reshape(-1, 4), pad):
                     continue
-                cover = _covered(box + [-pad, -pad, pad, pad], points)
+                cost = ring + weight * _covered(box + [-pad, -pad, pad, pad], points)
                 if bounds is not None and not (bounds[0] <= box[0] and box[2] <= bounds[2]
                                                and bounds[1] <= box[1] and box[3] <= bounds[3]):
-                    cover += len(points) + 1  # outside: only when nothing inside is free
-                if best_cover is None or cover < best_cover:
-                    best, best_cover = (cx, cy, box), cover
-                if cover <= max_cover:
-                    break
-            if best_cover is not None and best_cover <= max_cover:
-                break
+                    cost += 1e6  # outside: only when nothing inside is free
+                if cost < best_cost:
+                    best, best_cost = (cx, cy, box), cost
         if best is None:  # every ring taken: stack past the others
             top = max(b[3] for b in placed)
             best = (ax_, top + pad + h / 2,
