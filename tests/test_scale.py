@@ -264,6 +264,10 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path, monkeypatch):
                            overrides=FAST | {"compute": {"partition_rows": 200}})):
         again = fresh.trace(seed, threshold=0.5)  # a new threshold: traced again, not reused
         assert again["nearest"] == traced[0]["nearest"]
+    # the interactive view: the texts of the documents it shows read from the partitions
+    views = [r.explore() for r in (in_process, cluster_run)]
+    pd.testing.assert_frame_equal(views[0].data.docs, views[1].data.docs)
+    assert views[0].data.texts == views[1].data.texts and len(views[1].data.texts) == 778
     # a report's notebooks join the run's cluster (each would otherwise start its own)
     handed = {}
     monkeypatch.setattr("conflict_narratives.report.write_report",
