@@ -73,6 +73,14 @@ def test_documents_without_a_position_are_counted_and_a_missing_map_is_an_error(
                              settings=case.settings())
 
 
+def test_an_undated_corpus_without_headlines_still_has_a_page():
+    docs = case.corpus().drop(columns=["date", "title"])
+    result = case.topic_result(docs)
+    view = explore.explore(docs, result, None, settings=case.settings(), title="undated")
+    assert view.data.bins.empty and (view.data.docs["bin"] == -1).all()
+    assert view.data.texts[0][0] == "" and "Bokeh" in view.html
+
+
 def test_hits_need_ids_and_scores():
     docs = case.corpus()
     result = case.topic_result(docs)
@@ -124,6 +132,10 @@ def test_the_report_writes_explore_html_once_and_links_it(planted):
     assert publish.write_explore(planted)["reused"]  # nothing changed: not written again
     index = write_index(page.parent, "case", [], {}, {})
     assert "href='explore.html'" in index.read_text(encoding="utf-8")
+    mapless = planted.topics()
+    mapless.doc_topics["x"] = float("nan")  # a fit without its document map: no page
+    page.with_suffix(".json").unlink()
+    assert "doc_map" in publish.write_explore(planted)["skipped"] and not page.exists()
 
 
 @pytest.mark.notebook

@@ -5,6 +5,7 @@ hands itself as ``run``."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pandas as pd
 from conflict_narratives.store import make_key
 
 STAGES = ("topics", "timelines", "narratives")
+log = logging.getLogger(__name__)
 
 
 def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, Any]:
@@ -86,7 +88,13 @@ def write_explore(run) -> dict[str, Any]:
             json.loads(stamp.read_text(encoding="utf-8")).get("key") == key:
         return {"path": str(page), "seconds": 0.0, "reused": True}
     t0 = time.perf_counter()
-    explore(run).save(page)
+    try:
+        view = explore(run)
+    except ValueError as error:  # e.g. no document map: the report goes on without it
+        log.warning("%s: no explore.html: %s", run.label, error)
+        page.unlink(missing_ok=True)
+        return {"skipped": str(error)}
+    view.save(page)
     write_json(stamp, {"key": key})
     return {"path": str(page), "seconds": round(time.perf_counter() - t0, 2), "reused": False,
             "mb": round(page.stat().st_size / 2**20, 2)}
