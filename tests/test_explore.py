@@ -155,3 +155,14 @@ def test_a_notebook_shows_the_view_inline(planted, tmp_path):
     inner = html.unescape(shown)
     assert 'name="search"' in inner or '"search"' in inner
     assert "Bokeh" in inner and json.dumps("الغوطه")[1:-1] in inner  # the query, in its JSON
+
+
+def test_the_command_line_writes_the_page(planted, monkeypatch, capsys, tmp_path):
+    from conflict_narratives import cli
+    from conflict_narratives.store import ENV_HOME
+
+    monkeypatch.setenv(ENV_HOME, str(planted.store.root))
+    cli.main(["explore", "case", "--query", "الغوطه", "--out", str(tmp_path / "x.html")])
+    done = json.loads(capsys.readouterr().out)
+    assert done["explore"] == str(tmp_path / "x.html") and done["mb"] > 1
+    assert json.dumps("الغوطه")[1:-1] in (tmp_path / "x.html").read_text(encoding="utf-8")
