@@ -54,22 +54,28 @@ def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, An
 
 def explore(run, *, query: str = "", hits: pd.DataFrame | None = None):
     """``run``'s interactive view (:mod:`explore`) from its topics, timelines and corpus
-    table; on a cluster the texts of the documents shown (a seeded sample past
-    ``explore.max_points``) are read from the partitions."""
-    import numpy as np
-
+    table (:func:`explore_corpus`)."""
     from conflict_narratives import explore as view
 
-    topics, timelines = run.topics(), run.timelines()
-    corpus, total = run.corpus, None
-    if run.distributed:  # the corpus table has no texts: read those of the rows shown
-        limit, total = int(run.settings["explore"]["max_points"]), len(corpus)
-        rows = np.arange(total) if total <= limit else np.sort(np.random.default_rng(
-            int(run.settings["seed"])).choice(total, limit, replace=False))
-        texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy()
-        corpus = corpus.iloc[rows].assign(text=texts)
-    return view.explore(corpus, topics, timelines, settings=run.settings, title=run.label,
-                        query=query, hits=hits, n_corpus=total)
+    corpus, total = explore_corpus(run)
+    return view.explore(corpus, run.topics(), run.timelines(), settings=run.settings,
+                        title=run.label, query=query, hits=hits, n_corpus=total)
+
+
+def explore_corpus(run) -> tuple[pd.DataFrame, int | None]:
+    """The corpus table with texts, and None; on a cluster (where the table has no texts)
+    the rows the view shows (a seeded sample past ``explore.max_points``) with their texts
+    read from the partitions, and the corpus's size."""
+    import numpy as np
+
+    if not run.distributed:
+        return run.corpus, None
+    corpus = run.corpus
+    limit, total = int(run.settings["explore"]["max_points"]), len(corpus)
+    rows = np.arange(total) if total <= limit else np.sort(np.random.default_rng(
+        int(run.settings["seed"])).choice(total, limit, replace=False))
+    texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy()
+    return corpus.iloc[rows].assign(text=texts), total
 
 
 def write_explore(run) -> dict[str, Any]:
