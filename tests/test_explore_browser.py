@@ -11,6 +11,9 @@ from conflict_narratives import explore
 from conflict_narratives.common.textnorm import normalize_for_analysis
 from conflict_narratives.explore import browser
 
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
+                             "(pip install -e '.[dev]')").expect
+
 pytestmark = [pytest.mark.xdist_group("browser"),
               pytest.mark.skipif(browser.missing() is not None,
                                  reason=f"no browser to drive: {browser.missing()}")]
@@ -39,8 +42,11 @@ def page(view):
         assert page.errors == []
 
 
-def count(page, what: str) -> int:
-    return int(page.locator(f"#n-{what}").inner_text().replace(",", ""))
+def count(page, what: str, expected: int) -> bool:
+    """The status line's count of documents ``what`` (shown, hl) reaches ``expected``
+    (waits for the page's update, up to 10 s)."""
+    expect(page.locator(f"#n-{what}")).to_have_text(f"{expected:,}", timeout=10_000)
+    return True
 
 
 def test_page_makes_no_network_request(view, page):
@@ -58,8 +64,7 @@ def test_arabic_search_highlights_and_counts_every_spelling(view, page):
     assert 0 < len(expected) < len(data.docs)
     assert any("الغُوطة" in data.texts[i][0] for i in expected)  # a diacritic in between
     page.locator("input[placeholder^='search']").fill(query)
-    page.wait_for_timeout(300)
-    assert count(page, "hl") == len(expected)
+    assert count(page, "hl", len(expected))
     assert page.evaluate(HIGHLIGHTED) == expected
     # the page normalised every document as Python does
     assert page.evaluate("() => Bokeh.documents[0].get_model_by_name('docs').data.norm") == norms
@@ -73,8 +78,8 @@ def test_clicking_a_point_shows_its_text_in_the_reader(view, page):
     for i in (5, 7):  # an English and an Arabic document
         (x, y), = browser.screen_xy(page, "map", [data.docs["x"][i]], [data.docs["y"][i]])
         page.mouse.click(x, y)
+        expect(page.locator("#reader-title")).to_have_text(data.texts[i][0])
         page.wait_for_timeout(500)  # two quick taps would read as a double tap
-        assert page.locator("#reader-title").inner_text() == data.texts[i][0]
         direction = "rtl" if data.docs["lang"][i] == "ar" else "ltr"
         assert page.locator("#reader-text").get_attribute("dir") == direction
 
@@ -90,12 +95,12 @@ def test_brushing_a_period_counts_the_documents_shown(view, page):
     page.mouse.down()
     page.mouse.move(x1, y0, steps=8)
     page.mouse.up()
-    page.wait_for_timeout(300)
+    expect(page.locator("#n-shown")).not_to_have_text(f"{len(data.docs):,}")
     assert page.evaluate(SELECTED, "bins") == list(range(a, b + 1))
     dates = data.docs["date"].to_numpy()
     expected = int(((dates >= bins["left"][a]) & (dates < bins["right"][b])).sum())
     assert 0 < expected < len(data.docs)
-    assert count(page, "shown") == expected
+    assert count(page, "shown", expected)
 
 
 def test_clicking_an_event_selects_its_documents_and_period(view, page):
@@ -106,14 +111,12 @@ def test_clicking_an_event_selects_its_documents_and_period(view, page):
     docs = data.docs
     assert members and set(docs.loc[members, "topic"]) == {1}  # the event's own topic
     page.get_by_text(event["date"]).click()
-    page.wait_for_timeout(300)
-    assert count(page, "hl") == len(members)
+    assert count(page, "hl", len(members))
     assert page.evaluate(HIGHLIGHTED) == members
     in_period = ((docs["date"] >= event["start"]) & (docs["date"] < event["end"])).sum()
-    assert count(page, "shown") == in_period < len(docs)
+    assert in_period < len(docs) and count(page, "shown", in_period)
     page.get_by_text("Reset").click()
-    page.wait_for_timeout(300)
-    assert count(page, "shown") == len(docs) and page.locator("#n-hl").count() == 0
+    assert count(page, "shown", len(docs)) and page.locator("#n-hl").count() == 0
 
 
 def test_semantic_hits_are_highlighted(tmp_path):
@@ -123,6 +126,6 @@ def test_semantic_hits_are_highlighted(tmp_path):
                                 title="hits", hits=hits).save(tmp_path / "hits.html")
     with browser.chromium() as page:
         browser.open_page(page, page_file)
-        assert count(page, "hl") == 3
+        assert count(page, "hl", 3)
         assert page.evaluate(HIGHLIGHTED) == [3, 8, 13]
         assert "3 of 3 semantic hits" in page.content()
