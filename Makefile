@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORPUS ?= ant-multisource
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test report bench lab lock clean help
+.PHONY: setup test report bench lab lock clean help browser
 
 help:
 	@echo "make setup   build .venv (CPU torch first, then the project, pinned by constraints.txt)"
@@ -14,6 +14,7 @@ help:
 	@echo "make test    run the test suite"
 	@echo "make bench   speed / memory / quality benchmarks -> reports/benchmarks/"
 	@echo "make lab     JupyterLab with the project's kernel"
+	@echo "make browser the system Chromium the browser tests drive (Debian package)"
 
 setup: $(STAMP)
 
@@ -28,7 +29,13 @@ $(STAMP): pyproject.toml constraints.txt
 		--display-name "Python (conflict-narratives)" >/dev/null
 	touch $(STAMP)
 
-test: $(STAMP)
+# The browser tests (tests/test_explore_browser.py) drive the Debian Chromium through
+# Playwright; no Playwright browser is ever downloaded. Without root or apt they skip.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "no Chromium could be installed: the browser tests will skip"
+
+test: $(STAMP) browser
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -n 2 --dist loadgroup
 
 report: $(STAMP)

@@ -219,8 +219,11 @@ def test_dated_documents_account_for_every_row():
 
 
 def _boxes(fig, texts):
+    """The texts' boxes (an annotation's text alone, without its leader line)."""
+    from matplotlib.text import Text
+
     renderer = fig._get_renderer()
-    return [t.get_window_extent(renderer) for t in texts]
+    return [Text.get_window_extent(t, renderer) for t in texts]
 
 
 def _overlaps(boxes):
@@ -322,3 +325,43 @@ def test_figure_book_records_captions_and_sections_and_clears_a_section(tmp_path
     assert [e["name"] for e in book.entries("topics")] == ["d"]
     assert not (tmp_path / "figs" / "a.png").exists()
     assert [e["name"] for e in book.entries("corpus")] == ["c"]
+
+
+def test_document_map_labels_sit_beside_their_clusters_without_overlap():
+    # eight tight clusters close together, long labels: a column of centred labels would
+    # collide and cover the points
+    centres = np.array([[i % 4 * 1.5, i // 4 * 1.5] for i in range(8)])
+    topic = np.repeat(np.arange(8), 60)
+    xy = centres[topic] + RNG.normal(0, 0.15, (len(topic), 2))
+    doc = pd.DataFrame({"doc_id": range(len(topic)), "topic": topic, "x": xy[:, 0],
+                        "y": xy[:, 1]})
+    info = pd.DataFrame({"topic": range(8), "size": 60,
+                         "label": [f"{i}_" + "_".join(["الغوطة", "long", "label"] * 2)
+                                   for i in range(8)]})
+    fig = figures.document_map(doc, info)
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_text()]
+    assert len(texts) == 8 and not _overlaps(_boxes(fig, texts))
+    points = ax.transData.transform(xy)
+    for text, box in zip(texts, _boxes(fig, texts), strict=True):
+        # each off the dense clusters, tied to its own by a leader line
+        inside = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                  & (points[:, 1] > box.y0) & (points[:, 1] < box.y1)).sum()
+        assert inside <= len(points) // 100
+        assert text.arrow_patch is not None
+        start = ax.transData.transform(text.xy)  # the line starts at a cluster's centre
+        assert np.linalg.norm(ax.transData.transform(centres) - start, axis=1).min() < 10
+
+
+def test_label_placement_keeps_boxes_apart():
+    from conflict_narratives.figures.labels import place_labels
+
+    anchors = np.zeros((12, 2))  # every label wants the same spot
+    sizes = np.tile([[80.0, 12.0]], (12, 1))
+    centres = place_labels(anchors, sizes, RNG.normal(0, 5, (300, 2)))
+    boxes = np.c_[centres - sizes / 2, centres + sizes / 2]
+    for i in range(12):
+        for j in range(i + 1, 12):
+            a, b = boxes[i], boxes[j]
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]

@@ -113,6 +113,8 @@ def test_index_links_only_to_existing_files(built):
     for stem in stems:  # every figure in all three formats
         assert {f"{stem}.{ext}" for ext in ("png", "svg", "pdf")} <= {Path(x).name for x in links}
     assert "settings.yaml" in page and "text_view" in page  # settings echoed
+    assert "href='explore.html'" in page  # the interactive view, written by the report
+    assert (index.parent / "explore.html").stat().st_size > 1_000_000  # BokehJS inline
 
 
 def test_figures_carry_captions_from_the_manifest_and_tables_are_csv(built, project):
@@ -131,6 +133,7 @@ def test_second_report_reuses_every_stage_and_notebook(built, home):
     assert all(stage["cached"] for stage in again["stages"].values()), again["stages"]
     assert again["stages"]["embed"]["needed"] is False
     assert set(again["notebooks_reused"]) == {"corpus", "topics", "timelines", "narratives"}
+    assert again["explore"]["reused"]  # explore.html is not written again
     assert broken_links(Path(again["index"])) == []
 
 

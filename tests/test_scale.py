@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflict_narratives import compute
+from conflict_narratives import compute, publish
 from conflict_narratives.corpus import load_corpus, sample_corpus
 from conflict_narratives.corpus.chunks import within
 from conflict_narratives.corpus.partitioned import load_partitioned
@@ -266,11 +266,16 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path, monkeypatch):
                            overrides=FAST | {"compute": {"partition_rows": 200}})):
         again = fresh.trace(seed, threshold=0.5)  # a new threshold: traced again, not reused
         assert again["nearest"] == traced[0]["nearest"]
+    # the interactive view: the texts of the documents it shows read from the partitions
+    shown, total = publish.explore_corpus(cluster_run)
+    assert total == 778 and shown["doc_id"].tolist() == whole["doc_id"].tolist()
+    assert shown["text"].tolist() == whole["text"].tolist()
     # a report's notebooks join the run's cluster (each would otherwise start its own)
     handed = {}
     monkeypatch.setattr("conflict_narratives.report.write_report",
                         lambda *a, params, **k: handed.update(params))
     cluster_run.report()
+    assert not cluster_run.store.explore_page(cluster_run.label).exists()  # FAST: no map
     assert handed["overrides"]["compute"]["scheduler"] == cluster.scheduler.address
     cluster_run.close()
     assert cluster.status == "running"  # the caller's cluster is left alone

@@ -224,6 +224,23 @@ def trace(
 
 
 @app.command()
+def explore(
+    name: Name,
+    query: Annotated[str, typer.Option(help="Words to search for when the page opens.")] = "",
+    out: Annotated[str | None, typer.Option(
+        help="Where to write the page (default: reports/<corpus>/explore.html).")] = None,
+    sample: Sample = None,
+    sets: Set = None,
+) -> None:
+    """The interactive view (map, search, time brush, topics, events, reader) as one
+    self-contained page that works offline."""
+    run = _open(name, sample, sets)
+    path = run.explore(query=query).save(out or run.store.explore_page(run.label))
+    emit({"corpus": run.name, "explore": str(path),
+          "mb": round(path.stat().st_size / 2**20, 2)})
+
+
+@app.command()
 def update(
     name: Name,
     files: Annotated[list[str] | None, typer.Argument(

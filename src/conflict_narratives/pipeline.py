@@ -357,6 +357,14 @@ class Pipeline(Keyed, ScaleOut):
 
         return publish.report(self, trace=trace, force=force, kernel=kernel)
 
+    def explore(self, query: str = "", hits: pd.DataFrame | None = None):
+        """The interactive view of this run (``explore.ExploreView``, shown inline in
+        Jupyter; ``.save(path)`` writes the page): ``query`` fills its search box, ``hits``
+        (doc_id, score: semantic search results) are highlighted."""
+        from conflict_narratives import publish
+
+        return publish.explore(self, query=query, hits=hits)
+
     def release(self) -> None:
         """Drop what this object holds in memory (the corpus, embeddings, backend, stage
         results) and hand it back to the system; each is read from the store again when next

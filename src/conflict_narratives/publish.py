@@ -4,6 +4,8 @@ hands itself as ``run``."""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pandas as pd
 from conflict_narratives.store import make_key
 
 STAGES = ("topics", "timelines", "narratives")
+log = logging.getLogger(__name__)
 # tables that compare outlets: left out of a single-source corpus's report
 OUTLET_TABLES = {"topics_per_source", "prevalence_by_source", "topic_distribution",
                  "outlet_divergence", "outlet_divergence_time", "distinctive_words",
@@ -53,6 +56,61 @@ def trace(run, path: str | Path, threshold: float | None = None) -> dict[str, An
     return result | {"corpus": run.name, "sample": run.sample}
 
 
+def explore(run, *, query: str = "", hits: pd.DataFrame | None = None):
+    """``run``'s interactive view (:mod:`explore`) from its topics, timelines and corpus
+    table (:func:`explore_corpus`)."""
+    from conflict_narratives import explore as view
+
+    corpus, total = explore_corpus(run)
+    timelines = None if "timelines" in run.skipped else run.timelines()  # undated: no events
+    return view.explore(corpus, run.topics(), timelines, settings=run.settings,
+                        title=run.label, query=query, hits=hits, n_corpus=total)
+
+
+def explore_corpus(run) -> tuple[pd.DataFrame, int | None]:
+    """The corpus table with texts, and None; on a cluster (where the table has no texts)
+    the rows the view shows (a seeded sample past ``explore.max_points``) with their texts
+    read from the partitions, and the corpus's size."""
+    import numpy as np
+
+    if not run.distributed:
+        return run.corpus, None
+    corpus = run.corpus
+    limit, total = int(run.settings["explore"]["max_points"]), len(corpus)
+    rows = np.arange(total) if total <= limit else np.sort(np.random.default_rng(
+        int(run.settings["seed"])).choice(total, limit, replace=False))
+    texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy()
+    return corpus.iloc[rows].assign(text=texts), total
+
+
+def write_explore(run) -> dict[str, Any]:
+    """``reports/<label>/explore.html``, written again only when the topics, timelines or
+    ``explore`` settings changed (its inputs key is kept beside it)."""
+    import time
+
+    from conflict_narratives.store import code_fingerprint, write_json
+
+    page = run.store.explore_page(run.label)
+    stamp = page.with_suffix(".json")
+    key = make_key(topics=run.key("topics"), timelines=run.key("timelines"),
+                   settings=run.settings.digest("explore", "seed"),
+                   code=code_fingerprint("explore"))
+    if page.is_file() and stamp.is_file() and \
+            json.loads(stamp.read_text(encoding="utf-8")).get("key") == key:
+        return {"path": str(page), "seconds": 0.0, "reused": True}
+    t0 = time.perf_counter()
+    try:
+        view = explore(run)
+    except ValueError as error:  # e.g. no document map: the report goes on without it
+        log.warning("%s: no explore.html: %s", run.label, error)
+        page.unlink(missing_ok=True)
+        return {"skipped": str(error)}
+    view.save(page)
+    write_json(stamp, {"key": key})
+    return {"path": str(page), "seconds": round(time.perf_counter() - t0, 2), "reused": False,
+            "mb": round(page.stat().st_size / 2**20, 2)}
+
+
 def report(run, *, trace: str | Path | None = None, force: bool = False,
            kernel: str | None = None) -> dict[str, Any]:
     """Every stage of ``run``, then the notebooks (each re-executed only when its inputs
@@ -62,6 +120,7 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
     from conflict_narratives.report import write_report
 
     summary = run.run(force=force)
+    summary["explore"] = write_explore(run)
     trace = Path(trace) if trace else run.store.root.parent / "shared" / "seed" / \
         "akhbar-alaan_mosul-isis-collapse.txt"
     trace_key = make_key(path=str(trace), stat=[trace.stat().st_size,

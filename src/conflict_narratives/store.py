@@ -176,6 +176,10 @@ class Store:
     def figures_dir(self, label: str) -> Path:
         return self.report_dir(label) / "figures"
 
+    def explore_page(self, label: str) -> Path:
+        """The report's interactive view (``explore.html``; its inputs key beside it)."""
+        return self.report_dir(label) / "explore.html"
+
     # ------------------------------------------------------------ tables
     @staticmethod
     def write_tables(path: Path, tables: dict[str, pd.DataFrame], meta: dict | None = None

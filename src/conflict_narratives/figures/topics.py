@@ -27,6 +27,7 @@ from conflict_narratives.figures.base import (
     topic_colour,
     topic_label,
 )
+from conflict_narratives.figures.labels import label_clusters
 
 _HALO = [pe.withStroke(linewidth=2.5, foreground="white")]
 
@@ -45,8 +46,9 @@ def document_map(doc_topics: pd.DataFrame, topic_info: pd.DataFrame | None = Non
                  title: str | None = None, width: float = TEXT_WIDTH,
                  height: float = 5.0) -> Figure:
     """Documents at their 2-D coordinates (``x``, ``y``) coloured by ``topic``, outliers
-    (topic -1) in light grey beneath, and the labels of the ``n_labels`` largest topics at
-    their centroids (medians). Points are rasterised so SVG/PDF stay small."""
+    (topic -1) in light grey beneath, and the labels of the ``n_labels`` largest topics
+    beside their clusters, off the points and each other, with a leader line to the
+    cluster's centre (median). Points are rasterised so SVG/PDF stay small."""
     require_columns(doc_topics, "x", "y", "topic")
     topics = doc_topics["topic"].astype(int)
     sizes = topics[topics != -1].value_counts()
@@ -60,16 +62,17 @@ def document_map(doc_topics: pd.DataFrame, topic_info: pd.DataFrame | None = Non
                c=[topic_colour(t) for t in inliers["topic"].astype(int)])
     names = _labels_of(topic_info, max_label_chars)
     centroids = inliers.groupby(inliers["topic"].astype(int))[["x", "y"]].median()
-    texts = [ax.text(*centroids.loc[topic], names.get(int(topic), str(topic)), ha="center",
-                     va="center", fontsize="small", path_effects=_HALO, zorder=5)
-             for topic in sizes.index[:n_labels]]
     ax.set_xticks([])
     ax.set_yticks([])
     ax.spines[:].set_visible(False)
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
-    declutter(fig, texts)
+    labelled = sizes.index[:n_labels]
+    label_clusters(ax, centroids.loc[labelled].to_numpy(),
+                   [names.get(int(t), str(t)) for t in labelled],
+                   doc_topics[["x", "y"]].to_numpy(dtype=float), fontsize="small",
+                   path_effects=_HALO, zorder=5)
     add_note(fig, f"{fmt_count(len(doc_topics))} documents, {len(sizes)} topics; "
                   f"{fmt_count(int(outliers.sum()))} outliers in grey; labels on the "
                   f"{min(n_labels, len(sizes))} largest topics.")

@@ -246,6 +246,15 @@ def _rel(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
+def _explore_link(out_dir: Path) -> list[str]:
+    """The interactive view's link, when the report has one."""
+    if not (out_dir / "explore.html").is_file():
+        return []
+    return ["<p><b><a href='explore.html'>Explore the corpus</a></b>: every document on an "
+            "interactive map with search, a time brush, topics, events and a reader (one "
+            "self-contained page, works offline).</p>"]
+
+
 def write_index(out_dir: Path, label: str, sections: list[Section], summary: dict,
                 settings: dict) -> Path:
     """``index.html``: every section's notebook, figures and tables, stage timings and the
@@ -254,7 +263,8 @@ def write_index(out_dir: Path, label: str, sections: list[Section], summary: dic
     parts = [f"<h1>conflict-narratives report — {esc(label)}</h1>",
              f"<p>Generated {esc(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))}."
              f" Settings: <a href='settings.yaml'>settings.yaml</a>; run summary: "
-             "<a href='summary.json'>summary.json</a>.</p>", "<h2>Stages</h2>",
+             "<a href='summary.json'>summary.json</a>.</p>", *_explore_link(out_dir),
+             "<h2>Stages</h2>",
              "<table><tr><th>stage</th><th>seconds</th><th>cached</th></tr>"]
     for stage, info in summary.get("stages", {}).items():
         done = "skipped" if "skipped" in info else info.get("seconds")
