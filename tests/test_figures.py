@@ -331,8 +331,8 @@ def test_document_map_labels_sit_beside_their_clusters_without_overlap():
     # eight tight clusters close together, long labels: a column of centred labels would
     # collide and cover the points
     centres = np.array([[i % 4 * 1.5, i // 4 * 1.5] for i in range(8)])
-    topic = np.repeat(np.arange(8), 60)
-    xy = centres[topic] + RNG.normal(0, 0.15, (len(topic), 2))
+    topic = np.repeat(np.arange(8), 60)  # its own draws, whatever ran before it
+    xy = centres[topic] + np.random.default_rng(5).normal(0, 0.15, (len(topic), 2))
     doc = pd.DataFrame({"doc_id": range(len(topic)), "topic": topic, "x": xy[:, 0],
                         "y": xy[:, 1]})
     info = pd.DataFrame({"topic": range(8), "size": 60,

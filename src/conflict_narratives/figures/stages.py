@@ -66,9 +66,11 @@ def topic_figures(result) -> Iterator[Panel]:
     docs = result.doc_topics[result.doc_topics["topic"].isin({*shown["topic"], -1})]
     yield Panel("topic_sizes", topic_sizes(shown, top=25),
                 "Documents per topic (after outlier reduction), labelled by top words.")
-    yield Panel("topic_document_map",
-                document_map(docs, shown, title="Documents by topic"),
-                "Each document at its 2-D UMAP position, coloured by topic.")
+    if docs[["x", "y"]].notna().all(axis=1).any():  # none with topics.doc_map disabled
+        yield Panel("topic_document_map",
+                    document_map(docs.dropna(subset=["x", "y"]), shown,
+                                 title="Documents by topic"),
+                    "Each document at its 2-D UMAP position, coloured by topic.")
     if len(result.leaf_labels) >= 3:
         from conflict_narratives.topics.curation import leaf_topics
 
