@@ -14,8 +14,8 @@ The normalisation shared with other views (the explore page's search box):
 """
 
 from conflict_narratives.search.index import WordIndex, frame_sources, open_index, part_sources
-from conflict_narratives.search.searcher import COLUMNS, MODES, Searcher
+from conflict_narratives.search.searcher import COLUMNS, MODES, Searcher, describe
 from conflict_narratives.search.terms import fold, forms, term, words
 
-__all__ = ["COLUMNS", "MODES", "Searcher", "WordIndex", "fold", "forms", "frame_sources",
+__all__ = ["COLUMNS", "MODES", "Searcher", "WordIndex", "describe", "fold", "forms", "frame_sources",
            "open_index", "part_sources", "term", "words"]

@@ -22,6 +22,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.common.stopwords import stop_words
 from conflict_narratives.search.index import WordIndex
 from conflict_narratives.search.query import has_operators, parse, positive
 from conflict_narratives.search.snippets import snippet
@@ -69,12 +70,12 @@ class Searcher:
             mask, score = self.index.match(tree)
             mask &= allowed
             if mode == "words" or has_operators(query) or mask.any():
-                marks = {f for p in positive(tree) for fs in p.forms() for f in fs}
+                marks = [[set(f) for f in p.forms()] for p in positive(tree)]
                 return self._frame(_top(score, mask, int(k)), score, "words", marks)
         matrix = self._matrix()  # first: a corpus-fitted backend is bound to the corpus
         score = np.asarray(matrix @ self._query_backend.embed([str(query)])[0],
                            dtype=np.float64)
-        marks = {f for w in words(query) for f in forms(w)}
+        marks = [[set(forms(w))] for w in words(query) if len(w) > 1 and w not in stop_words()]
         return self._frame(_top(score, allowed, int(k)), score, "semantic", marks)
 
     # ------------------------------------------------------------ filters
@@ -125,8 +126,8 @@ class Searcher:
         return self._topic_table
 
     # ------------------------------------------------------------ results
-    def _frame(self, rows: np.ndarray, score: np.ndarray, mode: str, marks: set[str]
-               ) -> pd.DataFrame:
+    def _frame(self, rows: np.ndarray, score: np.ndarray, mode: str,
+               marks: list[list[set[str]]]) -> pd.DataFrame:
         table = self.corpus.iloc[rows]
 
         def column(name: str):
@@ -148,6 +149,21 @@ class Searcher:
         out["topic_label"] = [topics[1].get(int(i)) if topics and not np.isnan(i) else None
                               for i in ids]
         return out[list(COLUMNS)]
+
+
+def describe(found: pd.DataFrame, query: str) -> str:
+    """Search results as text for a terminal: a line per document (rank, score, date,
+    outlet, topic, headline), its snippet under it."""
+    if not len(found):
+        return f"no document matches {query!r}"
+    lines = [f"{len(found)} documents for {query!r} ({found['mode'].iloc[0]})"]
+    for rank, row in enumerate(found.itertuples(index=False), 1):
+        date = str(row.date)[:10] if pd.notna(row.date) else "-"
+        topic = f"[{row.topic} {row.topic_label}]" if pd.notna(row.topic) else ""
+        fields = [f"{rank:>3}", f"{row.score:8.3f}", date, str(row.outlet or "-"), topic,
+                  str(row.headline)]
+        lines += ["  ".join(f for f in fields if f), f"      {row.snippet}"]
+    return "\n".join(lines)
 
 
 def _top(score: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:

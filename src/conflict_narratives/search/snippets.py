@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from conflict_narratives.search.terms import fold, raw_tokens, term
 
 MARK = ("**", "**")
 SCAN_CHARS = 100_000  # hits are looked for this far into a document (long reports)
 
 
-def _hits(text: str, marks: set[str]):
-    """Character spans of the words of ``text`` whose folded form is in ``marks``."""
+def _hits(text: str, phrases: list[list[set[str]]]):
+    """Character spans where ``text`` holds one of ``phrases`` (word ``i`` one of the
+    folded forms in set ``i``)."""
+    recent: deque = deque(maxlen=max(map(len, phrases)))
     for m in raw_tokens(text):
-        if marks.intersection(term(m.group()).split()):
-            yield m.span()
+        for word in term(m.group()).split():
+            recent.append((m.start(), word))
+            for phrase in phrases:
+                n = len(phrase)
+                if len(recent) >= n and all(recent[i - n][1] in phrase[i] for i in range(n)):
+                    yield recent[-n][0], m.end()
+                    break
 
 
 def _window(text: str, first, width: int, skip: int) -> tuple[int, int]:
     """Start and end of the window: around ``first`` (a span), else the body's lead."""
-    start = min(skip, len(text)) if first is None else max(0, first[0] - width // 3)
-    if first is not None and start:  # begin at a word
+    skip = min(skip, len(text))
+    start = skip if first is None else max(skip if first[0] >= skip else 0,
+                                           first[0] - width // 3)
+    if first is not None and start and not text[start - 1].isspace():  # begin at a word
         space = text.find(" ", start, first[0])
         start = space + 1 if space >= 0 else start
     end = min(len(text), start + width)
@@ -28,16 +39,18 @@ def _window(text: str, first, width: int, skip: int) -> tuple[int, int]:
     return start, end
 
 
-def snippet(text: str, marks: set[str], width: int = 240, skip: int = 0) -> str:
-    """About ``width`` characters of ``text`` around its first hit at or after ``skip``
+def snippet(text: str, phrases: list[list[set[str]]], width: int = 240, skip: int = 0
+            ) -> str:
+    """About ``width`` characters of ``text`` around its first hit (of ``phrases``, see
+    :func:`_hits`) at or after ``skip``
     (the title's length: the body's hits first), else its first hit, else the lead of its
     body; the hits between :data:`MARK` (a run of them once), cut ends shown as "…"."""
     text = text[:SCAN_CHARS]
     spans: list[tuple[int, int]] = []
     first = None
     folded = fold(text)
-    if any(m in folded for m in marks):
-        for span in _hits(text, marks):
+    if phrases and any(f in folded for p in phrases for forms in p for f in forms):
+        for span in _hits(text, phrases):
             spans.append(span)
             if first is None and span[0] >= skip:
                 first = span

@@ -8,8 +8,9 @@ explore view's search box share.
 - :func:`words`: the words (runs of letters and digits) of a folded text.
 - :func:`forms`: the spellings a query word matches: itself and, for an Arabic word, the
   word behind the proclitics the analysis strips (و ف ب ك ل and their pairs, as in the actor
-  gazetteer) with and without the article (ال, and لل for ل + ال). So ``الغوطه`` finds
-  ``الغوطة``, ``والغوطة``, ``بالغوطة`` and ``للغوطة``; ``غوطة`` finds them too.
+  gazetteer), with and without the article (ال, and لل for ل + ال; the article is dropped
+  only where three letters remain, so ``الله`` does not find ``له``). So ``الغوطه`` finds
+  ``الغوطة``, ``والغوطة``, ``بالغوطة``, ``للغوطة`` and ``غوطة``, and ``غوطة`` finds them too.
 - :func:`term_hashes`: the 64-bit hashes the index stores instead of the words.
 """
 
@@ -70,10 +71,11 @@ def forms(word: str) -> list[str]:
     """The indexed spellings a folded query word matches (see the module docstring)."""
     if not _arabic(word) or len(word) < 2:
         return [word]
-    bases = [word] if word.startswith(ARTICLE) else [word, ARTICLE + word]
-    out = [*bases, *(p + b for p in PROCLITICS for b in bases)]
-    definite = bases[-1][len(ARTICLE):]  # لل + noun is ل + ال with the alef dropped
-    out += [c + "لل" + definite for c in ("", "و", "ف")]
+    bare = word[len(ARTICLE):] if word.startswith(ARTICLE) else word
+    bases = [word, ARTICLE + bare] + ([bare] if len(bare) >= 3 else [])
+    out = [*bases, *(p + b for p in PROCLITICS for b in bases
+                     if not (p.endswith("ل") and b.startswith(ARTICLE)))]
+    out += [c + "لل" + bare for c in ("", "و", "ف")]  # ل + ال with the alef dropped
     return list(dict.fromkeys(out))
 
 
