@@ -236,11 +236,13 @@ def test_segments_are_reused_when_rows_are_appended(tmp_path):
     assert mask[-1] and mask.sum() == len(GHOUTA) + 1
 
 
+@pytest.mark.slow  # an update extends fitted topics: the fit is most of a minute here
 def test_the_index_grows_with_an_update(home, tmp_path):
     """An update appends documents: only the segments holding them are indexed."""
     copy = share_embedding_cache(tmp_path / "copy")
-    run = Pipeline(frame(), name="mini", store=Store(copy),
-                   overrides=FAST | {"search": {"segment_rows": 8}})
+    run = Pipeline(frame(), name="mini", store=Store(copy), overrides={
+        "search": {"segment_rows": 8},
+        "topics": {"doc_map": {"enabled": False}, "min_cluster_size": 3}})
     assert run.searcher().index.built == 3
     new = frame([("u1", "aljazeera", "2018-04-20", "عودة الأهالي إلى الغوطة",
                   "بدأ مئات من الأهالي العودة إلى بلداتهم في الغوطة الشرقية بعد توقف القصف."),

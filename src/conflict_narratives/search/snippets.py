@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from collections import deque
-
-from conflict_narratives.search.terms import fold, raw_tokens, term
+from conflict_narratives.search.terms import raw_tokens, term, words
 
 MARK = ("**", "**")
 SCAN_CHARS = 100_000  # hits are looked for this far into a document (long reports)
 
 
-def _hits(text: str, phrases: list[list[set[str]]]):
-    """Character spans where ``text`` holds one of ``phrases`` (word ``i`` one of the
-    folded forms in set ``i``)."""
-    recent: deque = deque(maxlen=max(map(len, phrases)))
-    for m in raw_tokens(text):
-        for word in term(m.group()).split():
-            recent.append((m.start(), word))
-            for phrase in phrases:
-                n = len(phrase)
-                if len(recent) >= n and all(recent[i - n][1] in phrase[i] for i in range(n)):
-                    yield recent[-n][0], m.end()
-                    break
+def _aligned(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """The character span of each folded word of ``text``, and the word. Each display word
+    folds to one word but in rare cases (``½``): then the slow way, a word at a time."""
+    spans, folded = [m.span() for m in raw_tokens(text)], words(text)
+    if len(spans) == len(folded):
+        return spans, folded
+    pairs = [(m.span(), w) for m in raw_tokens(text) for w in term(m.group()).split()]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def hit_spans(text: str, phrases: list[list[set[str]]]) -> list[tuple[int, int]]:
+    """Character spans, in order, where ``text`` holds one of ``phrases`` (word ``i`` of a
+    phrase: one of the folded forms in its set ``i``)."""
+    spans, folded = _aligned(text)
+    found = set()
+    for phrase in phrases:
+        n, head = len(phrase), phrase[0]
+        for i in [i for i, w in enumerate(folded[:len(folded) - n + 1]) if w in head]:
+            if all(folded[i + j] in phrase[j] for j in range(1, n)):
+                found.add((spans[i][0], spans[i + n - 1][1]))
+    return sorted(found)
 
 
 def _window(text: str, first, width: int, skip: int) -> tuple[int, int]:
@@ -42,28 +49,19 @@ def _window(text: str, first, width: int, skip: int) -> tuple[int, int]:
 def snippet(text: str, phrases: list[list[set[str]]], width: int = 240, skip: int = 0
             ) -> str:
     """About ``width`` characters of ``text`` around its first hit (of ``phrases``, see
-    :func:`_hits`) at or after ``skip``
-    (the title's length: the body's hits first), else its first hit, else the lead of its
-    body; the hits between :data:`MARK` (a run of them once), cut ends shown as "…"."""
+    :func:`hit_spans`) at or after ``skip`` (the title's length: the body's hits first),
+    else its first hit, else the lead of its body; the hits between :data:`MARK` (a run of
+    them once), cut ends shown as "…"."""
     text = text[:SCAN_CHARS]
-    spans: list[tuple[int, int]] = []
-    first = None
-    folded = fold(text)
-    if phrases and any(f in folded for p in phrases for forms in p for f in forms):
-        for span in _hits(text, phrases):
-            spans.append(span)
-            if first is None and span[0] >= skip:
-                first = span
-            elif first is not None and span[0] > first[0] + width:
-                break
-        first = first or (spans[0] if spans else None)
+    spans = hit_spans(text, phrases) if phrases else []
+    first = next((s for s in spans if s[0] >= skip), spans[0] if spans else None)
     start, end = _window(text, first, width, skip)
     shown: list[tuple[int, int]] = []
     for a, b in spans:
         if start <= a and b <= end:
             if shown and not text[shown[-1][1]:a].strip():  # a phrase: marked once
-                shown[-1] = (shown[-1][0], b)
-            else:
+                shown[-1] = (shown[-1][0], max(b, shown[-1][1]))
+            elif not shown or a >= shown[-1][1]:
                 shown.append((a, b))
     out, at = [], start
     for a, b in shown:

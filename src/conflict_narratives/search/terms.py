@@ -34,7 +34,7 @@ _WORD = re.compile(r"\w+")
 _LATIN_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _COMBINING = re.compile("[\u0300-\u036f]")
 # a word of display text: letters and digits with the Arabic marks and joiners inside it
-_RAW = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b\u200d]+")
+_RAW = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b\u200d\u00ad]+")
 
 
 def fold(text: str) -> str:
