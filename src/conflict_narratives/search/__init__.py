@@ -17,5 +17,5 @@ from conflict_narratives.search.index import WordIndex, frame_sources, open_inde
 from conflict_narratives.search.searcher import COLUMNS, MODES, Searcher, describe
 from conflict_narratives.search.terms import fold, forms, term, words
 
-__all__ = ["COLUMNS", "MODES", "Searcher", "WordIndex", "describe", "fold", "forms", "frame_sources",
-           "open_index", "part_sources", "term", "words"]
+__all__ = ["COLUMNS", "MODES", "Searcher", "WordIndex", "describe", "fold", "forms",
+           "frame_sources", "open_index", "part_sources", "term", "words"]
