@@ -15,6 +15,7 @@ import hashlib
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -99,9 +100,14 @@ def open_index(folder: Path, sources: list[Source], *, keep_versions: int = 4,
 
 
 def _evict(folder: Path, keep: int) -> None:
-    found = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+    """All but the ``keep`` most recently used segments removed, and what a build killed
+    over an hour ago left."""
+    found = sorted((p for p in folder.iterdir() if p.is_dir()),
                    key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for path in found[keep:]:
+    done = [p for p in found if not p.name.startswith(".")]
+    stale = [p for p in found if p.name.startswith(".tmp-")
+             and time.time() - p.stat().st_mtime > 3600]
+    for path in done[keep:] + stale:
         shutil.rmtree(path, ignore_errors=True)
 
 
