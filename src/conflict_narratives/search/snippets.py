@@ -69,4 +69,5 @@ def snippet(text: str, phrases: list[list[set[str]]], width: int = 240, skip: in
         at = b
     out.append(text[at:end])
     body = " ".join("".join(out).split())
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+    cut = start not in (0, min(skip, len(text)))  # not where the title or the body begins
+    return ("…" if cut else "") + body + ("…" if end < len(text) else "")
