@@ -1,9 +1,10 @@
 """The word index of a corpus: its :class:`segment.Segment` s in corpus order, each kept in
 the store under a key of what it holds, and queries scored by BM25.
 
-A segment's key hashes the search code and its documents: in process, the doc ids and
-texts of a run of ``search.segment_rows`` rows (so after an ``update`` appends documents,
-only the last, grown run and the new ones are indexed); on a partitioned corpus, the
+A segment's key hashes the code that makes it (:data:`CODE`) and its documents: in
+process, the doc ids and texts of a run of ``search.segment_rows`` rows (so after an
+``update`` appends documents, only the last, grown run and the new ones are indexed); on a
+partitioned corpus, the
 corpus version and the partition (indexed on the workers, the texts never gathered). The
 index is opened, not rebuilt, while its segments are current; a segment no index uses is
 evicted once more than ``store.keep_versions`` times the index's segments are kept.
@@ -30,6 +31,8 @@ from conflict_narratives.search.terms import term_hashes
 from conflict_narratives.store import code_fingerprint, make_key
 
 log = logging.getLogger(__name__)
+# the code a segment's content depends on (a change to ranking or snippets keeps it)
+CODE = ("search/terms", "search/segment", "common")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def _part_docs(parts, i: int) -> list[str]:
 
 def frame_sources(corpus: pd.DataFrame, rows: int) -> list[Source]:
     """Segments of an in-memory corpus: runs of ``rows`` rows, keyed on their content."""
-    code = code_fingerprint("search", "common")
+    code = code_fingerprint(*CODE)
     out = []
     for start in range(0, len(corpus), rows):
         frame = corpus.iloc[start:start + rows]
@@ -67,7 +70,7 @@ def frame_sources(corpus: pd.DataFrame, rows: int) -> list[Source]:
 
 def part_sources(parts, corpus_key: str) -> list[Source]:
     """Segments of a partitioned corpus (``corpus.parts.Parts``): one per partition."""
-    code = code_fingerprint("search", "common")
+    code = code_fingerprint(*CODE)
     return [Source(make_key(code=code, corpus=corpus_key, part=i, rows=n),
                    partial(_part_docs, parts, i)) for i, n in enumerate(parts.rows)]
 

@@ -8,10 +8,11 @@ MARK = ("**", "**")
 SCAN_CHARS = 100_000  # hits are looked for this far into a document (long reports)
 
 
-def _aligned(text: str) -> tuple[list[tuple[int, int]], list[str]]:
-    """The character span of each folded word of ``text``, and the word. Each display word
-    folds to one word but in rare cases (``½``): then the slow way, a word at a time."""
-    spans, folded = [m.span() for m in raw_tokens(text)], words(text)
+def _aligned(text: str, folded: list[str]) -> tuple[list[tuple[int, int]], list[str]]:
+    """The character span of each folded word of ``text`` (``folded``: its words), and
+    the word. Each display word folds to one word but in rare cases (``½``): then the slow
+    way, a word at a time."""
+    spans = [m.span() for m in raw_tokens(text)]
     if len(spans) == len(folded):
         return spans, folded
     pairs = [(m.span(), w) for m in raw_tokens(text) for w in term(m.group()).split()]
@@ -21,7 +22,10 @@ def _aligned(text: str) -> tuple[list[tuple[int, int]], list[str]]:
 def hit_spans(text: str, phrases: list[list[set[str]]]) -> list[tuple[int, int]]:
     """Character spans, in order, where ``text`` holds one of ``phrases`` (word ``i`` of a
     phrase: one of the folded forms in its set ``i``)."""
-    spans, folded = _aligned(text)
+    folded = words(text)
+    if set().union(*(p[0] for p in phrases)).isdisjoint(folded):
+        return []
+    spans, folded = _aligned(text, folded)
     found = set()
     for phrase in phrases:
         n, head = len(phrase), phrase[0]
