@@ -4,10 +4,10 @@ the store under a key of what it holds, and queries scored by BM25.
 A segment's key hashes the code that makes it (:data:`CODE`) and its documents: in
 process, the doc ids and texts of a run of ``search.segment_rows`` rows (so after an
 ``update`` appends documents, only the last, grown run and the new ones are indexed); on a
-partitioned corpus, the
-corpus version and the partition (indexed on the workers, the texts never gathered). The
-index is opened, not rebuilt, while its segments are current; a segment no index uses is
-evicted once more than ``store.keep_versions`` times the index's segments are kept.
+partitioned corpus, the corpus version and the partition (indexed on the workers, the
+texts never gathered). The index is opened, not rebuilt, while its segments are current; a
+segment no index uses is evicted once more than ``store.keep_versions`` times the index's
+segments are kept.
 """
 
 from __future__ import annotations
