@@ -9,7 +9,7 @@ import importlib
 import time
 
 BENCHES = ("corpus", "embeddings", "long_text", "topics", "nmi_ceiling", "timelines",
-           "narratives", "monitoring", "end_to_end", "fit_sample", "scale", "long_docs")
+           "narratives", "monitoring", "end_to_end", "fit_sample", "scale", "long_docs", "search")
 
 
 def main() -> None:

@@ -241,6 +241,41 @@ def explore(
 
 
 @app.command()
+def search(
+    name: Name,
+    query: Annotated[str, typer.Argument(
+        help='Words, "a phrase", AND / OR / NOT, parentheses; or what the documents are '
+             'about (semantic).')],
+    k: Annotated[int, typer.Option("--k", "-k", help="How many documents.")] = 20,
+    mode: Annotated[str, typer.Option(help="auto | words | semantic.")] = "auto",
+    topic: Annotated[list[str] | None, typer.Option(help="A topic id or label; repeatable.")
+                     ] = None,
+    outlet: Annotated[list[str] | None, typer.Option(help="An outlet; repeatable.")] = None,
+    language: Annotated[list[str] | None, typer.Option(
+        help="An ISO 639-1 code (ar, en…); repeatable.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="To this date, inclusive.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    sample: Sample = None,
+    sets: Set = None,
+    scheduler: Scheduler = None,
+) -> None:
+    """Search a corpus by words or meaning; print the best documents with a snippet each.
+    The word index is built on first use and kept (data/processed/<name>/search/)."""
+    from conflict_narratives.search import describe
+
+    found = _open(name, sample, sets, scheduler=scheduler).search(
+        query, k=k, mode=mode, topic=topic or None, outlet=outlet or None,
+        language=language or None, since=since, until=until)
+    if not as_json:
+        typer.echo(describe(found, query))
+        return
+    records = found.astype(object).where(found.notna(), None).to_dict("records")
+    emit({"query": query, "mode": found["mode"].iloc[0] if len(found) else mode,
+          "n": len(found), "results": records})
+
+
+@app.command()
 def update(
     name: Name,
     files: Annotated[list[str] | None, typer.Argument(

@@ -11,6 +11,7 @@ checkout holding this package, else the current directory)::
     data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
     data/processed/<name>/updates/<n>/     each update: assignments, rejects, candidates
+    data/processed/<name>/search/<key>/    the word index, a segment per folder (search)
     curation/<name>.yaml               the analyst's topic labels, merges, hidden topics
     curation/<name>.anchors.json       what each of its entries first named (topics.anchors)
     reports/<label>/                   executed notebooks, figures/, tables/, index.html
@@ -127,6 +128,10 @@ class Store:
 
     def stage_dir(self, name: str, stage: str, key: str) -> Path:
         return self.stage_root(name, stage) / key
+
+    def search_dir(self, name: str) -> Path:
+        """The word index of a corpus: one folder per segment (``search.index``)."""
+        return self.processed_dir / name / "search"
 
     def updates_dir(self, name: str) -> Path:
         return self.processed_dir / name / "updates"
