@@ -12,8 +12,8 @@ centre) is more than ``max_spread_ratio`` times the median cluster's is re-clust
 whatever its share, and split only into dense parts (each part tighter than half the
 cluster's spread, together holding most of its points). Points the re-clustering leaves as
 noise join the nearest part's centre. Every try is recorded with its reason, share or
-spread (``splits_``); a cluster that has no parts is left whole. An estimator in scikit-learn's conventions, so BERTopic
-takes it as its ``hdbscan_model``.
+spread (``splits_``); a cluster that has no parts is left whole. An estimator in
+scikit-learn's conventions, so BERTopic takes it as its ``hdbscan_model``.
 """
 
 from __future__ import annotations
