@@ -16,13 +16,15 @@ What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.
   clean-up never deletes Arabic;
 - seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
   settings, same assignments; a cluster holding more than ``max_topic_share`` of the
-  documents is split (:class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`),
-  so no topic is "the news" itself;
+  documents, or far more spread than the median cluster (``max_spread_ratio``), is split
+  (:class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`), so no topic is "the
+  news" itself;
 - outliers reassigned to their nearest topic (``reduce_outliers``, strategy chosen by
   measurement in ``bench/topics.py``), then topic words recomputed;
 - topic words straight from c-TF-IDF (with frequent words damped), which scored higher on
   NPMI and diversity than MMR or KeyBERTInspired (both selectable); readable labels
-  ("داعش · الموصل · العراقيه").
+  ("داعش · الموصل · العراقيه") that skip words found in one document of the topic, and
+  junk topics (markup, non-words, one document's words) flagged (:mod:`topics.junk`).
 
 The outcome is data (:class:`TopicResult`), separate from the model.
 """
