@@ -203,9 +203,21 @@ def test_labels_use_display_spellings(fitted):
     assert all(len(d) == len(w) for d, w in pairs)
     assert all(normalize_for_analysis(d) == w
                for ds, ws in pairs for d, w in zip(ds, ws, strict=True))
-    n_words = Settings.defaults().topics["label_words"]
-    assert all(lab == tt.make_label(list(ds), n_words)
+    # a label is made of its topic's display words (those of several documents first)
+    assert all(set(lab.split(" · ")) <= set(ds)
                for lab, ds in zip(info["label"], info["display_words"], strict=True))
     # folding (ة -> ه, أ -> ا, ...) touches most Arabic words: some display form is restored,
     # whichever words the clusters give
     assert any(d != w for ds, ws in pairs for d, w in zip(ds, ws, strict=True))
+
+
+def test_labels_lead_with_words_of_several_documents_and_junk_is_explained(fitted, ant):
+    df, _ = ant
+    _, result = fitted
+    docs = [set(tt.tokenize(tt.prepare(d))) for d in tt.documents(df)]
+    topic_of = result.doc_topics["topic"].to_numpy()
+    for _, row in result.topic_info.query("topic != -1").iterrows():
+        assert row["junk"] == bool(row["junk_reason"])
+        lead = normalize_for_analysis(row["label"].split(" · ")[0]).split()
+        holding = sum(set(lead) <= docs[i] for i in np.flatnonzero(topic_of == row["topic"]))
+        assert holding >= 2 or row["junk"]

@@ -80,7 +80,7 @@ def catch_all_data():
 
 def test_catch_all_cluster_is_split():
     x, truth = catch_all_data()
-    plain = SplittingHDBSCAN(min_cluster_size=20, max_share=None).fit(x)
+    plain = SplittingHDBSCAN(min_cluster_size=20, max_share=None, max_spread_ratio=None).fit(x)
     assert np.bincount(plain.labels_[plain.labels_ >= 0]).max() == 800  # the catch-all
     split = SplittingHDBSCAN(min_cluster_size=20, max_share=0.3).fit(x)
     sizes = np.bincount(split.labels_[split.labels_ >= 0])

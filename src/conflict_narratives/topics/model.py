@@ -16,13 +16,15 @@ What differs from BERTopic as shipped (settings under ``topics:`` in ``defaults.
   clean-up never deletes Arabic;
 - seeded UMAP and HDBSCAN (``min_cluster_size`` scaled to corpus size): same corpus and
   settings, same assignments; a cluster holding more than ``max_topic_share`` of the
-  documents is split (:class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`),
-  so no topic is "the news" itself;
+  documents, or far more spread than the median cluster (``max_spread_ratio``), is split
+  (:class:`~conflict_narratives.topics.clustering.SplittingHDBSCAN`), so no topic is "the
+  news" itself;
 - outliers reassigned to their nearest topic (``reduce_outliers``, strategy chosen by
   measurement in ``bench/topics.py``), then topic words recomputed;
 - topic words straight from c-TF-IDF (with frequent words damped), which scored higher on
   NPMI and diversity than MMR or KeyBERTInspired (both selectable); readable labels
-  ("داعش · الموصل · العراقيه").
+  ("داعش · الموصل · العراقيه") that skip words found in one document of the topic, and
+  junk topics (markup, non-words, one document's words) flagged (:mod:`topics.junk`).
 
 The outcome is data (:class:`TopicResult`), separate from the model.
 """
@@ -54,6 +56,7 @@ from conflict_narratives.corpus.columns import LABEL_NAMES, find_label_column
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.assign import topic_centroids
 from conflict_narratives.topics.coherence import TokenStream
+from conflict_narratives.topics.junk import junk_reason, label_words, topic_doc_freq
 from conflict_narratives.topics.products import (
     PrecomputedClusters,
     PrecomputedReduction,
@@ -261,14 +264,22 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
            for t, _ in freq}
     shown = display_forms(docs, {w for pairs in top.values() for w, _ in pairs})
+    counted = model.vectorizer_model
+    doc_freq = topic_doc_freq(counted.counts_.matrix, counted.vocabulary_, topics,
+                              {t: [w for w, _ in top[t]] for t, _ in freq})
     rows = []
     for t, size in freq:
         words = [w for w, _ in top[t]]
         display = [shown[w] for w in words]
+        junk = "" if t == -1 else junk_reason(words, doc_freq[t])
+        if junk:
+            log.warning("%s: topic %d looks like junk, %s", name, t, junk)
         rows.append({"topic": int(t), "size": int(size),
-                     "label": "outliers" if t == -1 else make_label(display, cfg["label_words"]),
+                     "label": "outliers" if t == -1 else make_label(
+                         label_words(display, doc_freq[t]), cfg["label_words"]),
                      "words": words, "weights": [s for _, s in top[t]],
-                     "display_words": display, "representative_ids": reps.get(int(t), [])})
+                     "display_words": display, "representative_ids": reps.get(int(t), []),
+                     "junk": bool(junk), "junk_reason": junk})
     topic_info = pd.DataFrame(rows)
     labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
     model.set_topic_labels({t: lab for t, lab in labels.items()})
@@ -329,7 +340,10 @@ def score(result: TopicResult, df: pd.DataFrame, settings: dict | None = None,
         tokens if tokens is not None else TokenStream.from_texts(docs),
         labels=df[col].to_numpy() if col else None,
         stop=stop if stop is not None else corpus_stop_words(df, docs))
+    junk = result.topic_info.get("junk_reason", pd.Series(dtype=str))
     return {**metrics, "label_column": col,
+            "junk_topics": [f"topic {t}: {r}" for t, r in zip(
+                result.topic_info["topic"], junk, strict=False) if r],
             "largest_topic_share": result.meta.get("largest_topic_share"),
             "outlier_share_before_reduction": round(
                 result.meta["n_outliers_before_reduction"] / max(1, len(df)), 4)}

@@ -52,10 +52,12 @@ def umap_params(kind: str, settings: Mapping | None, n_docs: int) -> dict[str, A
 
 def hdbscan_params(settings: Mapping | None, n_docs: int) -> dict[str, Any]:
     """:class:`SplittingHDBSCAN`'s parameters in effect (``min_cluster_size`` scaled to corpus
-    size when unset, catch-all clusters above ``max_topic_share`` split)."""
+    size when unset, catch-all clusters above ``max_topic_share`` or ``max_spread_ratio``
+    split)."""
     cfg = resolve(settings)["topics"]
     return {"min_cluster_size": int(cfg["min_cluster_size"] or scaled_min_cluster_size(n_docs)),
-            "min_samples": cfg.get("min_samples"), "max_share": cfg.get("max_topic_share")}
+            "min_samples": cfg.get("min_samples"), "max_share": cfg.get("max_topic_share"),
+            "max_spread_ratio": cfg.get("max_spread_ratio")}
 
 
 def make_umap(params: Mapping):

@@ -17,10 +17,10 @@ TABLES = ("doc_topics", "topic_info", "topics_per_source", "hierarchy", "centroi
 @dataclass
 class TopicResult:
     """Each document's topic (``doc_topics``: doc_id, topic, probability, x, y), each topic
-    (``topic_info``: size, label, words, weights, display_words, representative_ids), topics
-    per outlet, BERTopic's hierarchy with its scipy ``linkage``, ``meta`` (settings,
-    quality metrics) and each topic's centroid (``topics.assign``: new documents go to the
-    nearest)."""
+    (``topic_info``: size, label, words, weights, display_words, representative_ids, junk,
+    junk_reason: :mod:`topics.junk`), topics per outlet, BERTopic's hierarchy with its scipy
+    ``linkage``, ``meta`` (settings, quality metrics) and each topic's centroid
+    (``topics.assign``: new documents go to the nearest)."""
 
     doc_topics: pd.DataFrame
     topic_info: pd.DataFrame
