@@ -29,6 +29,7 @@ import conflict_narratives.timelines.bursts as burst_mod
 from conflict_narratives.common.periods import choose_freq, period_range, period_start
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.store import Store
+from conflict_narratives.timelines.date_ranker import DATE_COLUMNS, dates_table
 from conflict_narratives.timelines.events import (
     add_story_events,
     event_table,
@@ -43,7 +44,8 @@ from conflict_narratives.timelines.ranking import (
 from conflict_narratives.timelines.stories import story_events
 
 log = logging.getLogger(__name__)
-_TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events", "periods")
+_TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events", "periods",
+           "dates")
 
 
 def timeline_settings(settings: Mapping | None = None) -> dict[str, Any]:
@@ -225,6 +227,7 @@ class TimelineResult:
     bursts: pd.DataFrame
     events: pd.DataFrame
     periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERIOD_COLUMNS))
+    dates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DATE_COLUMNS))
     summary: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
@@ -285,8 +288,10 @@ def build_timeline(
               "date_max": docs["date"].max() if len(docs) else None,
               "n_outlets": int(docs["source"].nunique()) if "source" in docs else 1}
     named = named_days(docs[docs["topic"] != -1])
-    return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                    labels=labels, stats=placed | excluded, named=named)
+    result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
+                      labels=labels, stats=placed | excluded, named=named)
+    result.dates = dates_table(docs, cfg["n_dates"])  # no topic needed
+    return result
 
 
 def find_bursts(prev: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
