@@ -333,4 +333,4 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
         "burst_method": cfg["burst_method"],
         **{k: v for k, v in stats.items() if k not in ("n_docs", "n_topics")},
     }
-    return TimelineResult(prev, by_source, words, found, events, periods, summary)
+    return TimelineResult(prev, by_source, words, found, events, periods, summary=summary)
