@@ -114,11 +114,23 @@ def timeline_figures(result, hide=()) -> Iterator[Panel]:
                 "Topic shares with the detected bursts shaded.")
     events = result.events[~result.events["topic"].isin(set(hide))]
     if len(events):
-        events = events.nlargest(15, "score").assign(headline=lambda d: d["headlines"].str[0])
+        top = events.nsmallest(15, "rank").assign(headline=lambda d: d["headlines"].str[0])
         yield Panel("timeline_events",
-                    event_timeline(events, label="headline", group="label",
-                                   title="What happened: strongest events"),
-                    "The fifteen strongest events, each with its most central headline.")
+                    event_timeline(top, label="headline", group="label",
+                                   title="What happened: the top of the ranking"),
+                    "The fifteen highest-ranked events (novelty, outlet spread, later "
+                    "mentions, volume; routine stories ranked down), each with its most "
+                    "central headline.")
+    periods = result.periods[~result.periods["topic"].isin(set(hide))
+                             & (result.periods["kind"] != "series")]
+    if len(periods):
+        shown = periods.nlargest(15, "n_docs")
+        yield Panel("timeline_periods",
+                    event_timeline(shown, date="peak", label="summary", group="label",
+                                   level=None, title="Periods of heightened coverage"),
+                    "Bursts and stories lasting longer than an event's window (the fifteen "
+                    "largest), at their peak day, with the most central headline of the "
+                    "top-ranked event inside each.")
 
 
 def _outlets_with_counts(table: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
