@@ -13,7 +13,7 @@ topics and evaluated leave-one-topic-out (``bench/date_ranker.py``, which also l
 features tried and dropped: burstiness, neighbouring days, percentiles, shares of the
 total); its coefficients ship in ``resources/date_ranker.json``, so nothing trains at run
 time. Outlet spread is not a feature: Timeline17 has one outlet per topic, so nothing
-could be learned about it; :func:`select_days` applies the (Σ√)² spread of
+could be learned about it; :func:`rank_days` applies the (Σ√)² spread of
 :mod:`.date_selection` to the ranker's odds where there are several outlets.
 """
 
@@ -128,6 +128,12 @@ def rank_days(df: pd.DataFrame, *, start: dt.date | None = None, end: dt.date | 
     out = counts.assign(score=score).reset_index()
     out = out.sort_values(["score", "date"], ascending=[False, True], ignore_index=True)
     return out.assign(rank=np.arange(1, len(out) + 1))
+
+
+def select_days(df: pd.DataFrame, n_dates: int, *, start: dt.date | None = None,
+                end: dt.date | None = None, by: str | None = None) -> list[dt.date]:
+    """The ``n_dates`` best days of :func:`rank_days`, sorted by date."""
+    return sorted(rank_days(df, start=start, end=end, by=by)["date"].head(n_dates))
 
 
 DATE_COLUMNS = ["date", "published", *(n for n, _, _ in LAGS), "outlets", "score", "rank",

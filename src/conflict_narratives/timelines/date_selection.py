@@ -34,7 +34,7 @@ import pandas as pd
 from conflict_narratives.timelines.date_mentions import parse_date_mentions
 
 FEATURES = ("published", "mentioned_same", "mentioned_near", "mentioned_far", "mentioned_after")
-METHODS = ("pubcount", "mentions", "pubmention", "weighted", "learned")
+METHODS = ("pubcount", "mentions", "pubmention", "weighted")
 DEFAULT_METHOD = "weighted"
 NEAR_DAYS = 3
 
@@ -99,9 +99,8 @@ def date_scores(
 ) -> pd.Series:
     """A score per day from :func:`date_features` (optionally per outlet, second index
     level). ``weighted`` needs ``weights`` (feature → weight)."""
-    if method not in METHODS or method == "learned":
-        raise ValueError(f"no feature score for date method {method!r}: choose one of "
-                         f"{METHODS[:-1]} (learned: date_ranker.rank_days)")
+    if method not in METHODS:
+        raise ValueError(f"unknown date method {method!r}; choose one of {METHODS}")
     mentions = feats[["mentioned_same", "mentioned_near", "mentioned_far", "mentioned_after"]]
     if method == "pubcount":
         score = feats["published"].astype(float)
@@ -146,15 +145,10 @@ def select_dates(
 
     Only documents published in ``[start, end]`` are read and only days in that span are
     candidates (default: the publication span). ``weights`` default to the package's
-    fitted ``timelines.date_weights``; ``by`` (e.g. ``"source"``) rewards outlet spread;
-    ``learned``: the trained ranker of :mod:`.date_ranker` (its own features)."""
+    fitted ``timelines.date_weights``; ``by`` (e.g. ``"source"``) rewards outlet spread.
+    The learned ranker: :func:`.date_ranker.select_days`."""
     if method not in METHODS:
         raise ValueError(f"unknown date method {method!r}; choose one of {METHODS}")
-    if method == "learned":  # the trained ranker (:mod:`.date_ranker`)
-        from conflict_narratives.timelines.date_ranker import rank_days
-
-        ranked = rank_days(df, start=start, end=end, by=by)
-        return sorted(ranked["date"].head(n_dates))
     dated = df[df["date"].notna()]
     days = _pub_days(dated)
     if days.empty:
