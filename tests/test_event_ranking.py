@@ -138,3 +138,23 @@ def test_ranked_events_and_periods_survive_a_save(tmp_path):
                 "period", "window_docs"):
         assert col in back.events
     pd.testing.assert_frame_equal(back.periods, tl.periods, check_dtype=False)
+
+
+def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
+    from conflict_narratives.timelines.ranking import rank_events
+
+    day = pd.Timestamp("2024-04-14")
+    ev = pd.DataFrame({
+        "topic": [0, 0, 0], "level": ["topic", "story", "story"],
+        "start": [day, day, day], "end": [day + pd.Timedelta(days=2)] * 3,
+        "doc_ids": [["1", "2"], ["2", "3", "4"], ["7", "8"]],
+        "outlets": [["a"], ["a"], ["a"]], "window_docs": [9, 8, 3],
+        "intensity": [3.0, 2.0, 1.0], "novelty": [0.5, 0.5, 0.1],
+        "recurrence": [0.0, 0.0, 0.0]})
+    ranked = rank_events(ev, n_outlets=1, named=None, weights={"window_docs": 1.0},
+                         routine_share=0.5, routine_penalty=0.5)
+    assert ranked["duplicate"].tolist() == [False, True, False]
+    assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
+    with pytest.raises(ValueError, match="unknown ranking features"):
+        rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
+                    routine_penalty=0.5)

@@ -17,7 +17,8 @@ as its percentile among the corpus's events:
   and its topic's routine events are summarised as one *series* in the periods table.
 
 ``score`` is the weighted mean of the percentiles (``timelines.ranking`` weights), ``rank``
-1 the most important. A burst or story whose days run past ``timelines.event_max_days`` is
+1 the most important; an event that repeats a better-ranked one (a topic burst and the
+story inside it) is a ``duplicate`` and ranks after all the others. A burst or story whose days run past ``timelines.event_max_days`` is
 a *period* of heightened coverage (:func:`periods_table`), its event dated at its peak.
 """
 
@@ -64,9 +65,28 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
     score = sum(w * out[f].astype(float).rank(pct=True) for f, w in weights.items())
     score = score / sum(weights.values()) * np.where(out["routine"], 1 - routine_penalty, 1)
     order = np.lexsort((-out["window_docs"].to_numpy(), -score.to_numpy()))
+    duplicate = duplicates(out, order)
+    order = np.concatenate([order[~duplicate[order]], order[duplicate[order]]])
     rank = np.empty(len(out), np.int64)
     rank[order] = np.arange(1, len(out) + 1)
-    return out.assign(score=score.astype(float), rank=rank)
+    return out.assign(score=score.astype(float), rank=rank, duplicate=duplicate)
+
+
+def duplicates(events: pd.DataFrame, order: np.ndarray) -> np.ndarray:
+    """Per event, whether an event before it in ``order`` tells the same thing: same topic,
+    overlapping windows, a document in common (a topic burst and the story that makes it
+    are one event to the reader). Duplicates go to the end of the ranking."""
+    out = np.zeros(len(events), bool)
+    kept: list[tuple[int, pd.Timestamp, pd.Timestamp, set]] = []
+    for i in order:
+        e = events.iloc[i]
+        docs = set(e["doc_ids"])
+        if any(t == e["topic"] and a <= e["end"] and e["start"] <= b and docs & d
+               for t, a, b, d in kept):
+            out[i] = True
+        else:
+            kept.append((e["topic"], e["start"], e["end"], docs))
+    return out
 
 
 def periods_table(events: pd.DataFrame, max_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
