@@ -102,6 +102,19 @@ def score(events: pd.DataFrame, items: list[dict], can: list[bool]) -> dict:
     return out
 
 
+def date_recall(dates: pd.DataFrame, items: list[dict], tolerance: int = 1) -> dict:
+    """The topic-free ``dates`` table against the list: listed days within ``tolerance``
+    days of one of its best 20 / 40 days."""
+    ranked = dates.sort_values("rank")
+    out = {}
+    for top in TOPS:
+        days = pd.to_datetime(ranked["date"].head(top))
+        found = sum(bool(((days - i["date"]).abs() <= pd.Timedelta(days=tolerance)).any())
+                    for i in items)
+        out[f"dates: listed days in top {top} (±{tolerance} d)"] = f"{found}/{len(items)}"
+    return out
+
+
 def run(name: str) -> tuple[dict, pd.DataFrame, list[dict], dict]:
     """The corpus's timeline (topics fitted or read back), its score and timings."""
     from conflict_narratives.pipeline import Pipeline
@@ -111,7 +124,7 @@ def run(name: str) -> tuple[dict, pd.DataFrame, list[dict], dict]:
     tl = pipe.timelines()
     seconds = time.perf_counter() - t0
     items = read_list(name)
-    res = score(tl.events, items, coverable(pipe.corpus, items))
+    res = score(tl.events, items, coverable(pipe.corpus, items)) | date_recall(tl.dates, items)
     return res, tl.events, items, {"seconds": seconds, "summary": tl.summary}
 
 
