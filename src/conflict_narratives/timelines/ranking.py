@@ -18,8 +18,9 @@ as its percentile among the corpus's events:
 
 ``score`` is the weighted mean of the percentiles (``timelines.ranking`` weights), ``rank``
 1 the most important; an event that repeats a better-ranked one (a topic burst and the
-story inside it) is a ``duplicate`` and ranks after all the others. A burst or story whose days run past ``timelines.event_max_days`` is
-a *period* of heightened coverage (:func:`periods_table`), its event dated at its peak.
+story inside it) is a ``duplicate`` and ranks after all the others. A burst or story whose
+days run past ``timelines.event_max_days`` is a *period* of heightened coverage
+(:func:`periods_table`), its event dated at its peak.
 """
 
 from __future__ import annotations
