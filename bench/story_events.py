@@ -56,7 +56,7 @@ def section(name: str) -> str:
         "topic": [_short(x, 30) for x in days["label"]],
         "docs": days["n_docs"],
         "outlets": days["outlets"].str.len(),
-        "share of topic that day": days["score"],
+        "share of topic that day": days["evidence"],
         "headline (most central)": [_short(x) for x in days["summary"]],
     })
     t = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import bursts as planted
-from bench import tls
+from bench import date_ranker, tls
 from bench.common import md_table
 from conflict_narratives.store import Store
 from conflict_narratives.timelines import bursts as bursts
@@ -56,6 +56,9 @@ def report(n_series: int, events: str | None) -> str:
     t0 = time.perf_counter()
     res = tls.run(tls.t17_topics())
     t_tls = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ranker_table, ranker_model = date_ranker.evaluate(date_ranker.collections(tls.t17_topics()))
+    ranker_md = date_ranker.section(ranker_table, ranker_model, time.perf_counter() - t0)
     events_md, t_events = "", 0.0
     if events:
         from bench.story_events import section
@@ -100,6 +103,7 @@ baseline), which costs it recall; with strong overdispersion both lose precision
 less. The z-score stays available (`timelines.burst_method: zscore`).
 
 {tls.sections(res)}
+{ranker_md}
 {events_md}"""
 
 

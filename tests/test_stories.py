@@ -64,7 +64,7 @@ def test_story_event_in_a_flat_topic_reaches_the_event_table():
     assert ev["date"] == pd.Timestamp("2018-04-04")
     assert ev["n_docs"] == 12 and sorted(ev["outlets"]) == ["o0", "o1", "o2"]
     assert ev["summary"].startswith("Chemical attack on Douma")
-    assert len(ev["doc_ids"]) == 12 and ev["score"] > 0.5
+    assert len(ev["doc_ids"]) == 12 and ev["evidence"] > 0.5
     assert tl.summary["n_story_events"] == 1
     off = build_timeline(df.assign(date_status="ok"), df[["doc_id", "topic"]], embeddings=v,
                          freq="week", stories={"enabled": False})

@@ -43,10 +43,11 @@ def test_mentions_lift_a_day_later_articles_refer_to():
     assert te.select_dates(df, 1, method="pubcount") == [D(2011, 3, 22)]
     assert te.select_dates(df, 1, method="mentions") == [D(2011, 3, 19)]
     assert te.select_dates(df, 1, method="pubmention") == [D(2011, 3, 22)]  # 5 vs 1 + 3
-    # weighted (fitted weights): near mentions (1-3 days later) weigh nothing, so the
-    # busiest day wins; one retrospective mention (> 3 days later) lifts the 19th
-    assert te.select_dates(df, 1) == [D(2011, 3, 22)]
+    # weighted (fitted weights): near mentions (1-3 days later) weigh half a publication
+    # share, so three follow-ups lift the 19th over the busiest day; without them it loses
+    assert te.select_dates(df, 1) == [D(2011, 3, 19)]
     assert te.select_dates(df, 2) == [D(2011, 3, 19), D(2011, 3, 22)]
+    assert te.select_dates(df.iloc[[0, 4, 5, 6, 7]], 1) == [D(2011, 3, 22)]
     feats = ds.date_features(df)
     assert feats.loc[D(2011, 3, 19), ["published", "mentioned_near", "mentioned_far"]
                      ].tolist() == [1, 3, 0]  # fmt: skip

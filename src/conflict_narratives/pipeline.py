@@ -250,10 +250,16 @@ class Pipeline(Keyed, ScaleOut):
             raise ValueError(f"{self.name}: {self.skipped['timelines']}")
 
         def build(path: Path):
-            topic = self.run_topics().result
-            if self.distributed:  # the corpus a partition (or a topic) at a time
-                result = self._timelines(topic)
+            if not self.distributed and len(self.corpus) < self.settings["topics"]["min_docs"]:
+                log.info("%s: too few documents for topics; dates ranked without", self.name)
+                result = timelines.build_timeline(  # every document an outlier, no topic
+                    self.corpus, self.corpus[["doc_id"]].assign(topic=-1),
+                    settings=self.settings)
+                result.summary["topics"] = "none: too few documents"
+            elif self.distributed:  # the corpus a partition (or a topic) at a time
+                result = self._timelines(self.run_topics().result)
             else:
+                topic = self.run_topics().result
                 result = timelines.build_timeline(
                     self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
                     topic_info=topic.topic_info, settings=self.settings,

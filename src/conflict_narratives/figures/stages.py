@@ -134,15 +134,29 @@ def timeline_figures(result, hide=()) -> Iterator[Panel]:
                 "Topic shares with the detected bursts shaded.")
     events = result.events[~result.events["topic"].isin(set(hide))]
     if len(events):
-        events = _named(events.nlargest(15, "score")).assign(
+        top = _named(events.nsmallest(15, "rank")).assign(
             headline=lambda d: d["headlines"].str[0])
         yield Panel("timeline_events",
-                    event_timeline(events, label="headline", group="name",
-                                   colours=dict(zip(events["name"],
-                                                    map(topic_colour, events["topic"]),
+                    event_timeline(top, label="headline", group="name",
+                                   colours=dict(zip(top["name"], map(topic_colour, top["topic"]),
                                                     strict=True)),
-                                   title="What happened: strongest events"),
-                    "The fifteen strongest events, each with its most central headline.")
+                                   title="What happened: the top of the ranking"),
+                    "The fifteen highest-ranked events (novelty, outlet spread, later "
+                    "mentions, volume; routine stories ranked down), each with its most "
+                    "central headline.")
+    periods = result.periods[~result.periods["topic"].isin(set(hide))
+                             & (result.periods["kind"] != "series")]
+    if len(periods):
+        shown = _named(periods.nlargest(15, "n_docs"))
+        yield Panel("timeline_periods",
+                    event_timeline(shown, date="peak", label="summary", group="name",
+                                   level=None, colours=dict(zip(
+                                       shown["name"], map(topic_colour, shown["topic"]),
+                                       strict=True)),
+                                   title="Periods of heightened coverage"),
+                    "Bursts and stories lasting longer than an event's window (the fifteen "
+                    "largest), at their peak day, with the most central headline of the "
+                    "top-ranked event inside each.")
 
 
 def _named(table: pd.DataFrame) -> pd.DataFrame:

@@ -104,7 +104,11 @@ TABLE_CAPTIONS = {
     "prevalence_by_source": "Topic counts and shares per period and outlet.",
     "topic_words": "Each topic's top words per period (c-TF-IDF on that period's documents).",
     "bursts": "Burst intervals detected in each topic's series.",
-    "events": "Dated events: topic, intensity, outlets covering it, representative headlines.",
+    "events": "Ranked events (rank 1 first): peak day and window, topic, score and its features "
+              "(novelty, outlet spread, later mentions, routine), outlets, headlines.",
+    "periods": "Periods of heightened coverage (bursts and stories longer than an event) and "
+               "routine series, with the number of dated events inside.",
+    "dates": "Every day ranked by the learned date ranker (no topics needed); the best marked.",
     "added": "Documents the last update added per topic, with how fast each topic grew.",
     "candidates": "Groups of new documents outside every topic: words, headlines, outlets.",
 }

@@ -29,15 +29,23 @@ import conflict_narratives.timelines.bursts as burst_mod
 from conflict_narratives.common.periods import choose_freq, period_range, period_start
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.store import Store
+from conflict_narratives.timelines.date_ranker import DATE_COLUMNS, dates_table
 from conflict_narratives.timelines.events import (
     add_story_events,
     event_table,
     topic_words_over_time,
 )
+from conflict_narratives.timelines.ranking import (
+    PERIOD_COLUMNS,
+    named_days,
+    periods_table,
+    rank_events,
+)
 from conflict_narratives.timelines.stories import story_events
 
 log = logging.getLogger(__name__)
-_TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events")
+_TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events", "periods",
+           "dates")
 
 
 def timeline_settings(settings: Mapping | None = None) -> dict[str, Any]:
@@ -218,6 +226,8 @@ class TimelineResult:
     topic_words: pd.DataFrame
     bursts: pd.DataFrame
     events: pd.DataFrame
+    periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERIOD_COLUMNS))
+    dates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DATE_COLUMNS))
     summary: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
@@ -262,21 +272,26 @@ def build_timeline(
     )
     found = find_bursts(prev, cfg)
     labels = topic_labels(topic_info)
+    windows = {"max_days": cfg["event_max_days"], "novelty_days": cfg["novelty_days"]}
     events = event_table(docs, found, freq, embeddings=embeddings, labels=labels,
-                         topic_words=words, n_headlines=cfg["n_headlines"])
+                         topic_words=words, n_headlines=cfg["n_headlines"], **windows)
     story_cfg = cfg.get("stories") or {}
     stories = None
     if embeddings is not None and story_cfg.get("enabled", True):
         stories = story_events(docs, embeddings, labels=labels, n_headlines=cfg["n_headlines"],
-                               weights=cfg.get("date_weights"), **story_cfg)
+                               weights=cfg.get("date_weights"), **windows, **story_cfg)
     elif story_cfg.get("enabled", True):
         log.info("story-level events need embeddings; only topic bursts are events")
     placed = {"n_docs": len(docs),
               "n_topics": int(docs.loc[docs["topic"] != -1, "topic"].nunique()),
               "date_min": docs["date"].min() if len(docs) else None,
-              "date_max": docs["date"].max() if len(docs) else None}
-    return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                    labels=labels, stats=placed | excluded)
+              "date_max": docs["date"].max() if len(docs) else None,
+              "n_outlets": int(docs["source"].nunique()) if "source" in docs else 1}
+    named = named_days(docs[docs["topic"] != -1])
+    result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
+                      labels=labels, stats=placed | excluded, named=named)
+    result.dates = dates_table(docs, cfg["n_dates"])  # no topic needed
+    return result
 
 
 def find_bursts(prev: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
@@ -289,15 +304,22 @@ def find_bursts(prev: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
 def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
              found: pd.DataFrame, events: pd.DataFrame, stories: pd.DataFrame | None, *,
              freq: str, cfg: Mapping[str, Any], labels: dict[int, str],
-             stats: dict[str, Any]) -> TimelineResult:
+             stats: dict[str, Any], named: pd.DataFrame | None = None) -> TimelineResult:
     """The result: prevalence rows flagged in bursts and labelled, burst and story events
-    in one table, and the summary (``stats``: the placed documents' counts and dates)."""
+    in one ranked table (:mod:`.ranking`; ``named``: the days each topic's documents name
+    later, None: not read), their periods, and the summary (``stats``: the placed
+    documents' counts, dates and outlets)."""
     prev["burst"] = in_bursts(prev, found)
     for table in (prev, by_source):
         table["label"] = table["topic"].map(lambda t: labels.get(t, f"topic {t}"))
     n_topic_events = len(events)
     if stories is not None and len(stories):
         events = add_story_events(events, stories, words, period_start(stories["date"], freq))
+    rank_cfg = dict(cfg["ranking"])
+    events = rank_events(events, n_outlets=stats.get("n_outlets", 1), named=named,
+                         routine_share=rank_cfg.pop("routine_share"),
+                         routine_penalty=rank_cfg.pop("routine_penalty"), weights=rank_cfg)
+    periods, events = periods_table(events, cfg["event_max_days"])
     summary = {
         "freq": freq,
         "n_docs": stats["n_docs"],
@@ -306,7 +328,9 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
         "n_bursts": len(found),
         "n_events": len(events),
         "n_story_events": len(events) - n_topic_events,
+        "n_periods_of_coverage": int((periods["kind"] != "series").sum()),
+        "n_routine_events": int(events["routine"].sum()),
         "burst_method": cfg["burst_method"],
         **{k: v for k, v in stats.items() if k not in ("n_docs", "n_topics")},
     }
-    return TimelineResult(prev, by_source, words, found, events, summary)
+    return TimelineResult(prev, by_source, words, found, events, periods, summary=summary)

@@ -19,7 +19,9 @@ Arabic "اليوم" (today; also "nowadays") only next to a weekday or a time of
 (tomorrow; also the verb "became") only with tanween or before a weekday, Spanish "mañana"
 (tomorrow; also "morning") not after "la/esta/por la". A day and month followed by a clock
 time ("March 21, 2011 at 9:14 am") is a time stamp (a comment, an update line), not an
-event, and is skipped.
+event, and is skipped. A weekday just before a day and month ("el sábado 7 de octubre",
+"mardi 17 octobre") is part of that date. Arabic days are also read as ordinal words
+("السابع من أكتوبر", "الحادي والعشرين من آب"), but not after "week", "half" and the like.
 """
 
 from __future__ import annotations
@@ -82,6 +84,18 @@ _RELATIVE: dict[str, dict[str, int]] = {
     "ar": {"أول أمس": -2, "أمس الأول": -2, "أمس": -1, "الأمس": -1, "البارحة": -1,
            "غداً": 1, "غدًا": 1},
 }  # fmt: skip
+_AR_UNITS = ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن",
+             "التاسع"]
+# Arabic ordinal days ("السابع من أكتوبر"): 1-10, 11-19 ("الحادي عشر"), 20-31
+_AR_ORDINALS = {w: i + 1 for i, w in enumerate([*_AR_UNITS, "العاشر"])} | {
+    ("الحادي" if i == 0 else w) + " عشر": 11 + i for i, w in enumerate(_AR_UNITS)} | {
+    "العشرين": 20, "الثلاثين": 30} | {
+    ("الحادي" if i == 0 else w) + f" و{tens}": base + i + 1
+    for tens, base in (("العشرين", 20), ("الثلاثين", 30)) for i, w in enumerate(_AR_UNITS)
+    if base + i + 1 <= 31}
+# ... but not "the second half / week of October"
+_AR_NOT_A_DAY = "".join(rf"(?<!{w}\s)" for w in ("الأسبوع", "النصف", "الربع", "الثلث", "العشر",
+                                                  "العقد", "الشهر"))
 _AR_PREFIX = r"(?:[وفبل]|وب|فب)?"  # clitics: "wa-", "fa-", "bi-", "li-" (وأمس، بالأمس)
 _AR_TIME_OF_DAY = r"(?:صباح|مساء|ظهر|عصر|فجر|ليل|ليلة|نهار|ظهيرة)"
 _ACCENT = {"é": "[ée]", "è": "[èe]", "ê": "[êe]", "à": "[àa]", "á": "[áa]", "í": "[íi]",
@@ -151,6 +165,10 @@ class _Language:
         if code != "ar":
             day_month = _W + day_month
         patterns = [("explicit", day_month)]
+        if code == "ar":
+            patterns.append(("explicit", rf"{_W}{_AR_NOT_A_DAY}{pre}(?P<ordinal>"
+                                         rf"{_alt(_AR_ORDINALS)}){_E}{link}(?P<month>{months})"
+                                         rf"{_E}{second}{year}"))
         if code == "en":
             patterns.append(("explicit", rf"{_W}(?P<month>{months})\.?\s+(?P<day>\d{{1,2}})"
                                          rf"{ordinal}(?!\d){year}{_E}"))
@@ -212,7 +230,8 @@ def _weekday(wd: int, modifier: str | None, pub: dt.date) -> dt.date:
 def _resolve(lang: _Language, kind: str, m: re.Match, pub: dt.date) -> dt.date | None:
     g = m.groupdict()
     if kind == "explicit":
-        return _month_day(lang.month[_fold(g["month"])] + 1, int(g["day"]), g.get("year"), pub)
+        day = int(g["day"]) if g.get("day") else _AR_ORDINAL_DAY[_fold(g["ordinal"])]
+        return _month_day(lang.month[_fold(g["month"])] + 1, day, g.get("year"), pub)
     if kind == "weekday":
         mod = g.get("mod1") or g.get("mod2")
         return _weekday(lang.weekday[_fold(g["weekday"])], lang.modifier.get(_fold(mod))
@@ -220,6 +239,8 @@ def _resolve(lang: _Language, kind: str, m: re.Match, pub: dt.date) -> dt.date |
     return pub + dt.timedelta(days=lang.relative[_fold(g["rel"])])
 
 
+_JUST_SPACE = re.compile(r"[\s,،]*")
+_AR_ORDINAL_DAY = {_fold(w): d for w, d in _AR_ORDINALS.items()}
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
 
 
@@ -254,7 +275,10 @@ def find_date_mentions(
         end = stop
         if day is not None:
             out.append(DateMention(day, start, stop, text[start:stop], kind, code))
-    return out
+    # "El sábado 7 de octubre": the weekday names the date that follows it, not a day of its own
+    return [m for m, after in zip(out, [*out[1:], None], strict=False)
+            if not (m.kind == "weekday" and after is not None and after.kind == "explicit"
+                    and _JUST_SPACE.fullmatch(text[m.end:after.start]))]
 
 
 def parse_date_mentions(

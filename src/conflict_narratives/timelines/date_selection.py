@@ -145,7 +145,8 @@ def select_dates(
 
     Only documents published in ``[start, end]`` are read and only days in that span are
     candidates (default: the publication span). ``weights`` default to the package's
-    fitted ``timelines.date_weights``; ``by`` (e.g. ``"source"``) rewards outlet spread."""
+    fitted ``timelines.date_weights``; ``by`` (e.g. ``"source"``) rewards outlet spread.
+    The learned ranker: :func:`.date_ranker.select_days`."""
     if method not in METHODS:
         raise ValueError(f"unknown date method {method!r}; choose one of {METHODS}")
     dated = df[df["date"].notna()]

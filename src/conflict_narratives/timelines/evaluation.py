@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import conflict_narratives.timelines.date_selection as ds
+from conflict_narratives.timelines.date_ranker import select_days
 from conflict_narratives.timelines.date_selection import DEFAULT_METHOD, METHODS, select_dates
 
 __all__ = ["DEFAULT_METHOD", "METHODS", "date_prf", "evaluate_dates", "read_reference_timelines",
@@ -67,19 +68,22 @@ def evaluate_dates(
     df: pd.DataFrame,
     timelines: Sequence[Sequence[tuple[dt.date, object]]],
     *,
-    methods: Sequence[str] = (DEFAULT_METHOD, "pubcount"),
+    methods: Sequence[str] = (DEFAULT_METHOD, "learned", "pubcount"),
     **select_kw,
 ) -> pd.DataFrame:
     """Score date selection against each reference timeline, news-tls protocol: ``l`` = the
     reference's number of dates, input restricted to the reference's first..last date (the
     T17 setting, extension 0). One row per (timeline, method) with precision/recall/f1;
-    ``select_kw`` go to :func:`select_dates` (``weights``, ``by``, ``languages``)."""
+    ``select_kw`` go to :func:`select_dates` (``weights``, ``by``, ``languages``);
+    ``learned``: the trained ranker (:func:`.date_ranker.select_days`, ``by`` only)."""
     rows = []
     for i, timeline in enumerate(timelines):
         ref = sorted({d for d, _ in timeline})
         for method in methods:
-            pred = select_dates(df, len(ref), method=method, start=ref[0], end=ref[-1],
-                                **select_kw)
+            pred = select_days(df, len(ref), start=ref[0], end=ref[-1],
+                               by=select_kw.get("by")) if method == "learned" else \
+                select_dates(df, len(ref), method=method, start=ref[0], end=ref[-1],
+                             **select_kw)
             rows.append({"timeline": i, "method": method, "l": len(ref), **date_prf(pred, ref)})
     return pd.DataFrame(rows)
 

@@ -10,11 +10,17 @@ from scipy import sparse
 
 from conflict_narratives.common.counts import DocTermCounts, restrict
 from conflict_narratives.common.vectorize import documents, make_vectorizer, scaled_min_df
+from conflict_narratives.timelines.windows import bounded_window, calendar_days, context_features
 
 EVENT_COLUMNS = [
-    "date", "start", "end", "topic", "label", "words", "intensity", "score", "n_docs",
-    "outlets", "headlines", "doc_ids", "summary", "level",
+    "date", "start", "end", "topic", "label", "words", "intensity", "evidence", "n_docs",
+    "outlets", "headlines", "doc_ids", "summary", "level", "span_start", "span_end",
+    "window_docs", "novelty", "recurrence",
 ]  # fmt: skip
+EVENT_TYPES = {"topic": "int64", "intensity": "float64", "evidence": "float64",
+               "n_docs": "int64", "window_docs": "int64", "novelty": "float64",
+               "recurrence": "float64", **dict.fromkeys(
+                   ["date", "start", "end", "span_start", "span_end"], "datetime64[ns]")}
 LEVELS = ("topic", "story")  # a topic's burst; a story dominating days inside its topic
 
 
@@ -140,7 +146,8 @@ def _central(ev: pd.DataFrame, vectors: np.ndarray, k: int) -> pd.DataFrame:
     return ev.iloc[picked]
 
 
-def _tfidf_vectors(docs: pd.DataFrame) -> np.ndarray:
+def _tfidf_vectors(docs: pd.DataFrame):
+    """Sparse TF-IDF rows of ``docs``' titles and texts (one column when no word is left)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from conflict_narratives.common.textnorm import normalize_for_analysis
@@ -151,9 +158,13 @@ def _tfidf_vectors(docs: pd.DataFrame) -> np.ndarray:
         else docs["text"].fillna("")
     )
     try:
-        return TfidfVectorizer(preprocessor=normalize_for_analysis).fit_transform(text).toarray()
+        return TfidfVectorizer(preprocessor=normalize_for_analysis).fit_transform(text)
     except ValueError:  # empty vocabulary: every document is equally central
-        return np.ones((len(docs), 1))
+        return sparse.csr_matrix(np.ones((len(docs), 1)))
+
+
+def _dense(vectors) -> np.ndarray:
+    return np.asarray(vectors.toarray() if sparse.issparse(vectors) else vectors, float)
 
 
 def event_table(
@@ -165,13 +176,19 @@ def event_table(
     labels: dict[int, str] | None = None,
     topic_words: pd.DataFrame | None = None,
     n_headlines: int = 3,
+    max_days: int = 7,
+    novelty_days: int = 14,
 ) -> pd.DataFrame:
-    """One dated event per burst: ``date`` (the burst's busiest day), ``start``, ``end``,
+    """One dated event per burst: ``date`` (the burst's busiest day), ``start`` and ``end``
+    (the days around it still carrying coverage, at most ``max_days``:
+    :func:`windows.bounded_window`), ``span_start``/``span_end`` (the whole burst),
     ``topic``, ``label`` (from ``labels``: topic → label), ``words`` (the topic's words in
-    the peak period), ``intensity``, ``n_docs``, ``outlets`` (most covering first),
-    ``headlines`` and ``doc_ids`` (the ``n_headlines`` documents nearest the event's
-    centroid: embeddings when given, else TF-IDF), ``summary`` (the most central headline)
-    and ``level`` = ``"topic"``."""
+    the peak period), ``intensity``, ``evidence`` (the detector's score), ``n_docs`` (the
+    burst's documents), ``window_docs``,
+    ``outlets`` (most covering first), ``headlines`` and ``doc_ids`` (the ``n_headlines``
+    window documents nearest its centroid: embeddings when given, else TF-IDF),
+    ``summary`` (the most central headline), ``novelty`` and ``recurrence``
+    (:func:`windows.context_features`) and ``level`` = ``"topic"``."""
     labels = labels or {}
     words = (
         {}
@@ -180,41 +197,40 @@ def event_table(
     )
     step = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7)}
     rows = []
-    for b in bursts_table.itertuples():
-        end = b.end + step[freq] if freq in step else b.end + pd.offsets.MonthBegin(1)
-        ev = docs[(docs["topic"] == b.topic) & (docs["period"] >= b.start) & (docs["period"] < end)]
-        if ev.empty:
-            continue
-        vectors = embeddings[ev["row"].to_numpy()] if embeddings is not None else _tfidf_vectors(ev)
-        near = _central(ev, np.asarray(vectors, float), n_headlines)
-        days = (
-            ev["date"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
-            if ev["date"].dt.tz
-            else ev["date"].dt.floor("D")
-        )
-        outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
-        rows.append(
-            {
-                "date": days.value_counts().sort_index().idxmax(),
-                "start": b.start,
-                "end": end - pd.Timedelta(days=1),
-                "topic": int(b.topic),
-                "label": str(labels.get(b.topic, f"topic {b.topic}")),
-                "words": words.get((b.topic, b.peak), []),
-                "intensity": float(b.intensity),
-                "score": float(b.score),
-                "n_docs": len(ev),
+    for topic, bursts in bursts_table.groupby("topic", sort=False):
+        own = docs[docs["topic"] == topic]
+        vectors = embeddings[own["row"].to_numpy()] if embeddings is not None \
+            else _tfidf_vectors(own)
+        days = calendar_days(own["date"])
+        for b in bursts.itertuples():
+            end = b.end + step[freq] if freq in step else b.end + pd.offsets.MonthBegin(1)
+            in_burst = ((own["period"] >= b.start) & (own["period"] < end)).to_numpy()
+            if not in_burst.any():
+                continue
+            peak, w_start, w_end = bounded_window(days[in_burst], max_days)
+            member = in_burst & days.between(w_start, w_end).to_numpy()
+            ev = own[member]
+            near = _central(ev, _dense(vectors[np.flatnonzero(member)]), n_headlines)
+            outlets = own[in_burst]["source"].fillna("").value_counts() if "source" in own \
+                else pd.Series()
+            rows.append({
+                "date": peak, "start": w_start, "end": w_end, "topic": int(topic),
+                "label": str(labels.get(topic, f"topic {topic}")),
+                "words": words.get((topic, b.peak), []),
+                "intensity": float(b.intensity), "evidence": float(b.score),
+                "n_docs": int(in_burst.sum()),
                 "outlets": [str(o) for o in outlets.index if o],
                 "headlines": [headline(r) for _, r in near.iterrows()],
                 "doc_ids": near["doc_id"].astype(str).tolist(),
-                "summary": headline(near.iloc[0]),
-                "level": "topic",
-            }
-        )
+                "summary": headline(near.iloc[0]), "level": "topic",
+                "span_start": b.start, "span_end": end - pd.Timedelta(days=1),
+                "window_docs": len(ev),
+                **context_features(vectors, days.to_numpy(), member, w_start, w_end,
+                                   novelty_days),
+            })
     events = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     # typed even when empty, so callers can sort/rank an empty table
-    return events.astype({"topic": "int64", "intensity": "float64", "score": "float64",
-                          "n_docs": "int64"})
+    return events.astype(EVENT_TYPES).sort_values(["start", "topic"], ignore_index=True)
 
 
 def add_story_events(
@@ -232,5 +248,4 @@ def add_story_events(
     out = pd.concat([events, stories[EVENT_COLUMNS]], ignore_index=True) if len(events) \
         else stories[EVENT_COLUMNS].reset_index(drop=True)
     out = out.sort_values(["date", "level", "topic"], ignore_index=True)
-    return out.astype({"topic": "int64", "intensity": "float64", "score": "float64",
-                       "n_docs": "int64"})
+    return out.astype(EVENT_TYPES)

@@ -54,6 +54,7 @@ from conflict_narratives.timelines.events import (
     lead_texts,
 )
 from conflict_narratives.timelines.stories import (
+    adapted_settings,
     date_stories,
     outlet_column,
     story_settings,
@@ -100,16 +101,16 @@ def _partition_task(item, parts: Parts, freq: str, span, vocabulary: list[str],
 
 
 def _topic_task(item, matrix: str, freq: str, labels: dict, n_headlines: int,
-                by: str | None, stories: Mapping | None) -> tuple:
+                by: str | None, stories: Mapping | None, windows: Mapping) -> tuple:
     docs, bursts, words = item
     vectors = np.load(matrix, mmap_mode="r")
     events = event_table(docs, bursts, freq, embeddings=vectors, labels=labels,
-                         topic_words=words, n_headlines=n_headlines)
+                         topic_words=words, n_headlines=n_headlines, **windows)
     if stories is None:
         return events, None
     own = np.asarray(vectors[docs["row"].to_numpy()], dtype=np.float32)
     return events, topic_stories(docs, own, by=by, labels=labels, n_headlines=n_headlines,
-                                 **stories)
+                                 **windows, **stories)
 
 
 def _mentions_task(item, parts: Parts) -> pd.DataFrame:
@@ -174,12 +175,15 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
     story_cfg = cfg.get("stories") or {}
     enabled = story_cfg.get("enabled", True)
     by = outlet_column(docs)
+    windows = {"max_days": cfg["event_max_days"], "novelty_days": cfg["novelty_days"]}
+    placed_docs = docs[docs["topic"] != -1]
     items = [(group, found[found["topic"] == t], words[words["topic"] == t])
              for t, group in docs.groupby("topic", sort=True)]
     results = run_tasks(client, _topic_task, items, desc="events", progress=progress,
                         matrix=str(matrix), freq=freq, labels=labels,
-                        n_headlines=cfg["n_headlines"], by=by,
-                        stories=story_cfg if enabled else None)
+                        n_headlines=cfg["n_headlines"], by=by, windows=windows,
+                        stories=adapted_settings(story_cfg, placed_docs, by) if enabled
+                        else None)
     events = [e for e, _ in results if len(e)]
     events = (pd.concat(events, ignore_index=True) if events
               else event_table(docs.iloc[:0], found.iloc[:0], freq))
@@ -191,12 +195,13 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
         stories = date_stories(found_stories, _with_mentions(parts, docs, found_stories,
                                                              client, progress),
                                by=by, window_days=story_settings(story_cfg)["window_days"],
-                               weights=cfg.get("date_weights"))
+                               weights=cfg.get("date_weights"), max_days=windows["max_days"])
     dates = [x for d in done for x in d["dates"] if x is not None]
     placed = {"n_docs": sum(d["n_docs"] for d in done),
               "n_topics": int(docs["topic"].nunique()),
               "date_min": min(dates) if dates else None,
-              "date_max": max(dates) if dates else None}
+              "date_max": max(dates) if dates else None,
+              "n_outlets": int(docs["source"].nunique())}
     return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
                     labels=labels, stats=placed | excluded)
 

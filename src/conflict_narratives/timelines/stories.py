@@ -28,10 +28,13 @@ import numpy as np
 import pandas as pd
 
 import conflict_narratives.timelines.date_selection as ds
+from conflict_narratives.timelines.windows import bounded_window, context_features
 
 log = logging.getLogger(__name__)
-COLUMNS = ["date", "start", "end", "topic", "label", "intensity", "score", "n_docs",
-           "outlets", "headlines", "doc_ids", "summary", "level"]
+COLUMNS = ["date", "start", "end", "topic", "label", "intensity", "evidence", "n_docs",
+           "outlets", "headlines", "doc_ids", "summary", "level", "span_start", "span_end",
+           "window_docs", "novelty", "recurrence"]
+SCALED = ("min_docs", "min_day_docs")  # scaled down on corpora with few documents a day
 
 
 def story_defaults() -> dict[str, float]:
@@ -40,6 +43,22 @@ def story_defaults() -> dict[str, float]:
 
     return {k: v for k, v in Settings.defaults()["timelines"]["stories"].items()
             if k != "enabled"}
+
+
+def adapted_settings(params: Mapping[str, float | None], docs: pd.DataFrame,
+                     by: str | None) -> dict[str, float]:
+    """:func:`story_settings` fitted to the corpus (``docs``: its placed documents):
+    ``min_docs`` and ``min_day_docs`` scaled by √(documents per active day /
+    ``reference_daily_docs``) when the corpus is quieter than that (never below 2), and
+    ``min_outlets`` at most the corpus's outlets (no outlet rule with one outlet)."""
+    p = story_settings(params)
+    days = _days(docs["date"]).nunique() if len(docs) else 0
+    rate = len(docs) / days if days else 0.0
+    factor = min(1.0, np.sqrt(rate / p["reference_daily_docs"]))
+    for key in SCALED:
+        p[key] = max(2, int(round(p[key] * factor)))
+    p["min_outlets"] = min(p["min_outlets"], docs[by].nunique()) if by else 1
+    return p
 
 
 def _days(dates: pd.Series) -> pd.Series:
@@ -128,11 +147,15 @@ def outlet_column(docs: pd.DataFrame) -> str | None:
 
 def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
                   labels: Mapping[int, str] | None = None, n_headlines: int = 3,
-                  **params: float) -> pd.DataFrame:
+                  max_days: int = 7, novelty_days: int = 14, **params: float
+                  ) -> pd.DataFrame:
     """The story events of one topic's dated documents (``docs``: ``doc_id, date, topic,
     row``, ``source``/``title``/``text`` when present; ``vectors`` aligned with them), not
     yet dated (:func:`date_stories`): :data:`COLUMNS` but ``date``, plus ``members`` (the
-    ``row`` of the story's documents). ``by``: :func:`outlet_column` of the whole corpus."""
+    ``row`` of the story's documents). ``by``: :func:`outlet_column` of the whole corpus;
+    ``params``: :func:`adapted_settings`. ``start``/``end``: the days around the busiest
+    one that carry the story, at most ``max_days`` (:func:`windows.bounded_window`);
+    ``span_start``/``span_end``: all its days."""
     from conflict_narratives.timelines.events import headline
 
     p = story_settings(params)
@@ -154,6 +177,9 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
         if (per_day.max() < p["min_day_docs"] or share < p["min_share"]
                 or (by and len(outlets) < p["min_outlets"])):
             continue
+        peak, w_start, w_end = bounded_window(s["_day"], max_days, peak)
+        context = context_features(vectors, docs["_day"].to_numpy(), member, w_start, w_end,
+                                   novelty_days)
         order = _central(vectors[member])
         heads, seen = [], set()
         for i in order:
@@ -164,30 +190,48 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
             if len(heads) == n_headlines:
                 break
         rows.append({
-            "start": s["_day"].min(), "end": s["_day"].max(), "topic": topic,
+            "start": w_start, "end": w_end, "topic": topic,
             "label": str((labels or {}).get(topic, f"topic {topic}")),
-            "intensity": float(per_day.max() / topic_rate), "score": float(share),
+            "intensity": float(per_day.max() / topic_rate), "evidence": float(share),
             "n_docs": len(s), "outlets": outlets, "headlines": heads,
             "doc_ids": s.iloc[order]["doc_id"].astype(str).tolist(),
             "summary": heads[0] if heads else "", "level": "story",
-            "members": s["row"].to_numpy(np.int64),
+            "members": s["row"].to_numpy(np.int64), "span_start": s["_day"].min(),
+            "span_end": s["_day"].max(), "window_docs": int(s["_day"].between(w_start,
+                                                                               w_end).sum()),
+            **context,
         })
     return pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "date"] + ["members"])
 
 
+def _fit_window(day: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp, max_days: int
+                ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start, end]`` stretched to hold ``day``, then cut to ``max_days`` around it."""
+    span = pd.Timedelta(days=max_days - 1)
+    start = max(min(start, day), day - span)
+    return start, min(max(end, day), start + span)
+
+
 def date_stories(found: pd.DataFrame, docs: pd.DataFrame, *, by: str | None,
-                 window_days: float, weights: Mapping[str, float] | None = None
-                 ) -> pd.DataFrame:
+                 window_days: float, weights: Mapping[str, float] | None = None,
+                 max_days: int = 7) -> pd.DataFrame:
     """:func:`topic_stories`' stories with their ``date``: the day their documents point to
     (``docs``: at least the members, by ``row``, with ``date``, ``source`` and the
-    ``title``/``text`` to read dates in, or their ``mentions``); sorted by date and topic."""
+    ``title``/``text`` to read dates in, or their ``mentions``); sorted by date and topic.
+    A date before the story's window moves the window to start there (``max_days`` long
+    at most)."""
     if found.empty:
         return pd.DataFrame(columns=COLUMNS)
     members = docs.set_index("row")
-    days = [_event_day(members.loc[m], start.date(), end.date(), window_days, weights, by)
-            for m, start, end in zip(found["members"], found["start"], found["end"],
-                                     strict=True)]
-    out = found.drop(columns="members").assign(date=pd.to_datetime(days))[COLUMNS]
+    days = pd.to_datetime([
+        _event_day(members.loc[m], start.date(), end.date(), window_days, weights, by)
+        for m, start, end in zip(found["members"], found["span_start"], found["span_end"],
+                                 strict=True)])
+    windows = [_fit_window(d, a, b, max_days)
+               for d, a, b in zip(days, found["start"], found["end"], strict=True)]
+    out = found.drop(columns="members").assign(
+        date=days, start=[w[0] for w in windows], end=[w[1] for w in windows])
+    out = out[COLUMNS]
     return out.sort_values(["date", "topic"], ignore_index=True, kind="stable")
 
 
@@ -198,24 +242,28 @@ def story_events(
     labels: Mapping[int, str] | None = None,
     n_headlines: int = 3,
     weights: Mapping[str, float] | None = None,
+    max_days: int = 7,
+    novelty_days: int = 14,
     **params: float,
 ) -> pd.DataFrame:
     """Story-level events of the dated, topic-assigned ``docs`` (``doc_id, date, topic, row``
     with ``row`` indexing ``embeddings``; ``source``/``title``/``text`` when present):
-    ``date, start, end, topic, label, intensity, score, n_docs, outlets, headlines, doc_ids,
+    ``date, start, end, topic, label, intensity, evidence, n_docs, outlets, headlines, doc_ids,
     summary, level`` (= ``"story"``). ``intensity``: the story's documents on its busiest day
-    over the topic's mean documents per day; ``score``: its share of the topic that day.
-    ``params`` override :func:`story_defaults`; stories are found topic by topic."""
-    p = story_settings(params)
+    over the topic's mean documents per day; ``evidence``: its share of the topic that day.
+    ``params`` override :func:`story_defaults` (then :func:`adapted_settings`); stories are
+    found topic by topic, each dated in a window of at most ``max_days``."""
     docs = docs[docs["topic"] != -1]
     if docs.empty:
         return pd.DataFrame(columns=COLUMNS)
     by = outlet_column(docs)
+    p = adapted_settings(params, docs, by)
     vectors = np.asarray(embeddings, dtype=np.float32)[docs["row"].to_numpy()]
     topics = docs["topic"].to_numpy()
     found = [topic_stories(docs[topics == t], vectors[topics == t], by=by, labels=labels,
-                           n_headlines=n_headlines, **p) for t in np.unique(topics)]
+                           n_headlines=n_headlines, max_days=max_days,
+                           novelty_days=novelty_days, **p) for t in np.unique(topics)]
     out = date_stories(pd.concat(found, ignore_index=True), docs, by=by,
-                       window_days=p["window_days"], weights=weights)
+                       window_days=p["window_days"], weights=weights, max_days=max_days)
     log.info("stories: %d events", len(out))
     return out

@@ -1,0 +1,143 @@
+"""One ranked list of events, and the periods and series the events sit in.
+
+Each event (:mod:`.events`, :mod:`.stories`) is scored by what an analyst would quote
+(:func:`rank_events`), from features that carry over between corpora because each enters
+as its percentile among the corpus's events:
+
+- ``window_docs``: documents in the event's dated window (volume);
+- ``intensity``: how far above its topic's usual level the event is;
+- ``novelty``: 1 − the cosine of the event to the nearest topic document of the days
+  before it (a story the topic has not told lately);
+- ``spread``: the share of the corpus's outlets covering it (only where there are several);
+- ``mentions``: documents published more than 3 days after a day of the window that name
+  that day (retrospective mentions: the strongest signal of the Timeline17 development set);
+- ``recurrence``: the share of the topic's other weeks holding a story as close to the
+  event as its own documents. An event at or above ``routine_share`` is *routine* (sirens,
+  daily casualty bulletins, weather): its score is multiplied by ``1 − routine_penalty``,
+  and its topic's routine events are summarised as one *series* in the periods table.
+
+``score`` is the weighted mean of the percentiles (``timelines.ranking`` weights), ``rank``
+1 the most important; an event that repeats a better-ranked one (a topic burst and the
+story inside it) is a ``duplicate`` and ranks after all the others. A burst or story whose
+days run past ``timelines.event_max_days`` is a *period* of heightened coverage
+(:func:`periods_table`), its event dated at its peak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+RANK_FEATURES = ("window_docs", "intensity", "novelty", "spread", "mentions")
+PERIOD_COLUMNS = ["period", "kind", "topic", "label", "start", "end", "n_days", "n_docs",
+                  "n_events", "peak", "summary"]
+
+
+def later_mentions(events: pd.DataFrame, named: pd.DataFrame | None) -> np.ndarray:
+    """Per event, the documents of its topic naming a day of its window from more than 3
+    days later (``named``: ``topic, date, mentioned_far`` per topic and named day; None:
+    zeros)."""
+    if named is None or named.empty or events.empty:
+        return np.zeros(len(events))
+    far = named.set_index(["topic", "date"])["mentioned_far"]
+    return np.array([sum(far.get((t, d), 0) for d in pd.date_range(a, b, freq="D"))
+                     for t, a, b in zip(events["topic"], events["start"], events["end"],
+                                        strict=True)], float)
+
+
+def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | None,
+                weights: Mapping[str, float], routine_share: float,
+                routine_penalty: float) -> pd.DataFrame:
+    """``events`` with ``spread``, ``mentions``, ``routine``, ``score`` and ``rank`` (see
+    the module): weights of :data:`RANK_FEATURES`; ``spread`` weighs nothing with one
+    outlet."""
+    unknown = set(weights) - set(RANK_FEATURES)
+    if unknown:
+        raise ValueError(f"unknown ranking features {sorted(unknown)}; known: {RANK_FEATURES}")
+    out = events.assign(
+        spread=events["outlets"].str.len() / n_outlets if n_outlets > 1 else 0.0,
+        mentions=later_mentions(events, named),
+        routine=events["recurrence"] >= routine_share)
+    weights = {f: float(w) for f, w in weights.items() if w and (f != "spread" or n_outlets > 1)}
+    if out.empty or not weights:
+        return out.assign(score=0.0, rank=np.arange(1, len(out) + 1))
+    score = sum(w * out[f].astype(float).rank(pct=True) for f, w in weights.items())
+    score = score / sum(weights.values()) * np.where(out["routine"], 1 - routine_penalty, 1)
+    order = np.lexsort((-out["window_docs"].to_numpy(), -score.to_numpy()))
+    duplicate = duplicates(out, order)
+    order = np.concatenate([order[~duplicate[order]], order[duplicate[order]]])
+    rank = np.empty(len(out), np.int64)
+    rank[order] = np.arange(1, len(out) + 1)
+    return out.assign(score=score.astype(float), rank=rank, duplicate=duplicate)
+
+
+def duplicates(events: pd.DataFrame, order: np.ndarray) -> np.ndarray:
+    """Per event, whether an event before it in ``order`` tells the same thing: same topic,
+    overlapping windows, a document in common (a topic burst and the story that makes it
+    are one event to the reader). Duplicates go to the end of the ranking."""
+    out = np.zeros(len(events), bool)
+    kept: list[tuple[int, pd.Timestamp, pd.Timestamp, set]] = []
+    for i in order:
+        e = events.iloc[i]
+        docs = set(e["doc_ids"])
+        if any(t == e["topic"] and a <= e["end"] and e["start"] <= b and docs & d
+               for t, a, b, d in kept):
+            out[i] = True
+        else:
+            kept.append((e["topic"], e["start"], e["end"], docs))
+    return out
+
+
+def periods_table(events: pd.DataFrame, max_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(periods, events with a period column)``: one ``burst`` (or ``story``) period per
+    distinct topic span longer than ``max_days`` days, one ``series`` per topic with
+    routine events; an event belongs to the first of its topic's periods holding its day
+    (-1: none)."""
+    long = events[(events["span_end"] - events["span_start"]).dt.days + 1 > max_days]
+    rows = []
+    for (topic, start, end), group in long.groupby(["topic", "span_start", "span_end"],
+                                                   sort=True):
+        top = group.sort_values("rank").iloc[0]
+        rows.append({"kind": str(top["level"]) if top["level"] == "story" else "burst",
+                     "topic": int(topic), "label": top["label"], "start": start, "end": end,
+                     "n_docs": int(group["n_docs"].max()), "peak": top["date"],
+                     "summary": top["summary"]})
+    for topic, group in events[events["routine"]].groupby("topic", sort=True):
+        top = group.sort_values("rank").iloc[0]
+        rows.append({"kind": "series", "topic": int(topic), "label": top["label"],
+                     "start": group["start"].min(), "end": group["end"].max(),
+                     "n_docs": int(group["window_docs"].sum()), "peak": top["date"],
+                     "summary": top["summary"]})
+    periods = pd.DataFrame(rows, columns=[c for c in PERIOD_COLUMNS
+                                          if c not in ("period", "n_days", "n_events")])
+    periods.insert(0, "period", np.arange(len(periods), dtype=np.int64))
+    periods = periods.astype(dict.fromkeys(["start", "end", "peak"], "datetime64[ns]"))
+    periods["n_days"] = ((periods["end"] - periods["start"]).dt.days + 1).astype("int64")
+    member = np.full(len(events), -1, np.int64)
+    counts = np.zeros(len(periods), np.int64)
+    for p in periods.itertuples():
+        inside = ((events["topic"] == p.topic) & events["date"].between(p.start, p.end)
+                  ).to_numpy()
+        if p.kind == "series":
+            inside = inside & events["routine"].to_numpy()
+        counts[p.period] = inside.sum()
+        member = np.where((member == -1) & inside, p.period, member)
+    periods["n_events"] = counts
+    periods = periods[PERIOD_COLUMNS].astype({"topic": "int64", "n_docs": "int64"})
+    return periods, events.assign(period=member)
+
+
+def named_days(docs: pd.DataFrame) -> pd.DataFrame:
+    """``topic, date, mentioned_far``: per topic and day, the documents of the topic that
+    name the day from more than 3 days later (``docs``: dated, with ``topic`` and the
+    ``title``/``text`` to read, or their ``mentions``)."""
+    from conflict_narratives.timelines.date_selection import date_features
+
+    if docs.empty:
+        return pd.DataFrame(columns=["topic", "date", "mentioned_far"])
+    feats = date_features(docs.assign(topic=docs["topic"].astype(str)), by="topic")
+    out = feats["mentioned_far"].reset_index()
+    out = out[out["mentioned_far"] > 0]
+    return out.assign(topic=out["topic"].astype("int64"), date=pd.to_datetime(out["date"]))

@@ -1,0 +1,160 @@
+"""Events dated to days, periods of coverage, one ranked list, corpus-adaptive story
+thresholds: on constructed corpora whose answer is known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conflict_narratives.timelines import build_timeline
+from conflict_narratives.timelines.stories import adapted_settings
+from conflict_narratives.timelines.windows import bounded_window
+
+START = pd.Timestamp("2023-10-01", tz="UTC")
+
+
+def _channel(days=60, per_day=8, seed=0, spike=(30, [4, 3, 2]), routine=False,
+             sources=("channel",)):
+    """A quiet corpus of unrelated posts (``per_day`` a day), a story of ``spike[1]``
+    posts a day from day ``spike[0]``, and optionally a templated post every day."""
+    rng = np.random.default_rng(seed)
+    rows, vecs = [], []
+
+    def post(day, hour, title, vec):
+        rows.append({"date": START + pd.Timedelta(days=day, hours=hour),
+                     "source": sources[len(rows) % len(sources)], "title": title,
+                     "text": title + "."})
+        vecs.append(vec)
+
+    for d in range(days):
+        for k in range(per_day):
+            post(d, k, f"post {d}-{k}", rng.normal(size=32))
+    story = rng.normal(size=32)
+    for i, n in enumerate(spike[1]):
+        for k in range(n):
+            post(spike[0] + i, 12 + k, f"Missile strike on the port {i}-{k}",
+                 story + 0.15 * rng.normal(size=32))
+    if routine:
+        siren = rng.normal(size=32)
+        for d in range(days):
+            for k in range(3):
+                post(d, 20 + k % 3, f"Sirens sounded in the north {d}-{k}",
+                     siren + 0.15 * rng.normal(size=32))
+    df = pd.DataFrame(rows)
+    df["doc_id"] = [str(i) for i in range(len(df))]
+    df["date_status"] = "ok"
+    v = np.asarray(vecs, np.float32)
+    return df, v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _timeline(df, v, **kw):
+    return build_timeline(df, df[["doc_id"]].assign(topic=0), embeddings=v, **kw)
+
+
+def test_bounded_window_keeps_the_peak_and_its_busy_neighbours():
+    days = pd.Series(pd.to_datetime(["2024-01-01"] * 1 + ["2024-01-05"] * 2 + ["2024-01-06"] * 8
+                                    + ["2024-01-07"] * 4 + ["2024-01-20"] * 3))
+    peak, start, end = bounded_window(days, 7)
+    assert peak == pd.Timestamp("2024-01-06")
+    assert (start, end) == (pd.Timestamp("2024-01-05"), pd.Timestamp("2024-01-07"))
+    peak, start, end = bounded_window(pd.Series(pd.date_range("2024-01-01", periods=30)), 7)
+    assert (end - start).days + 1 == 7 and start <= peak <= end
+    with pytest.raises(ValueError):
+        bounded_window(days, 0)
+
+
+def test_single_source_corpus_gets_a_story_event_dated_to_days():
+    df, v = _channel()
+    tl = _timeline(df, v, freq="day")
+    stories = tl.events[tl.events["level"] == "story"]
+    assert len(stories) == 1  # no outlet rule with one outlet, counts scaled to 8 posts a day
+    ev = stories.iloc[0]
+    assert ev["summary"].startswith("Missile strike on the port")
+    assert START.tz_localize(None) + pd.Timedelta(days=30) <= ev["date"] <= \
+        START.tz_localize(None) + pd.Timedelta(days=32)
+    assert ev["start"] <= ev["date"] <= ev["end"]
+    assert (ev["end"] - ev["start"]).days + 1 <= 7
+    assert ev["rank"] == 1 and 0 < ev["score"] <= 1
+
+
+def test_story_thresholds_adapt_to_the_corpus():
+    quiet, _ = _channel(days=10, per_day=2, spike=(3, [1]))
+    p = adapted_settings({}, quiet, by=None)
+    assert p["min_docs"] == 2 and p["min_day_docs"] == 2 and p["min_outlets"] == 1
+    busy, _ = _channel(days=3, per_day=100, spike=(1, [1]), sources=("a", "b", "c"))
+    p = adapted_settings({}, busy, by="source")
+    assert p["min_docs"] == 5 and p["min_day_docs"] == 3 and p["min_outlets"] == 2
+    two, _ = _channel(days=3, per_day=100, spike=(1, [1]), sources=("a", "b"))
+    assert adapted_settings({"min_outlets": 4}, two, by="source")["min_outlets"] == 2
+
+
+def test_a_month_long_burst_is_a_period_with_dated_events_inside():
+    rng = np.random.default_rng(3)
+    rows = []
+    for d in range(120):
+        lift = 30 <= d < 60
+        for k in range(10):
+            topic = 1 if rng.random() < (0.6 if lift else 0.1) else 0
+            rows.append({"date": START + pd.Timedelta(days=d, hours=k), "topic": topic,
+                         "source": "s", "title": f"topic{topic} report {d}",
+                         "text": ["shelling of the city", "talks on the ceasefire"][topic]})
+    df = pd.DataFrame(rows).assign(doc_id=lambda f: f.index.astype(str), date_status="ok")
+    v = rng.normal(size=(len(df), 16)).astype(np.float32)
+    tl = build_timeline(df, df[["doc_id", "topic"]], embeddings=v, freq="day",
+                        stories={"enabled": False})
+    spans = (tl.events["end"] - tl.events["start"]).dt.days + 1
+    assert len(tl.events) and (spans <= 7).all()
+    periods = tl.periods[(tl.periods["kind"] == "burst") & (tl.periods["topic"] == 1)]
+    assert len(periods) == 1
+    p = periods.iloc[0]
+    assert p["n_days"] >= 20 and p["start"] <= START.tz_localize(None) + pd.Timedelta(days=35)
+    inside = tl.events[tl.events["period"] == p["period"]]
+    assert len(inside) == p["n_events"] >= 1
+    assert inside["date"].between(p["start"], p["end"]).all()
+    assert tl.summary["n_periods_of_coverage"] >= 1
+    shorter = build_timeline(df, df[["doc_id", "topic"]], embeddings=v, freq="day",
+                             stories={"enabled": False}, event_max_days=3)
+    assert ((shorter.events["end"] - shorter.events["start"]).dt.days < 3).all()
+
+
+def test_a_daily_template_is_routine_ranked_down_and_summarised_as_a_series():
+    df, v = _channel(routine=True, spike=(30, [5, 4, 3]))
+    tl = _timeline(df, v, freq="day")
+    ev = tl.events
+    sirens = ev[ev["summary"].str.startswith("Sirens")]
+    strike = ev[ev["summary"].str.startswith("Missile")]
+    assert len(sirens) and len(strike) == 1
+    assert sirens["routine"].all() and not strike["routine"].any()
+    assert strike["rank"].iloc[0] < sirens["rank"].min()
+    series = tl.periods[tl.periods["kind"] == "series"]
+    assert len(series) == 1 and series.iloc[0]["n_events"] == len(sirens)
+    assert series.iloc[0]["summary"].startswith("Sirens")
+
+
+def test_ranked_events_and_periods_survive_a_save(tmp_path):
+    df, v = _channel()
+    tl = _timeline(df, v, freq="day")
+    back = type(tl).load(tl.save(tmp_path))
+    for col in ("rank", "score", "novelty", "recurrence", "spread", "mentions", "routine",
+                "period", "window_docs"):
+        assert col in back.events
+    pd.testing.assert_frame_equal(back.periods, tl.periods, check_dtype=False)
+
+
+def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
+    from conflict_narratives.timelines.ranking import rank_events
+
+    day = pd.Timestamp("2024-04-14")
+    ev = pd.DataFrame({
+        "topic": [0, 0, 0], "level": ["topic", "story", "story"],
+        "start": [day, day, day], "end": [day + pd.Timedelta(days=2)] * 3,
+        "doc_ids": [["1", "2"], ["2", "3", "4"], ["7", "8"]],
+        "outlets": [["a"], ["a"], ["a"]], "window_docs": [9, 8, 3],
+        "intensity": [3.0, 2.0, 1.0], "novelty": [0.5, 0.5, 0.1],
+        "recurrence": [0.0, 0.0, 0.0]})
+    ranked = rank_events(ev, n_outlets=1, named=None, weights={"window_docs": 1.0},
+                         routine_share=0.5, routine_penalty=0.5)
+    assert ranked["duplicate"].tolist() == [False, True, False]
+    assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
+    with pytest.raises(ValueError, match="unknown ranking features"):
+        rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
+                    routine_penalty=0.5)
