@@ -46,7 +46,7 @@ def _results() -> tuple[TopicResult, TimelineResult]:
                               columns=["period", "topic", "label", "count", "share", "burst"])
     events = pd.DataFrame(columns=["topic", "score", "headlines", "label", "date"])
     return topic, TimelineResult(prevalence, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                                 events, {"freq": "week"})
+                                 events, summary={"freq": "week"})
 
 
 def _panels() -> dict:

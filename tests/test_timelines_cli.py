@@ -73,4 +73,4 @@ def test_a_stage_command_then_run_never_serves_a_result_made_with_other_options(
     assert again["cached"] and again["path"] == week["path"]  # both versions are kept
     run = json.loads(runner.invoke(app, ["run", name]).stdout)["stages"]
     assert run["timelines"]["cached"] and run["timelines"]["freq"] == "day"
-    assert run["embed"] == {"seconds": 0.0, "cached": True, "needed": False}
+    assert run["embed"] == {"seconds": 0.0, "wall_seconds": 0.0, "cached": True, "needed": False}

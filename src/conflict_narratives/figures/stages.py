@@ -144,8 +144,9 @@ def timeline_figures(result, hide=()) -> Iterator[Panel]:
                     "The fifteen highest-ranked events (novelty, outlet spread, later "
                     "mentions, volume; routine stories ranked down), each with its most "
                     "central headline.")
-    periods = result.periods[~result.periods["topic"].isin(set(hide))
-                             & (result.periods["kind"] != "series")]
+    periods = result.periods
+    if len(periods):
+        periods = periods[~periods["topic"].isin(set(hide)) & (periods["kind"] != "series")]
     if len(periods):
         shown = _named(periods.nlargest(15, "n_docs"))
         yield Panel("timeline_periods",

@@ -12,8 +12,9 @@ in the client. What needs the texts is read a partition at a time on the workers
    which the client takes the per-period topic words;
 3. per topic: its burst events (:func:`events.event_table`) and its stories
    (:func:`stories.topic_stories`), its vectors read from the memory-mapped matrix;
-4. per partition: the days the stories' documents name
-   (:func:`date_selection.date_mentions`), with which the client dates each story.
+4. per partition: the days each placed document names
+   (:func:`date_selection.date_mentions`), with which the client dates each story and
+   counts the days named again later that rank the events (:func:`ranking.named_days`).
 
 The client holds the placed documents' short columns (a few hundred bytes each), counts
 per (topic, period) and the events; a worker one partition, or one topic's documents and
@@ -53,6 +54,7 @@ from conflict_narratives.timelines.events import (
     headline,
     lead_texts,
 )
+from conflict_narratives.timelines.ranking import named_days
 from conflict_narratives.timelines.stories import (
     adapted_settings,
     date_stories,
@@ -188,12 +190,16 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
     events = (pd.concat(events, ignore_index=True) if events
               else event_table(docs.iloc[:0], found.iloc[:0], freq))
     events = events.sort_values(["start", "topic"], ignore_index=True, kind="stable")
+    placed_named = _with_mentions(parts, placed_docs, client, progress)
     stories = None
     if enabled:
         found_stories = pd.concat([s for _, s in results], ignore_index=True) if results \
             else pd.DataFrame()  # no topic: no story
-        stories = date_stories(found_stories, _with_mentions(parts, docs, found_stories,
-                                                             client, progress),
+        members = np.unique(np.concatenate([np.asarray(m, np.int64) for m in
+                                            found_stories["members"]])) \
+            if len(found_stories) else np.empty(0, np.int64)
+        stories = date_stories(found_stories,
+                               placed_named[placed_named["row"].isin(members)],
                                by=by, window_days=story_settings(story_cfg)["window_days"],
                                weights=cfg.get("date_weights"), max_days=windows["max_days"])
     dates = [x for d in done for x in d["dates"] if x is not None]
@@ -203,20 +209,18 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
               "date_max": max(dates) if dates else None,
               "n_outlets": int(docs["source"].nunique())}
     return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                    labels=labels, stats=placed | excluded)
+                    labels=labels, stats=placed | excluded, named=named_days(placed_named))
 
 
-def _with_mentions(parts: Parts, docs: pd.DataFrame, found: pd.DataFrame, client,
-                   progress: bool) -> pd.DataFrame:
-    """The stories' documents (``docs`` rows) with the days their texts name, read on the
-    workers a partition at a time."""
-    rows = np.unique(np.concatenate([np.asarray(m, np.int64) for m in found["members"]])) \
-        if len(found) else np.empty(0, np.int64)
+def _with_mentions(parts: Parts, docs: pd.DataFrame, client, progress: bool) -> pd.DataFrame:
+    """``docs`` (the topic-placed documents) with the days their texts name, read on the
+    workers a partition at a time: stories are dated by them, events ranked by the days
+    named again later."""
+    rows = np.sort(docs["row"].to_numpy(np.int64))
     items = [(i, int(s), local) for i, (s, local) in
              enumerate(zip(parts.starts, parts.split(rows), strict=True)) if len(local)]
-    named = run_tasks(client, _mentions_task, items, desc="story dates", progress=progress,
+    named = run_tasks(client, _mentions_task, items, desc="named days", progress=progress,
                       parts=parts)
-    members = docs[docs["row"].isin(rows)]
     if not named:
-        return members.assign(mentions=[[] for _ in range(len(members))])
-    return members.merge(pd.concat(named, ignore_index=True), on="row", how="left")
+        return docs.assign(mentions=[[] for _ in range(len(docs))])
+    return docs.merge(pd.concat(named, ignore_index=True), on="row", how="left")

@@ -264,8 +264,9 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
            for t, _ in freq}
     shown = display_forms(docs, {w for pairs in top.values() for w, _ in pairs})
-    counted = model.vectorizer_model
-    doc_freq = topic_doc_freq(counted.counts_.matrix, counted.vocabulary_, topics,
+    counted = model.vectorizer_model  # each document's counts, kept or counted again
+    matrix = counted.counts_.matrix if hasattr(counted, "counts_") else counted.transform(docs)
+    doc_freq = topic_doc_freq(matrix, counted.vocabulary_, topics,
                               {t: [w for w, _ in top[t]] for t, _ in freq})
     rows = []
     for t, size in freq:
