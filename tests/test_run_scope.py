@@ -125,3 +125,21 @@ def test_third_party_warnings_stay_out_of_the_command_line(project):
     assert done.returncode == 0, done.stderr[-2000:]
     quiet = done.stderr
     assert not [w for w in THIRD_PARTY if w in quiet], quiet[-2000:]
+
+
+def test_a_corpus_too_small_for_topics_runs_its_dates_and_says_what_it_skipped(env):
+    """Ten dated reports: no topic model (fewer than topics.min_docs), so no narratives
+    either, each said in one line before any work; the days are still ranked."""
+    raw = pd.read_csv(CORPORA / "fa-kes" / "FA-KES-Dataset.csv", encoding="latin-1")
+    raw.head(10).to_csv(env / "ten.csv", index=False)
+    done = CliRunner().invoke(app, ["run", str(env / "ten.csv"), *FAST])
+    assert done.exit_code == 0, done.output
+    out = json.loads(done.stdout)
+    assert set(out["skipped"]) >= {"topics", "narratives"}
+    assert "fewer than the 20" in out["skipped"]["topics"]
+    assert out["stages"]["topics"] == {"skipped": out["skipped"]["topics"]}
+    assert "skipped" not in out["stages"]["timelines"]
+    run = Pipeline(str(env / "ten.csv"), overrides=OVERRIDES, store=Store(env))
+    assert len(run.timelines().dates) > 0
+    with pytest.raises(ValueError, match="topics skipped"):
+        run.topics()

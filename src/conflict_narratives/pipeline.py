@@ -199,7 +199,7 @@ class Pipeline(Keyed, ScaleOut, Views):
         (no usable date), ``outlets`` (one source) (:func:`common.scope.skipped`)."""
         from conflict_narratives.common.scope import skipped
 
-        return skipped(self.corpus)
+        return skipped(self.corpus, int(self.settings["topics"]["min_docs"]))
 
     # ------------------------------------------------------------ stages 2-4
     def _stage(self, stage: str, build, force: bool) -> StageRun:
@@ -233,6 +233,9 @@ class Pipeline(Keyed, ScaleOut, Views):
     def run_topics(self, force: bool = False, stability: bool = False) -> StageRun:
         """The topics stage (``stability`` also refits with seed + 1 and reports the ARI)."""
         from conflict_narratives import monitor
+
+        if "topics" in self.skipped:
+            raise ValueError(f"{self.name}: {self.skipped['topics']}")
 
         def build(path: Path):
             result = monitor.build_topics(self, path, stability)

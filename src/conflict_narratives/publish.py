@@ -134,12 +134,11 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
               "overrides": overrides, "home": str(run.store.root), "trace": str(trace)}
     figures = run.settings.digest("figures")
     skipped = run.skipped
-    inputs = {"corpus": make_key(corpus=run.load().key, figures=figures),
-              "topics": make_key(stage=run.key("topics"), figures=figures),
-              "timelines": None if "timelines" in skipped else
-              make_key(stage=run.key("timelines"), figures=figures),
-              "narratives": make_key(stage=run.key("narratives"), trace=trace_key,
-                                     figures=figures)}
+    inputs = {"corpus": make_key(corpus=run.load().key, figures=figures)}
+    inputs |= {s: None if s in skipped else  # no section for what the corpus cannot support
+               make_key(stage=run.key(s), figures=figures,
+                        **({"trace": trace_key} if s == "narratives" else {}))
+               for s in STAGES}
     tables = {"corpus": [run.store.corpus_dir(run.name) / "rejects.parquet"]}
     tables |= {s: [p for p in sorted(run.stage(s).path.glob("*.parquet"))
                    if "outlets" not in skipped or p.stem not in OUTLET_TABLES]

@@ -1,5 +1,6 @@
-"""What a corpus can support, known as soon as it is loaded: timelines and storylines need
-usable dates, outlet comparisons need more than one outlet. A run skips what its corpus
+"""What a corpus can support, known as soon as it is loaded: topics (and the narratives
+built on them) need ``topics.min_docs`` documents, timelines and storylines usable dates,
+outlet comparisons more than one outlet. A run skips what its corpus
 cannot support before any work, and says so in one line each."""
 
 from __future__ import annotations
@@ -24,10 +25,15 @@ def one_source(values: pd.Series) -> bool:
     return len(sources(values)) <= 1
 
 
-def skipped(corpus: pd.DataFrame) -> dict[str, str]:
-    """What ``corpus`` cannot support, each with the line that says why: ``timelines``
-    (no usable date) and ``outlets`` (a single source)."""
+def skipped(corpus: pd.DataFrame, min_docs: int = 0) -> dict[str, str]:
+    """What ``corpus`` cannot support, each with the line that says why: ``topics`` and
+    ``narratives`` (fewer than ``min_docs`` documents; dates are still ranked without
+    topics), ``timelines`` (no usable date) and ``outlets`` (a single source)."""
     out = {}
+    if len(corpus) < min_docs:
+        out["topics"] = (f"topics skipped: {len(corpus):,} documents, fewer than the "
+                         f"{min_docs} a topic model needs (setting topics.min_docs)")
+        out["narratives"] = "narratives skipped: they compare topics, and there are none"
     if n_dated(corpus) == 0:
         out["timelines"] = (
             f"timelines skipped: none of the {len(corpus):,} documents has a usable date "
