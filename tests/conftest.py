@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conflict_narratives.settings import ENV_CONFIG
 from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +30,12 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_DATA, str(CORPORA))
     monkeypatch.setenv(ENV_HOME, str(tmp_path))
     return Store(share_embedding_cache(tmp_path))
+
+
+def use_project(monkeypatch, home: Path) -> Path:
+    """Make ``home`` the project folder, with the shared corpora on the data path and no
+    config file (so the user's own settings never reach a test); returns it."""
+    monkeypatch.setenv(ENV_DATA, str(CORPORA))
+    monkeypatch.setenv(ENV_HOME, str(home))
+    monkeypatch.setenv(ENV_CONFIG, str(home / "none.yaml"))
+    return home

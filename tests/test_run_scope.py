@@ -19,8 +19,8 @@ from conflict_narratives.cli import app
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.report.build import Section, write_index
 from conflict_narratives.settings import ENV_CONFIG
-from conflict_narratives.store import ENV_DATA, ENV_HOME, Store
-from conftest import CORPORA, share_embedding_cache
+from conflict_narratives.store import ENV_HOME, Store
+from conftest import CORPORA, share_embedding_cache, use_project
 
 FAST = ["--set", "embeddings.backend=tfidf-lsa", "--set", "embeddings.lsa_dim=32",
         "--set", "topics.doc_map.enabled=false"]
@@ -42,10 +42,7 @@ def project(tmp_path_factory):
 
 @pytest.fixture
 def env(project, monkeypatch):
-    monkeypatch.setenv(ENV_HOME, str(project))
-    monkeypatch.setenv(ENV_DATA, str(CORPORA))
-    monkeypatch.setenv(ENV_CONFIG, str(project / "none.yaml"))
-    return project
+    return use_project(monkeypatch, project)
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,14 @@ import pytest
 from typer.testing import CliRunner
 
 from conflict_narratives.cli import app
-from conflict_narratives.settings import ENV_CONFIG
-from conflict_narratives.store import ENV_DATA, ENV_HOME
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+from conftest import use_project
 
 pytestmark = pytest.mark.xdist_group("topics")
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_DATA, str(SHARED))
-    monkeypatch.setenv(ENV_HOME, str(tmp_path))
-    monkeypatch.setenv(ENV_CONFIG, str(tmp_path / "none.yaml"))
-    return tmp_path
+    return use_project(monkeypatch, tmp_path)
 
 
 @pytest.mark.slow  # loads bbc-news, embeds and fits 200 articles: about half a minute
