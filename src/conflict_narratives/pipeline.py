@@ -195,8 +195,9 @@ class Pipeline(Keyed, ScaleOut, Views):
 
     @cached_property
     def skipped(self) -> dict[str, str]:
-        """What this corpus cannot support, known at load, each with its line: ``timelines``
-        (no usable date), ``outlets`` (one source) (:func:`common.scope.skipped`)."""
+        """What this corpus cannot support, known at load, each with its line: ``topics``
+        and ``narratives`` (too few documents), ``timelines`` (no usable date), ``outlets``
+        (one source) (:func:`common.scope.skipped`)."""
         from conflict_narratives.common.scope import skipped
 
         return skipped(self.corpus, int(self.settings["topics"]["min_docs"]))
@@ -254,7 +255,7 @@ class Pipeline(Keyed, ScaleOut, Views):
             raise ValueError(f"{self.name}: {self.skipped['timelines']}")
 
         def build(path: Path):
-            if not self.distributed and len(self.corpus) < self.settings["topics"]["min_docs"]:
+            if "topics" in self.skipped and not self.distributed:
                 log.info("%s: too few documents for topics; dates ranked without", self.name)
                 result = timelines.build_timeline(  # every document an outlier, no topic
                     self.corpus, self.corpus[["doc_id"]].assign(topic=-1),
@@ -351,7 +352,6 @@ class Pipeline(Keyed, ScaleOut, Views):
 
         return publish.trace(self, path, threshold)
 
-    # ------------------------------------------------------------ search
     # ------------------------------------------------------------ figures and report
     def figure_book(self):
         """The :class:`figures.FigureBook` of this run's report (``reports/<label>/figures``)."""
