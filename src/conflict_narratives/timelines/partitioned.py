@@ -7,14 +7,13 @@ in the client. What needs the texts is read a partition at a time on the workers
    topic-assigned documents of the topics' fit sample (``sample``; all of them when None,
    where the words are the in-process ones exactly);
 2. per partition: its placed documents (dated, in the dense span, with a topic) as
-   ``doc_id, date, source, title, topic, period, row`` — the title, else the first sentence
-   — and their leads counted with that vocabulary and summed per (topic, period), from
-   which the client takes the per-period topic words;
+   ``doc_id, date, source, title, topic, period, row, mentions`` — the title, else the
+   first sentence; ``mentions``, the days each names (:func:`date_selection.date_mentions`),
+   with which the client dates each story and counts the days named again later that rank
+   the events (:func:`ranking.named_days`) — and their leads counted with that vocabulary
+   and summed per (topic, period), from which the client takes the per-period topic words;
 3. per topic: its burst events (:func:`events.event_table`) and its stories
-   (:func:`stories.topic_stories`), its vectors read from the memory-mapped matrix;
-4. per partition: the days each placed document names
-   (:func:`date_selection.date_mentions`), with which the client dates each story and
-   counts the days named again later that rank the events (:func:`ranking.named_days`).
+   (:func:`stories.topic_stories`), its vectors read from the memory-mapped matrix.
 
 The client holds the placed documents' short columns (a few hundred bytes each), counts
 per (topic, period) and the events; a worker one partition, or one topic's documents and
@@ -64,7 +63,7 @@ from conflict_narratives.timelines.stories import (
 )
 
 TEXT = ["doc_id", "date", "date_status", "source", "title", "text"]
-LIGHT = ["doc_id", "date", "source", "title", "topic", "period", "row"]
+LIGHT = ["doc_id", "date", "source", "title", "topic", "period", "row", "mentions"]
 
 
 def _placed(df: pd.DataFrame, topics: pd.DataFrame, freq: str, span, start: int = 0
@@ -92,6 +91,7 @@ def _partition_task(item, parts: Parts, freq: str, span, vocabulary: list[str],
     dates = (docs["date"].min(), docs["date"].max()) if len(docs) else (None, None)
     out = {"n_docs": len(docs), "dates": dates}
     docs = docs[docs["topic"] != -1].copy()
+    docs["mentions"] = date_mentions(docs)  # the days each names: story dates, event ranks
     leads = lead_texts(docs, max_chars)
     X = make_vectorizer(len(docs), vocabulary=vocabulary).transform(leads) if vocabulary \
         else sparse.csr_matrix((len(docs), 0))
@@ -113,12 +113,6 @@ def _topic_task(item, matrix: str, freq: str, labels: dict, n_headlines: int,
     own = np.asarray(vectors[docs["row"].to_numpy()], dtype=np.float32)
     return events, topic_stories(docs, own, by=by, labels=labels, n_headlines=n_headlines,
                                  **windows, **stories)
-
-
-def _mentions_task(item, parts: Parts) -> pd.DataFrame:
-    i, start, local = item
-    df = parts.read(i, ["date", "title", "text"]).iloc[local]
-    return pd.DataFrame({"row": local + start, "mentions": date_mentions(df)})
 
 
 def _vocabulary(parts: Parts, doc_topics: pd.DataFrame, sample: np.ndarray | None, freq: str,
@@ -190,7 +184,6 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
     events = (pd.concat(events, ignore_index=True) if events
               else event_table(docs.iloc[:0], found.iloc[:0], freq))
     events = events.sort_values(["start", "topic"], ignore_index=True, kind="stable")
-    placed_named = _with_mentions(parts, placed_docs, client, progress)
     stories = None
     if enabled:
         found_stories = pd.concat([s for _, s in results], ignore_index=True) if results \
@@ -198,8 +191,7 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
         members = np.unique(np.concatenate([np.asarray(m, np.int64) for m in
                                             found_stories["members"]])) \
             if len(found_stories) else np.empty(0, np.int64)
-        stories = date_stories(found_stories,
-                               placed_named[placed_named["row"].isin(members)],
+        stories = date_stories(found_stories, placed_docs[placed_docs["row"].isin(members)],
                                by=by, window_days=story_settings(story_cfg)["window_days"],
                                weights=cfg.get("date_weights"), max_days=windows["max_days"])
     dates = [x for d in done for x in d["dates"] if x is not None]
@@ -209,18 +201,4 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
               "date_max": max(dates) if dates else None,
               "n_outlets": int(docs["source"].nunique())}
     return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                    labels=labels, stats=placed | excluded, named=named_days(placed_named))
-
-
-def _with_mentions(parts: Parts, docs: pd.DataFrame, client, progress: bool) -> pd.DataFrame:
-    """``docs`` (the topic-placed documents) with the days their texts name, read on the
-    workers a partition at a time: stories are dated by them, events ranked by the days
-    named again later."""
-    rows = np.sort(docs["row"].to_numpy(np.int64))
-    items = [(i, int(s), local) for i, (s, local) in
-             enumerate(zip(parts.starts, parts.split(rows), strict=True)) if len(local)]
-    named = run_tasks(client, _mentions_task, items, desc="named days", progress=progress,
-                      parts=parts)
-    if not named:
-        return docs.assign(mentions=[[] for _ in range(len(docs))])
-    return docs.merge(pd.concat(named, ignore_index=True), on="row", how="left")
+                    labels=labels, stats=placed | excluded, named=named_days(placed_docs))
