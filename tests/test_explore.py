@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 
@@ -30,9 +32,9 @@ def test_every_document_is_on_the_map_with_its_topic_and_texts():
     docs, data = build()
     assert data.counts | {"sampled": False} == data.counts and data.counts["shown"] == 60
     assert data.docs["doc_id"].tolist() == docs["doc_id"].tolist()
-    rows = json.loads(data.packed().tobytes().decode("utf-8"))
-    assert len(rows) == 60
-    title, text, outlet, lang, label = rows[3]
+    cols = json.loads(gzip.decompress(base64.b64decode(data.packed())).decode("utf-8"))
+    assert [len(c) for c in cols] == [60] * 5
+    title, text, outlet, lang, label = (c[3] for c in cols)
     assert title == docs["title"][3] and outlet == docs["source"][3] and lang == "ar"
     assert text == docs["text"][3]
     assert "الغوطة" in label  # the topic's label, not a number
