@@ -4,7 +4,8 @@ event reads as itself rather than as its topic's words of the month.
 
 A term scores its share of the event's headlines times its rarity in the topic
 (``log((n + 1) / (df + 1))`` over the topic's ``n`` headlines), must appear in two of the
-event's headlines (one when the event has one), and a term whose words a better one already
+event's headlines (one when the event has one) and in a larger share of them than of the
+topic's (a word every headline of the topic says is not the event's), and a term whose words a better one already
 holds is skipped. Headlines are titles, else the text's first sentence
 (:func:`.events.headline`): what both the in-process and the partitioned timelines hold.
 The words are the topics stage's normalised, Arabic-aware terms (1–2-grams, stop words out).
@@ -31,6 +32,7 @@ def headline_texts(docs: pd.DataFrame) -> list[str]:
         titles[missing] = [headline(row) for _, row in docs[missing].iterrows()]
     return titles.tolist()
 
+
 def headline_terms(docs: pd.DataFrame) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Which terms each of ``docs``' headlines holds (a 0/1 matrix) and the terms."""
     texts = headline_texts(docs)
@@ -53,7 +55,7 @@ def distinctive_terms(X: sparse.csr_matrix, terms: np.ndarray, member: np.ndarra
     inside = np.asarray(X[np.flatnonzero(member)].sum(axis=0)).ravel()
     every = np.asarray(X.sum(axis=0)).ravel()
     score = inside / m * np.log((n + 1) / (every + 1))
-    ok = np.flatnonzero((inside >= min(2, m)) & (score > 0))
+    ok = np.flatnonzero((inside >= min(2, m)) & (inside / m > every / n) & (score > 0))
     picked: list[str] = []
     covered: set[str] = set()
     for i in ok[np.lexsort((terms[ok].astype(str), -score[ok]))]:
