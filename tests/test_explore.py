@@ -15,9 +15,7 @@ import pytest
 
 import explore_case as case
 from conflict_narratives import explore
-from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.report.build import KERNEL, write_index
-from conflict_narratives.store import Store
 
 
 def build(n: int = 60, **cfg):
@@ -102,19 +100,7 @@ def test_the_page_is_self_contained():
 
 @pytest.fixture
 def planted(tmp_path):
-    """A pipeline over the constructed corpus with its topic and timeline results saved
-    under their keys in a throw-away project, as a fit would leave them."""
-    store = Store(tmp_path / "project")
-    docs = case.corpus()
-    run = Pipeline(docs, name="case", store=store)
-    run.load()
-    for stage, result in (("topics", case.topic_result(run.corpus)),
-                          ("timelines", case.timeline_result())):
-        key = run.key(stage)
-        path = store.stage_dir("case", stage, key)
-        result.save(path)
-        store.mark(path, key, {"planted": True}, 0.0)
-    return run
+    return case.planted(tmp_path / "project")
 
 
 def test_run_explore_reads_the_runs_results(planted):
