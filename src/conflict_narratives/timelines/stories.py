@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import conflict_narratives.timelines.date_selection as ds
-from conflict_narratives.timelines.terms import distinctive_terms, headline_terms
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
 from conflict_narratives.timelines.windows import bounded_window, context_features
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,6 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
     ``params``: :func:`adapted_settings`. ``start``/``end``: the days around the busiest
     one that carry the story, at most ``max_days`` (:func:`windows.bounded_window`);
     ``span_start``/``span_end``: all its days."""
-    from conflict_narratives.timelines.events import headline
 
     p = story_settings(params)
     story = detect_stories(docs, vectors, threshold=p["threshold"], window_days=p["window_days"])

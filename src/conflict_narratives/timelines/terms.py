@@ -5,9 +5,9 @@ event reads as itself rather than as its topic's words of the month.
 A term scores its share of the event's headlines times its rarity in the topic
 (``log((n + 1) / (df + 1))`` over the topic's ``n`` headlines), must appear in two of the
 event's headlines (one when the event has one) and in a larger share of them than of the
-topic's (a word every headline of the topic says is not the event's), and a term whose words a better one already
-holds is skipped. Headlines are titles, else the text's first sentence
-(:func:`.events.headline`): what both the in-process and the partitioned timelines hold.
+topic's (a word every headline of the topic says is not the event's), and a term whose
+words a better one already holds is skipped. Headlines are titles, else the text's first sentence
+(:func:`headline`): what both the in-process and the partitioned timelines hold.
 The words are the topics stage's normalised, Arabic-aware terms (1–2-grams, stop words out).
 """
 
@@ -20,10 +20,24 @@ from scipy import sparse
 from conflict_narratives.common.vectorize import make_vectorizer
 
 
+def _str(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def headline(row: pd.Series) -> str:
+    """A document's title, else the first sentence of its text (at most 200 characters)."""
+    title = _str(row.get("title")).strip()
+    if title:
+        return title
+    text = " ".join(_str(row.get("text")).split())
+    for stop in (". ", "。", "؟ ", "! "):
+        if stop in text[:300]:
+            return text[: text.index(stop) + 1]
+    return text[:200]
+
+
 def headline_texts(docs: pd.DataFrame) -> list[str]:
     """Each document's headline: its title, else its text's first sentence."""
-    from conflict_narratives.timelines.events import headline
-
     titles = docs["title"].fillna("").astype(str).str.strip() if "title" in docs \
         else pd.Series("", index=docs.index)
     missing = (titles == "").to_numpy()
