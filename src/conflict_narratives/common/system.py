@@ -85,9 +85,13 @@ def cache_jit(packages: tuple[str, ...]) -> int:
     a 600-document UMAP took 79 s in a new process on a busy machine, 5.6 s once cached).
     Returns how many functions it turned caching on for."""
     import sys
+    import warnings
 
+    from numba.core.errors import NumbaWarning
     from numba.core.registry import CPUDispatcher
 
+    # those using dynamic globals cannot be kept: numba says so at each compile, harmlessly
+    warnings.filterwarnings("ignore", "Cannot cache compiled function", NumbaWarning)
     count = 0
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in packages:
