@@ -2,12 +2,13 @@
 
 >>> book = FigureBook(store.figures_dir("fa-kes"))
 >>> book.publish(figures.topic_figures(result), section="topics")   # saves, shows in Jupyter
->>> book.entries("topics")   # [{"name", "caption", "section", "files": {ext: file}}]
+>>> book.entries("topics")   # [{"name", "caption", "section", "png_sha256", "files": {ext: file}}]
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,18 +44,23 @@ class FigureBook:
 
     def add(self, name: str, fig: Figure, caption: str | None = None,
             section: str | None = None) -> dict[str, Path]:
-        """Save ``fig`` as ``<name>.<ext>`` and record it; returns ``{ext: path}``. When its
-        PNG comes out byte for byte as the one recorded under ``name``, the figure is
-        unchanged and its other files (SVG and PDF: most of the cost) are kept as they are."""
+        """Save ``fig`` as ``<name>.<ext>`` and record it; returns ``{ext: path}``.
+
+        The PNG is drawn first; when it comes out byte for byte as the one recorded under
+        ``name``, the figure is taken as unchanged and its other files (SVG and PDF: most of
+        the cost) are kept. That is wrong only for a change the PNG cannot show (a shift
+        under one of its pixels, text the same when rasterised) or a change to how
+        :func:`base.save` writes vector files: unlikely, and the kept files then show the
+        figure as last drawn."""
         stem = slugify(name)
         known = self._read().get(stem, {})
         paths = save(fig, self.directory, stem, formats=[f for f in self.formats if f == "png"])
         digest = _digest(paths["png"]) if paths else None
-        rest = [f for f in self.formats if f not in paths]
-        kept = {f: self.directory / known["files"][f] for f in rest
-                if digest and known.get("png_sha256") == digest and f in known.get("files", {})
-                and (self.directory / known["files"][f]).is_file()}
-        paths |= kept | save(fig, self.directory, stem, formats=[f for f in rest if f not in kept])
+        if digest is not None and known.get("png_sha256") == digest:
+            files = {f: self.directory / known["files"][f] for f in self.formats
+                     if f not in paths and f in known["files"]}
+            paths |= {f: path for f, path in files.items() if path.is_file()}
+        paths |= save(fig, self.directory, stem, formats=[f for f in self.formats if f not in paths])
         with self._locked():
             manifest = self._read()
             manifest[stem] = {"name": stem, "caption": caption or figure_title(fig) or stem,
@@ -146,6 +152,4 @@ class FigureBook:
 
 
 def _digest(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()

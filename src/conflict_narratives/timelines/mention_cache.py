@@ -5,9 +5,8 @@ documents and depends only on a document's title, text and publication day, neve
 topics: a topic-setting change, a new time step or an update of the corpus reads again only
 the documents it has not seen. Each document is keyed on a hash of its title, text,
 publication day and the reader's code; the days are kept in shards of the ``mentions``
-product (``data/interim/mentions/<key>.npz``: ``keys`` (SHA-1 digests), ``offsets``, ``days`` as
-ordinals),
-one written for each batch of documents not found.
+product (``data/interim/mentions/<key>.npz``: ``keys``, SHA-1 digests; ``offsets``; ``days``
+as ordinals), one written for each batch of documents not found.
 """
 
 from __future__ import annotations
