@@ -42,7 +42,7 @@ def test_mentions_are_read_once_and_equal_reading_them(tmp_path, reads):
     store, corpus = Store(tmp_path), _corpus()
     first = mention_cache.cached_mentions(corpus, store)
     dated = corpus["date"].notna().to_numpy()
-    assert [m for m, d in zip(first, dated) if d] == date_mentions(corpus[dated])
+    assert [m for m, d in zip(first, dated, strict=True) if d] == date_mentions(corpus[dated])
     assert dt.date(2017, 3, 5) in first[0] and dt.date(2017, 3, 7) in first[1]
     assert first[2] == [] and first[3] == []  # undated row; a text naming no day
     assert reads == [3]
@@ -61,7 +61,7 @@ def test_an_edited_document_is_read_again(tmp_path, reads):
     assert reads == [3, 2]  # the edited text, the moved publication day
     assert got[0] == [dt.date(2017, 3, 3), dt.date(2017, 3, 1)]  # title, then text
     dated = moved["date"].notna().to_numpy()
-    assert [m for m, d in zip(got, dated) if d] == date_mentions(moved[dated])
+    assert [m for m, d in zip(got, dated, strict=True) if d] == date_mentions(moved[dated])
 
 
 def test_pruned_shards_are_read_again_not_lost(tmp_path, reads):

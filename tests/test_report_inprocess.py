@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 import nbformat
 import pytest
+from IPython import get_ipython
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conflict_narratives.report.inprocess import CellError, available, execute_in_process
@@ -64,9 +66,6 @@ def test_a_notebook_runs_in_process_with_its_parameters_and_outputs(tmp_path):
     assert quiet == []
     nbformat.validate(nbformat.read(str(out), as_version=4))
     # nothing outlives the notebook: no shell, no open figure, the backend as it was
-    from IPython import get_ipython
-    import matplotlib.pyplot as plt
-
     assert get_ipython() is None and available()
     assert plt.get_fignums() == [] and matplotlib.get_backend() == backend
 

@@ -60,7 +60,8 @@ class FigureBook:
             files = {f: self.directory / known["files"][f] for f in self.formats
                      if f not in paths and f in known["files"]}
             paths |= {f: path for f, path in files.items() if path.is_file()}
-        paths |= save(fig, self.directory, stem, formats=[f for f in self.formats if f not in paths])
+        paths |= save(fig, self.directory, stem,
+                      formats=[f for f in self.formats if f not in paths])
         with self._locked():
             manifest = self._read()
             manifest[stem] = {"name": stem, "caption": caption or figure_title(fig) or stem,

@@ -3,15 +3,15 @@
 :func:`write_report` takes what the pipeline made (the run summary, each section's inputs
 key and tables) and executes the notebooks shipped inside this package
 (``report/notebooks/``, so ``report`` works from any project folder) into
-``reports/<label>/`` — in this process (:mod:`.inprocess`: no kernel to start, the
-package already imported), or with papermill in Jupyter kernels — exports each to HTML, copies the stage tables as CSV, and writes
-``index.html`` linking every figure (PNG, SVG, PDF) with the caption its figure book
-recorded, every table, the settings and each stage's wall time.
+``reports/<label>/`` (in this process, :mod:`.inprocess`: no kernel to start, the package
+imported already; or with papermill in Jupyter kernels), exports each to HTML, copies the
+stage tables as CSV, and writes ``index.html`` linking every figure (PNG, SVG, PDF) with
+the caption its figure book recorded, every table, the settings and each stage's wall time.
 
 A section whose inputs (stage results, notebook, figure code, parameters) are unchanged
 since its last execution is not executed again: its notebook, HTML and figures are current.
 The last ``keep`` executions of each section are kept (``.sections/<section>/<key>/``), so
-going back to earlier settings restores their notebook, HTML and figures without a kernel.
+going back to earlier settings restores their notebook, HTML and figures without executing it.
 """
 
 from __future__ import annotations
@@ -206,8 +206,8 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
         return section
 
     todo = [s for s in sections if not s.reused]
-    with ThreadPoolExecutor(max(1, min(workers if kernel else 1, len(todo) or 1))) as pool:
-        for done in pool.map(run, todo):
+    with ThreadPoolExecutor(max(1, min(workers, len(todo) or 1))) as pool:
+        for done in (pool.map if kernel else map)(run, todo):  # in process: in turn, here
             executed[done.key] = run_keys[done.key]
             write_json(executed_path, executed)
             _archive(done, out_dir / ARCHIVE / done.key, run_keys[done.key], book, keep)
