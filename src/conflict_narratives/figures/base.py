@@ -312,12 +312,12 @@ def save(fig: Figure, directory: str | Path, name: str, *, formats: Sequence[str
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = slugify(name)
     paths: dict[str, Path] = {}
-    with mpl.rc_context({"svg.fonttype": "path", "pdf.fonttype": 42, "svg.hashsalt": stem}), \
-            _embedded_fonts_without_layout():
+    with mpl.rc_context({"svg.fonttype": "path", "pdf.fonttype": 42, "svg.hashsalt": stem}):
         for ext in formats:
             path = out_dir / f"{stem}.{ext}"
-            fig.savefig(path, format=ext, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
-                        metadata=_metadata(ext, name))
+            with _embedded_fonts_without_layout() if ext == "pdf" else contextlib.nullcontext():
+                fig.savefig(path, format=ext, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
+                            metadata=_metadata(ext, name))
             paths[ext] = path
     return paths
 
