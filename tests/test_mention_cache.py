@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,3 +70,21 @@ def test_pruned_shards_are_read_again_not_lost(tmp_path, reads):
     first = mention_cache.cached_mentions(corpus, store, max_bytes=0)  # nothing kept
     assert store.array_keys(mention_cache.KIND) == []
     assert mention_cache.cached_mentions(corpus, store) == first and reads == [3, 3]
+
+
+def test_a_timeline_from_kept_mentions_equals_one_that_reads_them(tmp_path):
+    from conflict_narratives.timelines import build_timeline
+    from test_stories import _busy_topic
+
+    df, v = _busy_topic()
+    corpus = pd.concat([df.iloc[[0]].assign(doc_id="undated"), df], ignore_index=True)
+    corpus["date"] = corpus["date"].where(corpus.index > 0)  # shifts every row by one
+    corpus["date_status"] = ["missing"] + ["ok"] * len(df)
+    vectors = np.vstack([v[:1], v])
+    kept = mention_cache.cached_mentions(corpus, Store(tmp_path))
+    topics = corpus[["doc_id", "topic"]]
+    read = build_timeline(corpus, topics, embeddings=vectors, freq="week")
+    cached = build_timeline(corpus, topics, embeddings=vectors, freq="week", mentions=kept)
+    assert len(read.events) and read.dates["selected"].any()
+    pd.testing.assert_frame_equal(cached.events, read.events)
+    pd.testing.assert_frame_equal(cached.dates, read.dates)
