@@ -50,7 +50,6 @@ from conflict_narratives.timelines.events import (
     class_counts,
     class_words,
     event_table,
-    headline,
     lead_texts,
 )
 from conflict_narratives.timelines.ranking import named_days
@@ -61,6 +60,7 @@ from conflict_narratives.timelines.stories import (
     story_settings,
     topic_stories,
 )
+from conflict_narratives.timelines.terms import headline
 
 TEXT = ["doc_id", "date", "date_status", "source", "title", "text"]
 LIGHT = ["doc_id", "date", "source", "title", "topic", "period", "row", "mentions"]
