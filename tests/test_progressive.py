@@ -29,6 +29,8 @@ def _tables(run) -> dict[str, pd.DataFrame]:
     return out
 
 
+@pytest.mark.slow  # a cold report with its notebooks, then the same stages without
+@pytest.mark.notebook
 def test_first_view_before_the_rest_is_embedded_then_the_non_progressive_result(
         tmp_path, monkeypatch):
     home = use_project(monkeypatch, tmp_path / "progressive")  # an empty embedding cache
