@@ -1,13 +1,24 @@
-"""Stage 1: offline multilingual embeddings, cached by content."""
+"""Stage 1: offline multilingual embeddings, cached by content.
 
-from conflict_narratives.embeddings.backends import (
-    BACKENDS,
-    Backend,
-    E5SmallBackend,
-    SentenceTransformerBackend,
-    TfidfLsaBackend,
-    UseMBackend,
-    get_backend,
-    l2_normalize,
-)
-from conflict_narratives.embeddings.embed import EmbeddingResult, embed_corpus
+Names load on first use, so a worker process importing :mod:`.usem` or :mod:`.shards`
+does not import BERTopic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_NAMES = {
+    "backends": ("BACKENDS", "Backend", "E5SmallBackend", "SentenceTransformerBackend",
+                 "TfidfLsaBackend", "UseMBackend", "get_backend", "l2_normalize"),
+    "embed": ("EmbeddingResult", "embed_corpus"),
+}
+__all__ = [name for names in _NAMES.values() for name in names]
+
+
+def __getattr__(name: str) -> Any:
+    for module, names in _NAMES.items():
+        if name in names:
+            return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

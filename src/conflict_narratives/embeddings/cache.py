@@ -165,25 +165,32 @@ class EmbeddingCache:
     # ---------- writing ----------
     def put(self, keys: list[str], vectors: np.ndarray) -> Path:
         """Write one shard atomically and index it. ``vectors`` must be float32 2-D."""
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != len(keys):
-            raise ValueError(f"{len(keys)} keys but vectors of shape {vectors.shape}")
-        key_arr = np.array(keys, dtype="S64")
-        path = self.dir / f"{_shard_digest(key_arr, vectors)}{SHARD_SUFFIX}"
-        if not path.is_file():
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".partial")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    np.savez(fh, keys=key_arr, vectors=vectors)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        path = write_shard(self.dir, keys, vectors)
         for row, key in enumerate(keys):
             self._index.setdefault(key, (path, row))
         return path
+
+
+def write_shard(directory: Path, keys: list[str], vectors: np.ndarray) -> Path:
+    """One shard written atomically into a backend's folder (:attr:`EmbeddingCache.dir`),
+    without reading the others: what a worker process embedding for the cache does."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or len(vectors) != len(keys):
+        raise ValueError(f"{len(keys)} keys but vectors of shape {vectors.shape}")
+    key_arr = np.array(keys, dtype="S64")
+    path = Path(directory) / f"{_shard_digest(key_arr, vectors)}{SHARD_SUFFIX}"
+    if not path.is_file():
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".partial")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=key_arr, vectors=vectors)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return path
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -50,7 +50,7 @@ def _embed_task(i: int, parts: Parts, out: Path, backend: Backend, settings: dic
     if hasattr(backend, "threads"):
         backend.threads = n_threads()  # this worker's share of the cores
     df = parts.read(i, COLUMNS)
-    res = embed_corpus(df, backend=backend, settings=settings, progress=False,
+    res = embed_corpus(df, backend=backend, settings=settings, progress=False, pool=False,
                        cache_dir=cache_dir)
     with atomic_path(path) as tmp:
         with tmp.open("wb") as fh:

@@ -15,6 +15,7 @@ import pandas as pd
 from conflict_narratives.embeddings.backends import Backend, get_backend, l2_normalize
 from conflict_narratives.embeddings.cache import EmbeddingCache, text_key
 from conflict_narratives.embeddings.views import doc_units
+from conflict_narratives.embeddings.workers import embed_on_workers, pool_size
 from conflict_narratives.settings import resolve
 
 log = logging.getLogger(__name__)
@@ -56,14 +57,16 @@ def embed_corpus(
     settings: dict | None = None,
     progress: bool = True,
     cache_dir: str | Path | None = None,
+    pool: bool = True,
 ) -> EmbeddingResult:
     """Embed every row of ``df`` (columns ``text``, optional ``title``/``doc_id``).
 
     Vectors come from the content-addressed cache under ``cache_dir`` (default
     ``data/interim/embeddings``); only texts not there are embedded, in shards of
     ``embeddings.shard_size`` written as they finish, so an interrupted run resumes.
-    Identical texts are embedded once. Returns float32, L2-normalised rows aligned with
-    ``df``.
+    Identical texts are embedded once; many missing texts are embedded on a local pool of
+    ``embeddings.workers`` processes (:mod:`.workers`; ``pool=False``: here, as a task
+    already on a cluster does). Returns float32, L2-normalised rows aligned with ``df``.
     """
     from tqdm.auto import tqdm
 
@@ -86,18 +89,26 @@ def embed_corpus(
     n_cached = len(vectors)
     todo = sorted((k, t) for t, k in keys.items() if k not in vectors)  # order-independent
     shard, batch = int(cfg.get("shard_size", 2048)), model.batch_size
-    bar = tqdm(total=len(todo), unit="doc", desc=f"embed {model.name}", disable=not progress,
-               smoothing=0.1)
-    with bar:
-        for s in range(0, len(todo), shard):
-            chunk = todo[s:s + shard]
-            parts = []
-            for b in range(0, len(chunk), batch):
-                parts.append(model.embed([t for _, t in chunk[b:b + batch]]))
-                bar.update(len(parts[-1]))
-            computed = np.concatenate(parts)
-            cache.put([k for k, _ in chunk], computed)
-            vectors.update(zip((k for k, _ in chunk), computed, strict=True))
+    workers = pool_size(cfg, len(todo), model) if pool else 1
+    if workers > 1:
+        embed_on_workers(todo, model, cache, workers=workers, shard=shard, progress=progress)
+        vectors.update(EmbeddingCache(Path(cache_dir), model.id).get([k for k, _ in todo]))
+    else:
+        bar = tqdm(total=len(todo), unit="doc", desc=f"embed {model.name}",
+                   disable=not progress, smoothing=0.1)
+        with bar:
+            for s in range(0, len(todo), shard):
+                chunk = todo[s:s + shard]
+                parts = []
+                for b in range(0, len(chunk), batch):
+                    parts.append(model.embed([t for _, t in chunk[b:b + batch]]))
+                    bar.update(len(parts[-1]))
+                computed = np.concatenate(parts)
+                cache.put([k for k, _ in chunk], computed)
+                vectors.update(zip((k for k, _ in chunk), computed, strict=True))
+    if len(vectors) < len(keys):  # a shard lost between writing and reading
+        raise RuntimeError(f"{len(keys) - len(vectors)} embedded texts are missing from the "
+                           f"cache at {cache.dir}; run again (what was written is kept)")
 
     matrix = _pool(units, unique, [vectors[keys[t]] for t in unique])
     n_zero = int((np.abs(matrix).sum(axis=1) == 0).sum()) if len(matrix) else 0
@@ -115,6 +126,7 @@ def embed_corpus(
         "n_windowed": sum(len(u) > 1 for u in units) if view != "paragraphs" else None,
         "n_cached": n_cached,
         "n_computed": len(todo),
+        "workers": workers,
         "n_corrupt_shards": cache.n_corrupt,
         "dim": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
         "seconds": round(seconds, 3),
