@@ -61,8 +61,15 @@ def _tables(home: Path, corpus: str) -> dict[str, pd.DataFrame]:
             for stage in STAGES for p in sorted((root / stage).glob("*/*.parquet"))}
 
 
-def _same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> bool:
-    return a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)
+def _differing(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> list[str]:
+    """The tables not in both, or not equal (``pandas.testing.assert_frame_equal``)."""
+    out = sorted(a.keys() ^ b.keys())
+    for name in sorted(a.keys() & b.keys()):
+        try:
+            pd.testing.assert_frame_equal(a[name], b[name])
+        except AssertionError:
+            out.append(name)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
                          "report wall (s)": done["wall"]})
             print(rows[-1], flush=True)
             tables[progressive] = _tables(home, args.corpus)
+    differing = _differing(*tables.values())
     n_docs = len(next(t for k, t in tables[True].items() if k.endswith("doc_topics.parquet")))
     text = "\n".join([
         "# Progressive first view", "",
@@ -97,8 +105,9 @@ def main(argv: list[str] | None = None) -> None:
         f"Machine: {host['nproc']} cores, {host['cpu']}, load {host['load_avg_at_start']} "
         "at start (a shared machine: seconds are upper bounds).", "",
         md_table(pd.DataFrame(rows)), "",
-        f"Final stage tables identical between the two: **{_same(*tables.values())}** "
-        f"({len(tables[True])} tables).", ""])
+        f"Final stage tables identical between the two: **{not differing}** "
+        f"({len(tables[True])} tables" + (f"; differing: {', '.join(differing)})." if differing
+                                         else ")."), ""])
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "progressive.md").write_text(text, encoding="utf-8")
     print(text)
