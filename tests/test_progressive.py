@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from conflict_narratives import embeddings, progressive, topics
+from conflict_narratives.common.system import n_threads
 from conflict_narratives.embeddings.views import doc_units
 from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.store import Store
@@ -50,14 +51,16 @@ def _recording(monkeypatch, home: Path, label: str) -> list[dict]:
 
 
 def _windowed_past_the_sample(home: Path) -> dict:
-    """The settings of the case: the sample's texts embedded whole, some of the rest in
-    windows (pooled: the case where a document's row once depended on the others embedded
-    with it, so the sample alone got other bits than the same rows of the whole)."""
+    """The settings of the case: the sample's texts embedded whole on a pool, the rest in
+    this process, some in windows (pooled: the case where a document's row once depended on
+    the others embedded with it, so the sample alone got other bits than the same rows of
+    the whole)."""
     run = Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=SAMPLED)
     lengths = np.array([len(u[0]) for u in doc_units(run.corpus, "full")])
     window = int(lengths[run.fit_positions].max()) + 1
     assert (lengths > window).sum() > 0  # some documents outside the sample are windowed
-    return SAMPLED | {"embeddings": {"window_chars": window}}
+    # a pool for 240 missing texts: for the sample (its third: 80), not for the 200 after
+    return SAMPLED | {"embeddings": {"window_chars": window, "pool_min_texts": 240}}
 
 
 def test_a_progressive_run_ends_with_the_tables_of_a_run_without_it(tmp_path, monkeypatch):
@@ -77,6 +80,7 @@ def test_a_progressive_run_ends_with_the_tables_of_a_run_without_it(tmp_path, mo
     assert (sample["n_docs"], rest["n_docs"]) == (100, N_DOCS)
     assert not sample["first_view"] and rest["first_view"]
     assert sample["n_computed"] == sample["n_texts"] > 0  # the cache was empty
+    assert (sample["workers"], rest["workers"]) == (n_threads(), 1)  # the same bits
     assert rest["n_cached"] == sample["n_texts"]  # the sample was not embedded again
     assert rest["n_computed"] == rest["n_texts"] - sample["n_texts"]
     assert len(fits) == 1  # the first view's fit is the stage's

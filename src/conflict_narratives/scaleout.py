@@ -171,12 +171,16 @@ class ScaleOut:
         docs = self.corpus.iloc[sample].reset_index(drop=True)
         if "embeddings" in self.__dict__:
             matrix = self.embeddings.matrix[sample]
-        else:  # the sample's rows only (the cache is by text: the rest reuses them)
+        else:  # the sample's rows only (the cache is by text: the rest reuses them), on
+            # the pool the corpus would get: embeddings.pool_min_texts scaled to its share
             from conflict_narratives.embeddings import embed_corpus
 
+            least = int(self.settings["embeddings"]["pool_min_texts"]) * len(sample) // \
+                len(self.corpus)
             t0 = time.perf_counter()
-            matrix = embed_corpus(docs, backend=self.backend, settings=self.settings,
-                                  progress=self.progress,
+            matrix = embed_corpus(docs, backend=self.backend, progress=self.progress,
+                                  settings=self.settings.replace(
+                                      {"embeddings": {"pool_min_texts": least}}),
                                   cache_dir=self.store.embeddings_dir).matrix
             self._elsewhere += time.perf_counter() - t0
         result = topics.build_topics(
