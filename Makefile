@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name conflict-narratives \
 		--display-name "Python (conflict-narratives)" >/dev/null
+	$(PY) -c "from conflict_narratives.topics.products import warm_jit; warm_jit()"
 	touch $(STAMP)
 
 # The browser tests (tests/test_explore_browser.py) drive the Debian Chromium through

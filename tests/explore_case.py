@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.settings import Settings
+from conflict_narratives.store import Store
 from conflict_narratives.timelines import TimelineResult
 from conflict_narratives.topics import TopicResult
 
@@ -70,3 +72,18 @@ def timeline_result() -> TimelineResult:
 def settings(**explore) -> Settings:
     return Settings.load("case").replace({"explore": explore}) if explore else \
         Settings.load("case")
+
+
+def planted(root, n: int = 60) -> Pipeline:
+    """A pipeline over the constructed corpus of ``n`` documents in a throw-away project at
+    ``root``, its topic and timeline results saved under their keys, as a fit would leave
+    them."""
+    store = Store(root)
+    run = Pipeline(corpus(n), name="case", store=store)
+    run.load()
+    for stage, result in (("topics", topic_result(run.corpus)), ("timelines", timeline_result())):
+        key = run.key(stage)
+        path = store.stage_dir("case", stage, key)
+        result.save(path)
+        store.mark(path, key, {"planted": True}, 0.0)
+    return run

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 
@@ -13,9 +15,7 @@ import pytest
 
 import explore_case as case
 from conflict_narratives import explore
-from conflict_narratives.pipeline import Pipeline
 from conflict_narratives.report.build import KERNEL, write_index
-from conflict_narratives.store import Store
 
 
 def build(n: int = 60, **cfg):
@@ -30,9 +30,9 @@ def test_every_document_is_on_the_map_with_its_topic_and_texts():
     docs, data = build()
     assert data.counts | {"sampled": False} == data.counts and data.counts["shown"] == 60
     assert data.docs["doc_id"].tolist() == docs["doc_id"].tolist()
-    rows = json.loads(data.packed().tobytes().decode("utf-8"))
-    assert len(rows) == 60
-    title, text, outlet, lang, label = rows[3]
+    cols = json.loads(gzip.decompress(base64.b64decode(data.packed())).decode("utf-8"))
+    assert [len(c) for c in cols] == [60] * 5
+    title, text, outlet, lang, label = (c[3] for c in cols)
     assert title == docs["title"][3] and outlet == docs["source"][3] and lang == "ar"
     assert text == docs["text"][3]
     assert "الغوطة" in label  # the topic's label, not a number
@@ -100,19 +100,7 @@ def test_the_page_is_self_contained():
 
 @pytest.fixture
 def planted(tmp_path):
-    """A pipeline over the constructed corpus with its topic and timeline results saved
-    under their keys in a throw-away project, as a fit would leave them."""
-    store = Store(tmp_path / "project")
-    docs = case.corpus()
-    run = Pipeline(docs, name="case", store=store)
-    run.load()
-    for stage, result in (("topics", case.topic_result(run.corpus)),
-                          ("timelines", case.timeline_result())):
-        key = run.key(stage)
-        path = store.stage_dir("case", stage, key)
-        result.save(path)
-        store.mark(path, key, {"planted": True}, 0.0)
-    return run
+    return case.planted(tmp_path / "project")
 
 
 def test_run_explore_reads_the_runs_results(planted):

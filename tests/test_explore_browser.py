@@ -4,6 +4,8 @@ reader, brushing a period, clicking an event."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import explore_case as case
@@ -24,6 +26,9 @@ HIGHLIGHTED = """() => {
 }"""
 
 SELECTED = "(name) => Bokeh.documents[0].get_model_by_name(name).selected.indices"
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOT = "reports/benchmarks/explore_workflow.png"  # the README workflow picture, taken here
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +134,53 @@ def test_semantic_hits_are_highlighted(tmp_path):
         assert count(page, "hl", 3)
         assert page.evaluate(HIGHLIGHTED) == [3, 8, 13]
         assert "3 of 3 semantic hits" in page.content()
+
+
+def test_without_native_base64_the_texts_still_unpack(view):
+    """Browsers before Uint8Array.fromBase64 (Chromium 140, Firefox 133, Safari 18.2)."""
+    with browser.chromium() as page:
+        page.add_init_script("delete Uint8Array.fromBase64")
+        browser.open_page(page, view[1])
+        page.locator("input[placeholder^='search']").fill("oil")
+        assert count(page, "hl", sum("oil" in t[0].lower() + t[1].lower()
+                                     for t in view[0].data.texts))
+        assert page.errors == []
+
+
+def test_the_readme_workflow_and_its_screenshot(tmp_path):
+    """The README's notebook workflow (open → search → explore → figure) on the constructed
+    case as a fit leaves it: the page highlights what the search box matches (all found by
+    ``run.search``) and reads a clicked report; its screenshot is the README's picture,
+    rewritten only when it changed."""
+    import conflict_narratives as cn
+
+    case.planted(tmp_path, n=180)
+    run = cn.open("case", home=tmp_path)
+    query = "الغوطه"
+    hits = run.search(query, k=100)
+    view = run.explore(query=query)
+    figure = cn.figures.document_map(run.topics().doc_topics, run.topics().topic_info)
+    assert len(figure.axes[0].texts) == len(run.topics().topic_info)  # a label per topic
+    ghouta = run.topics().doc_topics["topic"] == 0  # every Ghouta report, however spelt
+    assert set(hits["doc_id"]) == set(run.topics().doc_topics.loc[ghouta, "doc_id"])
+    data = view.data
+    norms = [normalize_for_analysis(f"{title} {text}") for title, text in data.texts]
+    expected = [i for i, norm in enumerate(norms) if normalize_for_analysis(query) in norm]
+    assert set(data.docs.loc[expected, "doc_id"]) < set(hits["doc_id"])
+    with browser.chromium() as page:
+        browser.open_page(page, view.save(tmp_path / "explore.html"))
+        assert count(page, "hl", len(expected))
+        assert page.evaluate(HIGHLIGHTED) == expected
+        i = expected[len(expected) // 2]
+        (x, y), = browser.screen_xy(page, "map", [data.docs["x"][i]], [data.docs["y"][i]])
+        page.mouse.click(x, y)
+        expect(page.locator("#reader-title")).to_have_text(data.texts[i][0])
+        assert page.locator("#reader-text").get_attribute("dir") == "rtl"
+        page.evaluate("() => document.activeElement?.blur()")  # no focus ring in the picture
+        page.wait_for_timeout(300)  # the hover tooltip drawn
+        shot = page.screenshot(animations="disabled", caret="hide")
+        assert page.errors == []
+    assert f"]({SHOT})" in (ROOT / "README.md").read_text(encoding="utf-8")
+    path = ROOT / SHOT
+    if not path.is_file() or path.read_bytes() != shot:
+        path.write_bytes(shot)

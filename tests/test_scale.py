@@ -452,8 +452,10 @@ def test_timelines_by_partition_and_topic_equal_in_process(cluster, fa_kes, tmp_
                                      client=cluster)
     assert (ref.events["level"] == "story").any() and (ref.events["level"] == "topic").any()
     assert ref.summary == got.summary
-    for table in ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events"):
+    for table in ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events",
+                  "dates"):
         pd.testing.assert_frame_equal(getattr(ref, table), getattr(got, table))
+    assert got.dates["selected"].sum() == settings["timelines"]["n_dates"]
     sampled = build_timeline_partitioned(parts, doc_topics, tmp_path / "m.npy", client=cluster,
                                          settings=settings,
                                          sample=sample_positions(parts.n_docs, 300, 42))

@@ -1,7 +1,7 @@
 """What each result of a run depends on, and the products a run keeps and reuses: the
 stage keys (the loaded corpus, sample and seed, the settings sections a stage reads, the
 result it reads from, its code), the topic model's kept inputs and each document's kept
-word counts. :class:`pipeline.Pipeline` mixes this in."""
+word counts and date mentions. :class:`pipeline.Pipeline` mixes this in."""
 
 from __future__ import annotations
 
@@ -94,6 +94,14 @@ class Keyed:
         return cached_counts(kind, lambda: self.corpus, len(self.corpus), self._documents_key(),
                              self.store, max_chars=chars,
                              max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
+
+    def mentions(self) -> list:
+        """The days each corpus row names, read once per document and kept
+        (:func:`timelines.mention_cache.cached_mentions`): a topic change reads none."""
+        from conflict_narratives.timelines.mention_cache import cached_mentions
+
+        return cached_mentions(self.corpus, self.store,
+                               max_bytes=float(self.settings["store"]["products_max_mb"]) * 2**20)
 
     def _documents_key(self, corpus_key: str | None = None) -> dict[str, Any]:
         """What identifies the documents analysed: corpus version, sample and seed."""

@@ -268,7 +268,7 @@ class Pipeline(Keyed, ScaleOut, Views):
                 result = timelines.build_timeline(
                     self.corpus, topic.doc_topics, embeddings=self.embeddings.matrix,
                     topic_info=topic.topic_info, settings=self.settings,
-                    counts=self.counts("leads"))
+                    counts=self.counts("leads"), mentions=self.mentions())
             if str(self.source).startswith("t17:"):  # journalists' reference timelines
                 refs = timelines.read_reference_timelines(
                     timelines.t17_timelines_path(str(self.source), self.store.data_path()))

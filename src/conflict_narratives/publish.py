@@ -114,13 +114,15 @@ def write_explore(run) -> dict[str, Any]:
 def report(run, *, trace: str | Path | None = None, force: bool = False,
            kernel: str | None = None) -> dict[str, Any]:
     """Every stage of ``run``, then the notebooks (each re-executed only when its inputs
-    changed), figures, tables as CSV and ``reports/<label>/index.html``. ``trace``: a text
-    file whose story notebook 04 traces (default: the seed document, if present). What the
-    corpus cannot support (``run.skipped``) has no section, table or figure: one line each."""
+    changed; in this process unless ``report.kernels`` or a ``kernel`` name asks for Jupyter
+    kernels, or ``report`` runs inside one), figures, tables as CSV and
+    ``reports/<label>/index.html``. ``trace``: a text file whose story notebook 04 traces
+    (default: the seed document, if present). What the corpus cannot support
+    (``run.skipped``) has no section, table or figure: one line each."""
     import time
 
     from conflict_narratives import progressive
-    from conflict_narratives.report import write_report
+    from conflict_narratives.report import KERNEL, in_process_available, write_report
 
     first = progressive.first_view(run, time.perf_counter())  # None unless progressive
     summary = run.run(force=force)
@@ -159,6 +161,7 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
         tables=tables, summary=summary, settings=run.settings.to_dict(), force=force,
         workers=int(run.settings["report"]["notebook_workers"]),
         keep=int(run.settings["store"]["keep_versions"]),
-        **({"kernel": kernel} if kernel else {}))
+        kernel=kernel or (KERNEL if run.settings["report"]["kernels"]
+                          or not in_process_available() else None))
     progressive.replaced(run, first)
     return done

@@ -7,7 +7,8 @@ checkout holding this package, else the current directory)::
     data/interim/embeddings/           content-addressed embedding cache (embeddings.cache)
     data/interim/<kind>/<key>.npz      intermediate arrays keyed on what they depend on
                                        (``reductions``: UMAP coordinates and clusters;
-                                       ``counts``: each document's term counts)
+                                       ``counts``: each document's term counts;
+                                       ``mentions``: the days each document names)
     data/processed/<name>/corpus/      stage 0: corpus.parquet, rejects.parquet, load.json
     data/processed/<name>/<stage>/<key>/   one folder per version of a stage's result
     data/processed/<name>/updates/<n>/     each update: assignments, rejects, candidates
@@ -302,6 +303,13 @@ class Store:
     # ------------------------------------------------------------ intermediate arrays
     def arrays_path(self, kind: str, key: str) -> Path:
         return self.interim_dir / kind / f"{key}.npz"
+
+    def array_keys(self, kind: str) -> list[str]:
+        """The keys kept under ``kind``, most recently used first."""
+        folder = self.interim_dir / kind
+        files = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True) \
+            if folder.is_dir() else []
+        return [p.stem for p in files]
 
     def save_arrays(self, kind: str, key: str, arrays: Mapping[str, Any]) -> Path:
         """Named arrays kept under ``kind``/``key`` (an ``.npz``, written atomically so a

@@ -75,6 +75,32 @@ def import_bertopic() -> None:
         import bertopic  # noqa: F401
     finally:
         sys.meta_path.remove(blocker)
+    cache_jit(("umap", "pynndescent"))
+
+
+def cache_jit(packages: tuple[str, ...]) -> int:
+    """Keep the numba-compiled functions of ``packages`` in numba's on-disk cache (beside
+    their sources, else numba's user cache): most of umap's are compiled without
+    ``cache=True``, so every new process compiled them again before its first UMAP (measured:
+    a 600-document UMAP took 79 s in a new process on a busy machine, 5.6 s once cached).
+    Returns how many functions it turned caching on for."""
+    import sys
+    import warnings
+
+    from numba.core.errors import NumbaWarning
+    from numba.core.registry import CPUDispatcher
+
+    # those using dynamic globals cannot be kept: numba says so at each compile, harmlessly
+    warnings.filterwarnings("ignore", "Cannot cache compiled function", NumbaWarning)
+    count = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in packages:
+            continue
+        for obj in list(vars(module).values()):
+            if isinstance(obj, CPUDispatcher) and type(obj._cache).__name__ == "NullCache":
+                obj.enable_caching()
+                count += 1
+    return count
 
 
 @contextlib.contextmanager

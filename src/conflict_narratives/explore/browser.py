@@ -68,8 +68,18 @@ def screen_xy(page, plot: str, xs, ys) -> list[tuple[float, float]]:
     return page.evaluate(SCREEN_XY, [plot, [float(x) for x in xs], [float(y) for y in ys]])
 
 
-def open_page(page, path: Path, timeout_ms: int = 30_000) -> None:
-    """Open ``path`` from ``file://`` and wait until its texts are unpacked (the status
-    line counts the documents shown)."""
+MARKS = """() => ["explore-drawn", "explore-ready"].map(
+  (m) => performance.getEntriesByName(m)[0].startTime / 1000)"""
+
+
+def open_page(page, path: Path, timeout_ms: int = 30_000) -> tuple[float, float]:
+    """Open ``path`` from ``file://`` and wait until its texts are unpacked; the seconds from
+    the navigation's start to the first render (the map and the count of documents shown
+    on screen) and to the texts unpacked (hover, reader and search ready), as the page
+    marks them."""
     page.goto(Path(path).resolve().as_uri())
     page.wait_for_selector("#n-shown", timeout=timeout_ms)
+    page.wait_for_selector("#unpacking", state="detached", timeout=timeout_ms)
+    page.wait_for_function("() => performance.getEntriesByName('explore-ready').length",
+                           timeout=timeout_ms)
+    return tuple(page.evaluate(MARKS))

@@ -8,28 +8,46 @@ from conflict_narratives.common.textnorm import _DROP
 
 DROP = _DROP.pattern
 
-# args: blob (packed texts), src (documents), update (the UPDATE callback), search
+# args: z (the packed texts: gzip'd JSON columns, base64), src, update, search. Run once the
+# map is drawn: the counts at once, then the browser inflates the texts natively and the search
+# text is folded a slice at a time (UPDATE with prepare), so the page stays responsive
 UNPACK = """
-const rows = JSON.parse(new TextDecoder().decode(blob.data.z)), n = rows.length
-const names = ["title", "text", "outlet", "lang", "label"]
-const cols = names.map(() => new Array(n))
-for (let i = 0; i < n; i++) { for (let j = 0; j < 5; j++) cols[j][i] = rows[i][j] }
-names.forEach((c, j) => { src.data[c] = cols[j] })  // not drawn: no redraw needed
-update.execute(search).then(() => setTimeout(() => update.execute(search, {prepare: true}), 50))
+const unpack = () => {
+  const bytes = Uint8Array.fromBase64?.(z) ?? Uint8Array.from(atob(z), (c) => c.charCodeAt(0))
+  const gz = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))
+  return new Response(gz).text()
+}
+const fold = () => update.execute(search, {prepare: true}).then((more) => more && setTimeout(fold))
+const drawn = () => new Promise((done) => requestAnimationFrame(() => {
+  performance.mark("explore-drawn")  // the map and the counts on screen
+  setTimeout(done)
+}))
+update.execute(search).then(drawn).then(unpack).then((json) => {  // (the counts need no texts)
+  const names = ["title", "text", "outlet", "lang", "label"]
+  JSON.parse(json).forEach((col, j) => { src.data[names[j]] = col })  // not drawn: no redraw
+  return update.execute(search)
+}).then(() => {
+  performance.mark("explore-ready")  // hover, reader and search ready
+  setTimeout(fold, 50)
+})
 """
 
 # args: src, filt, search, outlets, langs, topics, topic_table, events, hist, box, status,
-# drop, total, has_hits, base (point size); cb_data.prepare: only fold the texts for search
+# drop, total, has_hits, base (point size); cb_data.prepare: only fold the next slice of texts
+# for search (returns whether more remain)
 UPDATE = """
-const d = src.data
-if (d.title === undefined) return  // the texts are not unpacked yet
+const d = src.data, n = d.x.length, ready = d.title !== undefined  // the texts unpacked
 const DROP = new RegExp(drop, "g")
 const norm = (s) => s.normalize("NFKC").replace(DROP, "").replace(/[أإآٱ]/g, "ا")
   .replace(/ى/g, "ي").replace(/ة/g, "ه")
   .replace(/[\\u0660-\\u0669\\u06f0-\\u06f9]/g, (c) => String(c.charCodeAt(0) & 15))
   .toLowerCase().split(/\\s+/).filter((w) => w).join(" ")
-const fold = () => { d.norm ??= Array.from(d.title, (t, i) => norm(t + " " + d.text[i])) }
-if (cb_data?.prepare) return fold()  // after the first render: the first search is quick
+const fold = (upto) => {  // the search text of the documents before upto
+  const f = (d.norm ??= [])
+  for (let i = f.length; i < Math.min(upto, n); i++) f.push(norm(d.title[i] + " " + d.text[i]))
+  return f.length < n
+}
+if (cb_data?.prepare) return fold((d.norm?.length ?? 0) + 1500)
 const ts = topics.selected, es = events.selected
 if (cb_obj === ts && ts.indices.length && es.indices.length) { es.indices = []; return }
 if (cb_obj === es && es.indices.length) {
@@ -48,13 +66,14 @@ if (cb_obj === hist.selected) {
 const q = search.value_input || search.value || ""
 const terms = (q.match(/"[^"]*"|\\S+/g) || []).map((t) => norm(t.replace(/"/g, "")))
   .filter((t) => t)
-if (terms.length) fold()
 const oset = new Set(outlets.value), lset = new Set(langs.value)
+if (!ready && (terms.length || oset.size || lset.size)) return  // UNPACK calls again
+if (terms.length) fold(n)
 const tset = new Set(ts.indices.map((i) => topics.data.topic[i]))
 const eset = es.indices.length ? new Set(events.data.members[es.indices[0]]) : null
 const semantic = has_hits && !terms.length
 const active = terms.length > 0 || tset.size > 0 || eset !== null || semantic
-const n = d.x.length, shown = new Array(n), alpha = new Float32Array(n)
+const shown = new Array(n), alpha = new Float32Array(n)
 const size = new Float32Array(n), nb = hist.data.left.length
 const hn = new Array(nb).fill(0), hh = new Array(nb).fill(0), tn = {}, th = {}
 let nshown = 0, nhl = 0
@@ -94,6 +113,7 @@ status.text = `<b><span id="n-shown">${nshown.toLocaleString("en")}</span></b> o
   + (box.visible ? ` (${fmt(box.left)} – ${fmt(box.right - 1)})` : "")
   + (active ? ` · <b><span id="n-hl">${nhl.toLocaleString("en")}</span></b> highlighted `
     + `(${what.join(", ")})` : "")
+  + (ready ? "" : ` · <span id="unpacking">unpacking the texts…</span>`)
 """
 
 # args: src, reader, rtl (right-to-left language codes)

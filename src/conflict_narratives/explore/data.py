@@ -1,10 +1,12 @@
 """The tables behind the interactive view, made from a run's results: one row per document on
 the map (a seeded sample past ``max_points``), the topics, the events with the documents
-each covers, the time bins, and the texts packed for the page as one UTF-8 byte array
-(Bokeh gzips it; as JSON strings an Arabic letter would take a six-byte escape)."""
+each covers, the time bins, and the texts packed for the page as gzip'd UTF-8 (as Bokeh's JSON
+strings an Arabic letter would take a six-byte escape)."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import logging
 from dataclasses import dataclass, field
@@ -36,13 +38,14 @@ class ExploreData:
     counts: dict[str, Any] = field(default_factory=dict)
     query: str = ""
 
-    def packed(self) -> np.ndarray:
-        """The texts as UTF-8 JSON rows ``[title, text, outlet, lang, label]``, a byte
-        array the page decodes once (the search normalises them there, on first use)."""
-        rows = [t + [o, lg, lb] for t, o, lg, lb in zip(
-            self.texts, self.docs["outlet"], self.docs["lang"], self.docs["label"], strict=True)]
-        raw = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return np.frombuffer(raw, dtype=np.uint8)
+    def packed(self) -> str:
+        """The texts as the page carries them: UTF-8 JSON columns ``[titles, texts, outlets,
+        langs, labels]``, gzip'd and base64'd; the browser inflates them natively once the
+        map is drawn (the search normalises them there, a slice at a time)."""
+        cols = [[t[0] for t in self.texts], [t[1] for t in self.texts],
+                *(self.docs[c].tolist() for c in ("outlet", "lang", "label"))]
+        raw = json.dumps(cols, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return base64.b64encode(gzip.compress(raw, compresslevel=5, mtime=0)).decode("ascii")
 
 
 def _label(row) -> str:

@@ -144,7 +144,6 @@ def build_document(data: ExploreData, title: str):
     src = ColumnDataSource({**{c: cols[c].to_numpy() for c in cols},
                             "alpha": np.full(len(cols), 0.6, dtype="float32"),
                             "size": np.full(len(cols), base, dtype="float32")}, name="docs")
-    blob = ColumnDataSource({"z": data.packed()}, name="texts")
     filt = BooleanFilter(booleans=[True] * len(cols))
     topics, topic_table, events, event_table = _tables(data)
     hist, box, hist_fig = _histogram(data)
@@ -187,7 +186,7 @@ def build_document(data: ExploreData, title: str):
     doc = Document(title=title)
     doc.add_root(layout)
     doc.js_on_event("document_ready", CustomJS(code=UNPACK, args=dict(
-        blob=blob, src=src, update=update, search=search)))
+        z=data.packed(), src=src, update=update, search=search)))
     return doc
 
 

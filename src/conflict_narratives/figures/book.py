@@ -2,12 +2,13 @@
 
 >>> book = FigureBook(store.figures_dir("fa-kes"))
 >>> book.publish(figures.topic_figures(result), section="topics")   # saves, shows in Jupyter
->>> book.entries("topics")   # [{"name", "caption", "section", "files": {ext: file}}]
+>>> book.entries("topics")   # [{"name", "caption", "section", "png_sha256", "files": {ext: file}}]
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,22 +44,36 @@ class FigureBook:
 
     def add(self, name: str, fig: Figure, caption: str | None = None,
             section: str | None = None) -> dict[str, Path]:
-        """Save ``fig`` as ``<name>.<ext>`` and record it; returns ``{ext: path}``."""
+        """Save ``fig`` as ``<name>.<ext>`` and record it; returns ``{ext: path}``.
+
+        The PNG is drawn first; when it comes out byte for byte as the one recorded under
+        ``name``, the figure is taken as unchanged and its other files (SVG and PDF: most of
+        the cost) are kept. That is wrong only for a change the PNG cannot show (a shift
+        under one of its pixels, text the same when rasterised) or a change to how
+        :func:`base.save` writes vector files: unlikely, and the kept files then show the
+        figure as last drawn."""
         stem = slugify(name)
-        paths = save(fig, self.directory, stem, formats=self.formats)
+        known = self._read().get(stem, {})
+        paths = save(fig, self.directory, stem, formats=[f for f in self.formats if f == "png"])
+        digest = _digest(paths["png"]) if paths else None
+        if digest is not None and known.get("png_sha256") == digest:
+            files = {f: self.directory / known["files"][f] for f in self.formats
+                     if f not in paths and f in known["files"]}
+            paths |= {f: path for f, path in files.items() if path.is_file()}
+        paths |= save(fig, self.directory, stem,
+                      formats=[f for f in self.formats if f not in paths])
         with self._locked():
             manifest = self._read()
             manifest[stem] = {"name": stem, "caption": caption or figure_title(fig) or stem,
-                              "section": section,
-                              "files": {ext: p.name for ext, p in paths.items()}}
+                              "section": section, "png_sha256": digest,
+                              "files": {ext: paths[ext].name for ext in self.formats}}
             write_json(self.directory / MANIFEST, manifest)
-        return paths
+        return {ext: paths[ext] for ext in self.formats}
 
     def publish(self, panels: Iterable[Panel], section: str | None = None) -> list[str]:
         """Save every panel (and display it when running in Jupyter); the names saved. A
-        ``section``'s earlier figures are removed first, so none outlives its data."""
-        if section is not None:
-            self.clear(section)
+        ``section``'s earlier figures that are not among them are removed, so none outlives
+        its data."""
         try:
             from IPython import get_ipython
             from IPython.display import Image, display
@@ -72,14 +87,17 @@ class FigureBook:
             if shown:  # the saved PNG (drawn at twice screen resolution), not a new drawing
                 display(Image(filename=str(paths["png"]), retina=True) if "png" in paths
                         else panel.figure)
+        if section is not None:
+            self.clear(section, keep=names)
         return names
 
-    def clear(self, section: str) -> None:
-        """Forget (and delete) a section's figures, before it is drawn again."""
+    def clear(self, section: str, keep: Iterable[str] = ()) -> None:
+        """Forget (and delete) a section's figures, but those named in ``keep``."""
+        keep = set(keep)
         with self._locked():
             manifest = self._read()
             for stem, entry in list(manifest.items()):
-                if entry.get("section") == section:
+                if entry.get("section") == section and stem not in keep:
                     for file in entry["files"].values():
                         (self.directory / file).unlink(missing_ok=True)
                     del manifest[stem]
@@ -132,3 +150,7 @@ class FigureBook:
         return [{**e, "files": {ext: self.directory / f for ext, f in e["files"].items()}}
                 for e in self._read().values()
                 if section is None or e.get("section") == section]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

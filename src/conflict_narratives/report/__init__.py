@@ -12,3 +12,4 @@ from conflict_narratives.report.build import (
     write_index,
     write_report,
 )
+from conflict_narratives.report.inprocess import available as in_process_available

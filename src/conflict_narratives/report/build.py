@@ -2,15 +2,16 @@
 
 :func:`write_report` takes what the pipeline made (the run summary, each section's inputs
 key and tables) and executes the notebooks shipped inside this package
-(``report/notebooks/``, so ``report`` works from any project folder) with papermill into
-``reports/<label>/``, exports each to HTML, copies the stage tables as CSV, and writes
-``index.html`` linking every figure (PNG, SVG, PDF) with the caption its figure book
-recorded, every table, the settings and each stage's wall time.
+(``report/notebooks/``, so ``report`` works from any project folder) into
+``reports/<label>/`` (in this process, :mod:`.inprocess`: no kernel to start, the package
+imported already; or with papermill in Jupyter kernels), exports each to HTML, copies the
+stage tables as CSV, and writes ``index.html`` linking every figure (PNG, SVG, PDF) with
+the caption its figure book recorded, every table, the settings and each stage's wall time.
 
 A section whose inputs (stage results, notebook, figure code, parameters) are unchanged
 since its last execution is not executed again: its notebook, HTML and figures are current.
 The last ``keep`` executions of each section are kept (``.sections/<section>/<key>/``), so
-going back to earlier settings restores their notebook, HTML and figures without a kernel.
+going back to earlier settings restores their notebook, HTML and figures without executing it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 import yaml
 
 from conflict_narratives.figures.book import FigureBook
+from conflict_narratives.report.inprocess import execute_in_process
 from conflict_narratives.store import code_fingerprint, make_key, write_json
 
 log = logging.getLogger(__name__)
@@ -152,13 +154,15 @@ def export_tables(sources: list[Path], target: Path) -> list[dict[str, Any]]:
 
 def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
                  inputs: dict[str, str], tables: dict[str, list[Path]], summary: dict,
-                 settings: dict, kernel: str = KERNEL, force: bool = False,
+                 settings: dict, kernel: str | None = None, force: bool = False,
                  workers: int = 1, keep: int = 4) -> dict[str, Any]:
     """Execute each section's notebook (unless its ``inputs`` key — which must cover the
     settings it depends on — and ``params`` but the ``overrides`` are unchanged, or one of
-    its ``keep`` kept executions has that key; up to ``workers`` at once, each in its own
-    kernel), export HTML and ``tables`` (per section, Parquet paths), write ``index.html``;
-    returns the summary with each notebook's wall time and the index path."""
+    its ``keep`` kept executions has that key): in this process, one after the other
+    (:mod:`.inprocess`), or given a ``kernel``, each in a kernel of that name, up to
+    ``workers`` at once. Then export HTML and ``tables`` (per section, Parquet paths),
+    write ``index.html``; returns the summary with each notebook's wall time and the index
+    path."""
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -192,15 +196,18 @@ def write_report(out_dir: Path, label: str, *, params: dict[str, Any],
 
     def run(section: Section) -> Section:
         t0 = time.perf_counter()
-        execute_notebook(notebooks_dir() / section.notebook.name, section.notebook, params,
-                         kernel)
+        source = notebooks_dir() / section.notebook.name
+        if kernel:
+            execute_notebook(source, section.notebook, params, kernel)
+        else:
+            execute_in_process(source, section.notebook, params)
         export_html(section.notebook)
         section.seconds = round(time.perf_counter() - t0, 2)
         return section
 
     todo = [s for s in sections if not s.reused]
     with ThreadPoolExecutor(max(1, min(workers, len(todo) or 1))) as pool:
-        for done in pool.map(run, todo):
+        for done in (pool.map if kernel else map)(run, todo):  # in process: in turn, here
             executed[done.key] = run_keys[done.key]
             write_json(executed_path, executed)
             _archive(done, out_dir / ARCHIVE / done.key, run_keys[done.key], book, keep)

@@ -30,6 +30,7 @@ from conflict_narratives.common.periods import choose_freq, period_range, period
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.store import Store
 from conflict_narratives.timelines.date_ranker import DATE_COLUMNS, dates_table
+from conflict_narratives.timelines.date_selection import date_mentions
 from conflict_narratives.timelines.events import (
     add_story_events,
     event_table,
@@ -250,12 +251,15 @@ def build_timeline(
     settings: dict | None = None,
     vectorizer=None,
     counts=None,
+    mentions: list | None = None,
     **overrides: Any,
 ) -> TimelineResult:
     """Prevalence (overall and per outlet), per-period words, bursts and events in one go.
     ``overrides`` take precedence over the ``timelines`` settings (e.g. ``freq="week"``);
     ``counts``: the lead texts of every corpus row counted already (see
-    :func:`events.topic_words_over_time`). A partitioned corpus: :mod:`.partitioned`."""
+    :func:`events.topic_words_over_time`); ``mentions``: the days each corpus row names
+    (:mod:`.mention_cache`), else read here, once for every step that needs them. A
+    partitioned corpus: :mod:`.partitioned`."""
     cfg = {**timeline_settings(settings), **overrides}
     if embeddings is not None and len(embeddings) != len(corpus):
         raise ValueError(f"embeddings have {len(embeddings)} rows, the corpus {len(corpus)}")
@@ -263,6 +267,9 @@ def build_timeline(
     docs, excluded["excluded_sparse_edges"] = trim_sparse_edges(
         docs, freq, cfg["edge_min_fraction"]
     )
+    if "mentions" not in docs:  # story dates, event ranks and the dates table read them
+        docs["mentions"] = [mentions[r] for r in docs["row"]] if mentions is not None \
+            else date_mentions(docs)
     prev = prevalence(docs, freq, smooth=cfg["smooth"])
     by_source = (prevalence(docs, freq, by="source", smooth=cfg["smooth"])
                  if "source" in docs else prev.iloc[:0])

@@ -10,6 +10,7 @@ from scipy import sparse
 
 from conflict_narratives.common.counts import DocTermCounts, restrict
 from conflict_narratives.common.vectorize import documents, make_vectorizer, scaled_min_df
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
 from conflict_narratives.timelines.windows import bounded_window, calendar_days, context_features
 
 EVENT_COLUMNS = [
@@ -113,22 +114,6 @@ def class_words(keys: pd.Series, per_class, words, *, top_n: int = 10,
     return pd.DataFrame(rows, columns=["topic", "period", "count", "words", "weights"])
 
 
-def _str(value: object) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
-
-
-def headline(row: pd.Series) -> str:
-    """A document's title, else the first sentence of its text (at most 200 characters)."""
-    title = _str(row.get("title")).strip()
-    if title:
-        return title
-    text = " ".join(_str(row.get("text")).split())
-    for stop in (". ", "。", "؟ ", "! "):
-        if stop in text[:300]:
-            return text[: text.index(stop) + 1]
-    return text[:200]
-
-
 def _central(ev: pd.DataFrame, vectors: np.ndarray, k: int) -> pd.DataFrame:
     """The ``k`` rows nearest (cosine) the centroid of ``vectors``, one per distinct headline
     (the same wire story republished by two outlets is shown once)."""
@@ -182,8 +167,9 @@ def event_table(
     """One dated event per burst: ``date`` (the burst's busiest day), ``start`` and ``end``
     (the days around it still carrying coverage, at most ``max_days``:
     :func:`windows.bounded_window`), ``span_start``/``span_end`` (the whole burst),
-    ``topic``, ``label`` (from ``labels``: topic → label), ``words`` (the topic's words in
-    the peak period), ``intensity``, ``evidence`` (the detector's score), ``n_docs`` (the
+    ``topic``, ``label`` (from ``labels``: topic → label), ``words`` (what sets the window's
+    headlines apart in the topic, :mod:`.terms`; none: the topic's words in the peak
+    period), ``intensity``, ``evidence`` (the detector's score), ``n_docs`` (the
     burst's documents), ``window_docs``,
     ``outlets`` (most covering first), ``headlines`` and ``doc_ids`` (the ``n_headlines``
     window documents nearest its centroid: embeddings when given, else TF-IDF),
@@ -202,6 +188,7 @@ def event_table(
         vectors = embeddings[own["row"].to_numpy()] if embeddings is not None \
             else _tfidf_vectors(own)
         days = calendar_days(own["date"])
+        heads, terms = headline_terms(own)
         for b in bursts.itertuples():
             end = b.end + step[freq] if freq in step else b.end + pd.offsets.MonthBegin(1)
             in_burst = ((own["period"] >= b.start) & (own["period"] < end)).to_numpy()
@@ -216,7 +203,8 @@ def event_table(
             rows.append({
                 "date": peak, "start": w_start, "end": w_end, "topic": int(topic),
                 "label": str(labels.get(topic, f"topic {topic}")),
-                "words": words.get((topic, b.peak), []),
+                "words": distinctive_terms(heads, terms, member)
+                or words.get((topic, b.peak), []),
                 "intensity": float(b.intensity), "evidence": float(b.score),
                 "n_docs": int(in_burst.sum()),
                 "outlets": [str(o) for o in outlets.index if o],
@@ -237,14 +225,16 @@ def add_story_events(
     events: pd.DataFrame, stories: pd.DataFrame, topic_words: pd.DataFrame | None,
     periods: pd.Series,
 ) -> pd.DataFrame:
-    """Topic-burst events and story events in one table, sorted by date; story rows get
-    their topic's words of their period (``periods``: the start of each story date's)."""
+    """Topic-burst events and story events in one table, sorted by date; a story without
+    words of its own (:mod:`.terms`) gets its topic's words of its period (``periods``: the
+    start of each story date's)."""
     if stories.empty:
         return events
     words = ({} if topic_words is None or topic_words.empty
              else {(r.topic, r.period): list(r.words) for r in topic_words.itertuples()})
-    stories = stories.assign(words=[words.get((t, p), []) for t, p in
-                                    zip(stories["topic"], periods, strict=True)])
+    stories = stories.assign(words=[list(own) or words.get((t, p), []) for own, t, p in
+                                    zip(stories["words"], stories["topic"], periods,
+                                        strict=True)])
     out = pd.concat([events, stories[EVENT_COLUMNS]], ignore_index=True) if len(events) \
         else stories[EVENT_COLUMNS].reset_index(drop=True)
     out = out.sort_values(["date", "level", "topic"], ignore_index=True)

@@ -12,6 +12,7 @@ in the client. What needs the texts is read a partition at a time on the workers
    with which the client dates each story and counts the days named again later that rank
    the events (:func:`ranking.named_days`) — and their leads counted with that vocabulary
    and summed per (topic, period), from which the client takes the per-period topic words;
+   the outliers' date, outlet and mentions only, for the topic-free ``dates`` table;
 3. per topic: its burst events (:func:`events.event_table`) and its stories
    (:func:`stories.topic_stories`), its vectors read from the memory-mapped matrix.
 
@@ -45,12 +46,12 @@ from conflict_narratives.timelines.build import (
     timeline_settings,
     topic_labels,
 )
+from conflict_narratives.timelines.date_ranker import dates_table
 from conflict_narratives.timelines.date_selection import date_mentions
 from conflict_narratives.timelines.events import (
     class_counts,
     class_words,
     event_table,
-    headline,
     lead_texts,
 )
 from conflict_narratives.timelines.ranking import named_days
@@ -61,6 +62,7 @@ from conflict_narratives.timelines.stories import (
     story_settings,
     topic_stories,
 )
+from conflict_narratives.timelines.terms import headline
 
 TEXT = ["doc_id", "date", "date_status", "source", "title", "text"]
 LIGHT = ["doc_id", "date", "source", "title", "topic", "period", "row", "mentions"]
@@ -90,8 +92,9 @@ def _partition_task(item, parts: Parts, freq: str, span, vocabulary: list[str],
     docs = _placed(parts.read(i, TEXT), topics, freq, span, start)
     dates = (docs["date"].min(), docs["date"].max()) if len(docs) else (None, None)
     out = {"n_docs": len(docs), "dates": dates}
+    docs["mentions"] = date_mentions(docs)  # the days each names: dates, story dates, ranks
+    out["outliers"] = docs.loc[docs["topic"] == -1, ["date", "source", "mentions"]]
     docs = docs[docs["topic"] != -1].copy()
-    docs["mentions"] = date_mentions(docs)  # the days each names: story dates, event ranks
     leads = lead_texts(docs, max_chars)
     X = make_vectorizer(len(docs), vocabulary=vocabulary).transform(leads) if vocabulary \
         else sparse.csr_matrix((len(docs), 0))
@@ -200,5 +203,9 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
               "date_min": min(dates) if dates else None,
               "date_max": max(dates) if dates else None,
               "n_outlets": int(docs["source"].nunique())}
-    return assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                    labels=labels, stats=placed | excluded, named=named_days(placed_docs))
+    result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
+                      labels=labels, stats=placed | excluded, named=named_days(placed_docs))
+    every = pd.concat([docs[["date", "source", "mentions"]], *(d["outliers"] for d in done)],
+                      ignore_index=True)  # the dates need no topic: the outliers count too
+    result.dates = dates_table(every, cfg["n_dates"])
+    return result

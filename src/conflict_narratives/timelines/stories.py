@@ -28,12 +28,13 @@ import numpy as np
 import pandas as pd
 
 import conflict_narratives.timelines.date_selection as ds
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
 from conflict_narratives.timelines.windows import bounded_window, context_features
 
 log = logging.getLogger(__name__)
-COLUMNS = ["date", "start", "end", "topic", "label", "intensity", "evidence", "n_docs",
-           "outlets", "headlines", "doc_ids", "summary", "level", "span_start", "span_end",
-           "window_docs", "novelty", "recurrence"]
+COLUMNS = ["date", "start", "end", "topic", "label", "words", "intensity", "evidence",
+           "n_docs", "outlets", "headlines", "doc_ids", "summary", "level", "span_start",
+           "span_end", "window_docs", "novelty", "recurrence"]
 SCALED = ("min_docs", "min_day_docs")  # scaled down on corpora with few documents a day
 
 
@@ -156,7 +157,6 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
     ``params``: :func:`adapted_settings`. ``start``/``end``: the days around the busiest
     one that carry the story, at most ``max_days`` (:func:`windows.bounded_window`);
     ``span_start``/``span_end``: all its days."""
-    from conflict_narratives.timelines.events import headline
 
     p = story_settings(params)
     story = detect_stories(docs, vectors, threshold=p["threshold"], window_days=p["window_days"])
@@ -164,7 +164,7 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
     topic_day = docs.groupby("_day").size()
     topic_rate = len(docs) / docs["_day"].nunique() if len(docs) else 0.0
     sizes = docs["_story"].value_counts(sort=False)
-    rows = []
+    rows, heads_terms = [], None
     for sid in sizes.index[sizes >= p["min_docs"]]:
         member = docs["_story"].to_numpy() == sid
         s = docs[member]
@@ -189,9 +189,11 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
                 heads.append(h)
             if len(heads) == n_headlines:
                 break
+        heads_terms = heads_terms or headline_terms(docs)
         rows.append({
             "start": w_start, "end": w_end, "topic": topic,
             "label": str((labels or {}).get(topic, f"topic {topic}")),
+            "words": distinctive_terms(*heads_terms, member),
             "intensity": float(per_day.max() / topic_rate), "evidence": float(share),
             "n_docs": len(s), "outlets": outlets, "headlines": heads,
             "doc_ids": s.iloc[order]["doc_id"].astype(str).tolist(),

@@ -100,7 +100,7 @@ def _words(docs: pd.DataFrame, classes: np.ndarray, n_words: int
 
 
 def _headlines(frame: pd.DataFrame, vectors: np.ndarray, n: int) -> list[str]:
-    from conflict_narratives.timelines.events import headline
+    from conflict_narratives.timelines.terms import headline
 
     centre = vectors.mean(axis=0)
     picked: list[str] = []
