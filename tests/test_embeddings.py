@@ -295,6 +295,27 @@ def test_paragraphs_view_mean_pools(use_m, settings, tmp_path):
     assert res.stats["n_texts"] == 3
 
 
+def test_a_document_row_does_not_depend_on_the_documents_embedded_with_it(use_m, settings,
+                                                                         tmp_path):
+    """A sample of a corpus gets the bits the whole corpus gives its rows, though only the
+    whole holds a document of several units (pooled): what lets topics fitted on a sample
+    embedded first equal the fit on the same rows of the whole (report.progressive)."""
+    raw = pd.read_csv(SHARED / "fa-kes" / "FA-KES-Dataset.csv", encoding="latin-1")
+    titles = raw["article_title"].astype(str).drop_duplicates().head(150).tolist()
+    one = pd.DataFrame({"doc_id": [f"t{i}" for i in range(len(titles))], "title": titles,
+                        "text": ""})  # one unit each
+    several = pd.DataFrame({"doc_id": ["p"], "title": ["عنوان"],
+                            "text": ["فقرة أولى\nفقرة ثانية"]})
+    whole = emb.embed_corpus(pd.concat([several, one], ignore_index=True), backend=use_m,
+                             text_view="paragraphs", settings=settings, progress=False,
+                             cache_dir=tmp_path)
+    part = emb.embed_corpus(one, backend=use_m, text_view="paragraphs", settings=settings,
+                            progress=False, cache_dir=tmp_path)
+    assert part.stats["n_computed"] == 0  # the same cached unit vectors, pooled apart
+    assert whole.matrix[1:].tobytes() == part.matrix.tobytes()
+    np.testing.assert_allclose(np.linalg.norm(whole.matrix[0]), 1.0, atol=1e-6)
+
+
 def test_real_ant_multisource_rows(use_m, settings, tmp_path):
     """On real articles, documents of one category are nearer each other than others."""
     path = SHARED / "ant-multisource" / "ant_multisource_v2.1.csv.gz"

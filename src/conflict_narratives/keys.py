@@ -72,15 +72,17 @@ class Keyed:
 
         return load_curation(self.store.curation_path(self.name))
 
-    def topic_inputs(self) -> dict[str, Any]:
+    def topic_inputs(self, docs=None, matrix=None, **fitted_on) -> dict[str, Any]:
         """What a topic fit reuses from the store (``topics.products.topic_inputs``: UMAP
         coordinates, HDBSCAN clusters, term counts, word streams), each kept while its own
         inputs are unchanged, so a change of ``nr_topics``, ``min_cluster_size``, labels…
-        refits without them."""
+        refits without them. ``docs`` and ``matrix``: a fit on part of the corpus (named in
+        ``fitted_on``) instead of all of it."""
         from conflict_narratives.topics.products import topic_inputs
 
-        return topic_inputs(lambda: self.corpus, lambda: self.embeddings.matrix,
-                            self.settings, self._documents_key(), self.store,
+        return topic_inputs(lambda: self.corpus if docs is None else docs,
+                            lambda: self.embeddings.matrix if matrix is None else matrix,
+                            self.settings, self._documents_key() | fitted_on, self.store,
                             guided=bool(self.curation.seed_topic_list()))
 
     def counts(self, kind: str):

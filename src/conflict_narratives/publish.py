@@ -119,9 +119,15 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
     ``reports/<label>/index.html``. ``trace``: a text file whose story notebook 04 traces
     (default: the seed document, if present). What the corpus cannot support
     (``run.skipped``) has no section, table or figure: one line each."""
+    import time
+
+    from conflict_narratives import progressive
     from conflict_narratives.report import KERNEL, in_process_available, write_report
 
+    first = progressive.first_view(run, time.perf_counter())  # None unless progressive
     summary = run.run(force=force)
+    if first is not None:  # the provisional view this report replaces, and when it came
+        summary["first_view"] = first
     summary["explore"] = write_explore(run)
     trace = Path(trace) if trace else run.store.root.parent / "shared" / "seed" / \
         "akhbar-alaan_mosul-isis-collapse.txt"
@@ -150,10 +156,12 @@ def report(run, *, trace: str | Path | None = None, force: bool = False,
         inputs["updates"] = make_key(update=done[-1][1]["key"], topics=inputs["topics"])
         tables["updates"] = [done[-1][0] / f"{t}.parquet" for t in ("added", "candidates")]
     run.release()  # the notebooks' kernels read everything from the store
-    return write_report(
+    done = write_report(
         run.store.report_dir(run.label), run.label, params=params, inputs=inputs,
         tables=tables, summary=summary, settings=run.settings.to_dict(), force=force,
         workers=int(run.settings["report"]["notebook_workers"]),
         keep=int(run.settings["store"]["keep_versions"]),
         kernel=kernel or (KERNEL if run.settings["report"]["kernels"]
                           or not in_process_available() else None))
+    progressive.replaced(run, first)
+    return done

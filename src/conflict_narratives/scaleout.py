@@ -9,6 +9,7 @@ a partition or a time window at a time (:mod:`narratives.partitioned`).
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 
 import pandas as pd
@@ -115,11 +116,14 @@ class ScaleOut:
     @property
     def fit_positions(self):
         """The sorted corpus positions of the seeded ``topics.fit_sample`` sample every
-        sampled step uses (None: the whole corpus); drawn alike each time (a few ms)."""
+        sampled step uses (in process: ``topics.fit_sample_in_process``, the topic fit's
+        only; None: the whole corpus); drawn alike each time (a few ms)."""
         from conflict_narratives.corpus.parts import sample_positions
 
-        return sample_positions(self.load().result[0].n_docs,
-                                self.settings["topics"]["fit_sample"], int(self.settings["seed"]))
+        cfg, seed = self.settings["topics"], int(self.settings["seed"])
+        if not self.distributed:
+            return sample_positions(len(self.corpus), cfg["fit_sample_in_process"], seed)
+        return sample_positions(self.load().result[0].n_docs, cfg["fit_sample"], seed)
 
     def _fitted_on(self) -> int | None:
         """The size of the sample the topics are fitted on (None: the whole corpus)."""
@@ -130,12 +134,19 @@ class ScaleOut:
         on ``topics.fit_sample`` documents with every document assigned on a cluster."""
         from conflict_narratives import topics
 
-        if not self.distributed:
+        if not self.distributed and self.fit_positions is None:
             return topics.build_topics(self.corpus, self.embeddings.matrix,
                                        backend=self.backend, settings=self.settings,
                                        name=self.name, model_path=path / "model",
                                        stability=stability, seed_topic_list=seed_topic_list,
                                        **self.topic_inputs())
+        if not self.distributed:  # past topics.fit_sample_in_process: as on a cluster
+            from conflict_narratives.topics.scale import extend_sample_fit
+
+            fitted = self.fit_sample_topics(path, stability, seed_topic_list)
+            return extend_sample_fit(fitted, self.corpus, self.embeddings.matrix,
+                                     self.fit_positions, settings=self.settings,
+                                     model_path=path / "model")
         from conflict_narratives.topics.scale import build_topics_partitioned
 
         return build_topics_partitioned(
@@ -143,6 +154,42 @@ class ScaleOut:
             settings=self.settings, name=self.name, model_path=path / "model",
             client=self.client, progress=self.progress, stability=stability,
             seed_topic_list=seed_topic_list, sample=self.fit_positions)
+
+    def fit_sample_topics(self, path, stability: bool = False, seed_topic_list=None, *,
+                          keep: bool = False):
+        """In process, the topics fitted on the ``topics.fit_sample_in_process`` sample
+        alone (into ``path / "model"``). ``keep``: made before the rest of the corpus is
+        embedded (the progressive first view, :mod:`progressive`), the fit is kept for
+        :meth:`fit_topics` with the same arguments: the same fit either way."""
+        from conflict_narratives import topics
+
+        args = (str(path), stability, repr(seed_topic_list))
+        kept = self.__dict__.pop("_sample_fit", None)
+        if kept is not None and kept[0] == args:
+            return kept[1]
+        sample = self.fit_positions
+        docs = self.corpus.iloc[sample].reset_index(drop=True)
+        if "embeddings" in self.__dict__:
+            matrix = self.embeddings.matrix[sample]
+        else:  # the sample's rows only (the cache is by text: the rest reuses them), on
+            # the pool the corpus would get: embeddings.pool_min_texts scaled to its share
+            from conflict_narratives.embeddings import embed_corpus
+
+            least = int(self.settings["embeddings"]["pool_min_texts"]) * len(sample) // \
+                len(self.corpus)
+            t0 = time.perf_counter()
+            matrix = embed_corpus(docs, backend=self.backend, progress=self.progress,
+                                  settings=self.settings.replace(
+                                      {"embeddings": {"pool_min_texts": least}}),
+                                  cache_dir=self.store.embeddings_dir).matrix
+            self._elsewhere += time.perf_counter() - t0
+        result = topics.build_topics(
+            docs, matrix, backend=self.backend, settings=self.settings, name=self.name,
+            model_path=path / "model", stability=stability, seed_topic_list=seed_topic_list,
+            **self.topic_inputs(docs, matrix, fit_sample=len(sample)))
+        if keep:
+            self.__dict__["_sample_fit"] = (args, result)
+        return result
 
     def _timelines(self, topic):
         """The timelines stage on the workers, the corpus never in one frame

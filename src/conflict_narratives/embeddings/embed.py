@@ -23,21 +23,26 @@ log = logging.getLogger(__name__)
 
 def _pool(units: list[list[str]], unique: list[str], unique_vectors: list) -> np.ndarray:
     """Document rows from their units' vectors: the vector itself for one unit, the
-    re-normalised mean for several (a sparse pooling product, so memory stays linear)."""
+    re-normalised mean for several (a sparse pooling product, so memory stays linear).
+    Each row is computed from its own units alone, so a document's row is the same bits
+    whatever other documents are embedded with it (a sample, or the whole corpus)."""
     if not unique:
         return np.zeros((len(units), 0), dtype=np.float32)
     table = np.stack(unique_vectors).astype(np.float32, copy=False)
     row_of = {t: i for i, t in enumerate(unique)}
-    if all(len(doc) == 1 for doc in units):
-        return np.ascontiguousarray(table[[row_of[doc[0]] for doc in units]])
-    from scipy import sparse
+    out = table[[row_of[doc[0]] for doc in units]]
+    several = [i for i, doc in enumerate(units) if len(doc) > 1]
+    if several:
+        from scipy import sparse
 
-    rows = np.repeat(np.arange(len(units)), [len(doc) for doc in units])
-    cols = np.fromiter((row_of[u] for doc in units for u in doc), dtype=np.int64)
-    weights = np.repeat([1.0 / len(doc) for doc in units], [len(doc) for doc in units])
-    pool = sparse.csr_matrix((weights.astype(np.float32), (rows, cols)),
-                             shape=(len(units), len(unique)))
-    return l2_normalize(pool @ table)
+        docs = [units[i] for i in several]
+        rows = np.repeat(np.arange(len(docs)), [len(doc) for doc in docs])
+        cols = np.fromiter((row_of[u] for doc in docs for u in doc), dtype=np.int64)
+        weights = np.repeat([1.0 / len(doc) for doc in docs], [len(doc) for doc in docs])
+        pool = sparse.csr_matrix((weights.astype(np.float32), (rows, cols)),
+                                 shape=(len(docs), len(unique)))
+        out[several] = l2_normalize(pool @ table)
+    return out
 
 
 @dataclass

@@ -58,6 +58,22 @@ def assign_nearest(embeddings: np.ndarray, centroids: pd.DataFrame, *,
     return topics, sims
 
 
+def place_near(vectors: np.ndarray, placed: np.ndarray, xy: np.ndarray, k: int, *,
+               batch: int = 4096) -> np.ndarray:
+    """2-D map positions for ``vectors`` from documents already on the map (``placed``
+    rows at ``xy``): each row at the mean position of its ``k`` most similar placed
+    documents, weighted by cosine similarity (clipped at 0), in batches."""
+    k = max(1, min(int(k), len(placed)))
+    out = np.empty((len(vectors), 2), dtype=float)
+    for start in range(0, len(vectors), batch):
+        sims = vectors[start:start + batch] @ placed.T
+        near = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        weights = np.clip(np.take_along_axis(sims, near, axis=1), 0, None) + 1e-6
+        out[start:start + batch] = (weights[:, :, None] * xy[near]).sum(axis=1) / \
+            weights.sum(axis=1, keepdims=True)
+    return out
+
+
 def far_from_topics(topics: np.ndarray, sims: np.ndarray, centroids: pd.DataFrame,
                     quantile: float) -> np.ndarray:
     """True for each document less similar to its nearest topic's centroid than that

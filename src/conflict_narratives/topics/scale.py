@@ -9,7 +9,8 @@ without refitting" mechanism). Topic words and topics per outlet are recounted o
 documents: each partition counts the fitted vocabulary per topic (and documents per topic
 and outlet), the counts are summed, and c-TF-IDF (BERTopic's ``ClassTfidfTransformer``, as
 in the fit) ranks the words. A corpus no larger than the sample is fitted whole, exactly as
-in process.
+in process. In process, past ``topics.fit_sample_in_process`` documents, the same is done
+in one piece (:func:`extend_sample_fit`), the assigned documents also placed on the map.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 from scipy import sparse
 
 from conflict_narratives.common.vectorize import (
+    corpus_stop_words,
     display_forms,
     documents,
     fit_vocabulary,
@@ -32,7 +34,7 @@ from conflict_narratives.common.vectorize import (
 from conflict_narratives.compute import run_tasks
 from conflict_narratives.corpus.parts import Parts
 from conflict_narratives.settings import resolve, thaw
-from conflict_narratives.topics.assign import assign_nearest
+from conflict_narratives.topics.assign import assign_nearest, place_near
 from conflict_narratives.topics.model import build_topics
 from conflict_narratives.topics.result import TopicResult
 
@@ -50,22 +52,31 @@ def _vocabulary(model_path: Path | None, docs: list[str], cfg: dict) -> list[str
 
 def _assign_task(item: tuple[int, pd.DataFrame], parts: Parts, matrix: Path,
                  centroids: pd.DataFrame, vocabulary: list[str], topic_ids: list[int],
-                 ngram_range: tuple[int, int]) -> dict:
-    """One partition (and its documents in the fitted sample): each document's topic (fitted
-    ones kept, the rest nearest centroid), word counts per topic over the fitted
-    vocabulary, documents per (topic, outlet)."""
+                 ngram_range: tuple[int, int], stop: frozenset[str]) -> dict:
+    """One partition (and its documents in the fitted sample): :func:`_assign`."""
     i, fitted = item
     df = parts.read(i)
     start = int(parts.starts[i])
     vectors = np.asarray(np.load(matrix, mmap_mode="r")[start:start + len(df)])
+    return _assign(df, vectors, fitted.assign(position=fitted["position"] - start),
+                   centroids, vocabulary, topic_ids, ngram_range, stop)
+
+
+def _assign(df: pd.DataFrame, vectors: np.ndarray, fitted: pd.DataFrame,
+            centroids: pd.DataFrame, vocabulary: list[str], topic_ids: list[int],
+            ngram_range: tuple[int, int], stop: frozenset[str]) -> dict:
+    """Documents ``df`` (embedded as ``vectors``; ``fitted``: those in the fitted sample,
+    at their ``position`` in ``df``): each document's topic (fitted ones kept, the rest
+    nearest centroid), word counts per topic over the fitted vocabulary (the fit's stop
+    words ``stop`` left out first, as in the fit), documents per (topic, outlet)."""
     topics, sims = assign_nearest(vectors, centroids)
     out = pd.DataFrame({"doc_id": df["doc_id"].astype(str).to_numpy(), "topic": topics,
                         "probability": sims.astype(float), "x": np.nan, "y": np.nan})
     if len(fitted):
-        local = fitted["position"].to_numpy() - start
+        local = fitted["position"].to_numpy()
         for col in ("topic", "probability", "x", "y"):
             out.loc[local, col] = fitted[col].to_numpy()
-    vec = make_vectorizer(len(df), 1, ngram_range, vocabulary)
+    vec = make_vectorizer(len(df), 1, ngram_range, vocabulary, stop)
     counts = vec.transform(documents(df))
     row = {t: k for k, t in enumerate(topic_ids)}
     onehot = sparse.csr_matrix((np.ones(len(df)), ([row[t] for t in out["topic"]],
@@ -127,19 +138,47 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
     done = run_tasks(client, _assign_task, items, desc="assign topics", progress=progress,
                      parts=parts, matrix=matrix_path, centroids=result.centroids.copy(),
                      vocabulary=vocabulary, topic_ids=topic_ids,
-                     ngram_range=tuple(cfg["ngram_range"]))
+                     ngram_range=tuple(cfg["ngram_range"]),
+                     stop=corpus_stop_words(fitted_docs, docs))
+    return _extend(result, done, vocabulary, topic_ids, docs, cfg, len(sample))
+
+
+def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
+                      sample: np.ndarray, *, settings=None,
+                      model_path: str | Path | None = None) -> TopicResult:
+    """In process, what :func:`build_topics_partitioned` does on the workers: ``result``,
+    fitted on the rows at the sorted positions ``sample`` of ``df`` (embedded as
+    ``matrix``), with every other row assigned to its nearest topic centroid and words,
+    sizes and topics per outlet recounted over all rows. Assigned rows are placed on the
+    document map at the similarity-weighted mean position of their most similar fitted rows
+    (``topics.doc_map.n_neighbors``; UMAP's own starting point for a new point)."""
+    settings = resolve(settings)
+    cfg = thaw(settings["topics"])
+    df = df.reset_index(drop=True)
+    docs = documents(df.iloc[sample])
+    vocabulary = _vocabulary(model_path, docs, cfg)
+    topic_ids = sorted(set(result.topic_info["topic"]) | set(result.centroids["topic"]))
+    fitted = result.doc_topics.assign(position=sample)
+    done = _assign(df, matrix, fitted, result.centroids, vocabulary, topic_ids,
+                   tuple(cfg["ngram_range"]), corpus_stop_words(df.iloc[sample], docs))
+    placed = fitted[["x", "y"]].notna().all(axis=1).to_numpy()
+    if placed.any():
+        rest = np.setdiff1d(np.arange(len(df)), sample)
+        xy = place_near(matrix[rest], matrix[sample[placed]],
+                        fitted.loc[placed, ["x", "y"]].to_numpy(float),
+                        int(cfg["doc_map"]["n_neighbors"]))
+        done["doc_topics"].loc[rest, ["x", "y"]] = xy
+    return _extend(result, [done], vocabulary, topic_ids, docs, cfg, len(sample))
+
+
+def _extend(result: TopicResult, done: list[dict], vocabulary, topic_ids, docs, cfg,
+            n_sample: int) -> TopicResult:
+    """The sample's result with every document's topic, and words, sizes and topics per
+    outlet recounted over all documents (``done``: :func:`_assign` of each partition)."""
     doc_topics = pd.concat([d["doc_topics"] for d in done], ignore_index=True)
     counts = sum((d["counts"] for d in done[1:]), done[0]["counts"])
     per_source = pd.concat([d["per_source"] for d in done]).groupby(
         ["topic", "source"], as_index=False)["count"].sum()
-    return _extend(result, doc_topics, counts, per_source, vocabulary, topic_ids, docs, cfg,
-                   len(sample))
-
-
-def _extend(result: TopicResult, doc_topics, counts, per_source, vocabulary, topic_ids, docs,
-            cfg, n_sample: int) -> TopicResult:
-    """The sample's result with every document's topic, and words, sizes and topics per
-    outlet recounted over all documents."""
     words = _ctfidf_words(counts, vocabulary, topic_ids, int(cfg["top_n_words"]))
     recount = cfg["representation"] == "c-tf-idf"  # MMR / KeyBERT words stay the sample's
     shown = display_forms(docs, {w for pairs in words.values() for w, _ in pairs})
