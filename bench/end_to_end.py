@@ -46,7 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed" / "akhbar-alaan_mosul-isis-collapse.txt"
-TARGETS = {"cold": 300, "changed": 30, "unchanged": 15, "peak_pss_mb": 2048, "speedup": 10}
+TARGETS = {"first_view": 120, "cold": 300, "changed": 30, "unchanged": 15, "peak_pss_mb": 2048,
+           "speedup": 10}
 STAGES = ("load", "embed", "topics", "timelines", "narratives")
 NOTEBOOKS = ("corpus", "topics", "timelines", "narratives")
 QUALITY = ("n_topics", "nmi", "npmi", "diversity")
@@ -129,6 +130,7 @@ def work_report(job: dict) -> dict:
                            "cached": stages[s]["cached"]} for s in STAGES},  # this run's
             "narratives_parts": stages["narratives"].get("step_seconds"),
             "notebooks": summary["notebooks"], "reused": summary["notebooks_reused"],
+            "first_view_s": (summary.get("first_view") or {}).get("seconds"),
             "quality": {k: stages["topics"].get(k) for k in QUALITY},
             "peak_pss_mb": round(meter.pss / 2**20), "peak_rss_mb": round(meter.rss / 2**20),
             "at_peak": meter.at_peak, "profile": profile_summary(profiler.last_session)}
@@ -238,6 +240,7 @@ def verdicts(report: dict) -> dict:
     runs, n = report["runs"], report["vanilla_docs"]
     ours = [r for k, r in runs.items() if not k.startswith("vanilla") and "seconds" in r]
     out = {k: runs.get(k, {}).get("seconds") for k in ("cold", "changed", "unchanged", "back")}
+    out["first_view"] = runs.get("cold", {}).get("first_view_s")  # report.progressive
     out["peak_pss_mb"] = max((r["peak_pss_mb"] for r in ours), default=None)
     out["peak_rss_mb"] = max((r["peak_rss_mb"] for r in ours), default=None)
     small, van = runs.get(f"ours@{n}", {}), runs.get(f"vanilla@{n}", {})
@@ -261,7 +264,8 @@ def verdicts(report: dict) -> dict:
 
 def met(v: dict) -> dict[str, bool | None]:
     same = v.get("same_docs") or {}
-    return {"cold": _le(v.get("cold"), TARGETS["cold"]),
+    return {"first_view": _le(v.get("first_view"), TARGETS["first_view"]),
+            "cold": _le(v.get("cold"), TARGETS["cold"]),
             "changed": _le(v.get("changed"), TARGETS["changed"]),
             "unchanged": _le(v.get("unchanged"), TARGETS["unchanged"]),
             "peak_pss_mb": _le(v.get("peak_pss_mb"), TARGETS["peak_pss_mb"]),
@@ -340,7 +344,9 @@ def markdown(report: dict) -> str:
               "vanilla's embed/fit are in the embed/topics columns.", "",
               "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     same = v.get("same_docs") or {}
-    rows = [(f"cold ≤ {TARGETS['cold']} s", v.get("cold"), ok["cold"]),
+    rows = [(f"first figures (the progressive first view) ≤ {TARGETS['first_view']} s",
+             v.get("first_view"), ok["first_view"]),
+            (f"cold ≤ {TARGETS['cold']} s", v.get("cold"), ok["cold"]),
             (f"after a topic-setting change ≤ {TARGETS['changed']} s", v.get("changed"),
              ok["changed"]),
             (f"nothing changed ≤ {TARGETS['unchanged']} s", v.get("unchanged"), ok["unchanged"]),
