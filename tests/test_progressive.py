@@ -110,6 +110,9 @@ def test_a_progressive_run_ends_with_the_tables_of_a_run_without_it(tmp_path, mo
     result = again.topics()
     assert result.meta["fit_sample"] == 100 and result.meta["assigned"] == N_DOCS - 100
     assert progressive.declined(again) == "the topics are saved already"
+    changed = Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=overrides | {
+        "topics": SAMPLED["topics"] | {"min_cluster_size": 7}})  # nothing left to embed
+    assert "embedded already" in progressive.declined(changed)
 
 
 @pytest.mark.slow  # a cold report with its notebooks
@@ -134,7 +137,6 @@ def test_the_assigned_documents_follow_their_nearest_centroid_and_sit_on_the_map
     and onto the document map; the fitted ones keep their fit."""
     home = share_embedding_cache(use_project(monkeypatch, tmp_path))
     run = Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=SAMPLED)
-    assert progressive.declined(run) is None
     result, sample = run.topics(), run.fit_positions
     fitted = run.fit_sample_topics(run.run_topics().path / "again")
     rest = np.setdiff1d(np.arange(len(run.corpus)), sample)

@@ -30,7 +30,7 @@ FOLDER = "first-view"
 
 def declined(run) -> str | None:
     """Why ``run``'s report has no first view (None: it has one)."""
-    from conflict_narratives.embeddings import Backend
+    from conflict_narratives.embeddings import Backend, count_missing
     from conflict_narratives.monitor import find_raw
 
     if not run.settings["report"]["progressive"]:
@@ -46,6 +46,10 @@ def declined(run) -> str | None:
     if run.store.find(run.name, "topics", run.key("topics")) is not None or \
             find_raw(run, run.topics_key(raw=True)) is not None:
         return "the topics are saved already"
+    if "embeddings" in run.__dict__ or not count_missing(
+            run.corpus, backend=run.backend, settings=run.settings,
+            cache_dir=run.store.embeddings_dir):
+        return "every document is embedded already: nothing to wait for"
     return None
 
 

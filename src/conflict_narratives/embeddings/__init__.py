@@ -12,7 +12,7 @@ from typing import Any
 _NAMES = {
     "backends": ("BACKENDS", "Backend", "E5SmallBackend", "SentenceTransformerBackend",
                  "TfidfLsaBackend", "UseMBackend", "get_backend", "l2_normalize"),
-    "embed": ("EmbeddingResult", "embed_corpus"),
+    "embed": ("EmbeddingResult", "count_missing", "embed_corpus"),
 }
 __all__ = [name for names in _NAMES.values() for name in names]
 

@@ -54,6 +54,31 @@ class EmbeddingResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+def _texts(df: pd.DataFrame, view: str, backend, settings, cache_dir):
+    """What embedding ``df`` reads: each row's units (texts), the distinct texts, their
+    cache keys, the backend (bound to them) and its cache."""
+    cfg = settings["embeddings"]
+    units = doc_units(df, view, int(cfg.get("max_chars", 600)), cfg.get("window_chars"))
+    model = backend if isinstance(backend, Backend) else get_backend(backend, settings)
+    unique = list(dict.fromkeys(u for doc in units for u in doc))
+    keys = {t: text_key(t) for t in unique}
+    model.bind_corpus(unique, list(keys.values()))
+    if cache_dir is None:
+        from conflict_narratives.store import Store
+
+        cache_dir = Store().embeddings_dir
+    return units, unique, keys, model, EmbeddingCache(Path(cache_dir), model.id)
+
+
+def count_missing(df: pd.DataFrame, *, backend: Backend, settings: dict | None = None,
+                  cache_dir: str | Path | None = None) -> int:
+    """How many of ``df``'s texts :func:`embed_corpus` would embed (the cache lacks them)."""
+    settings = resolve(settings)
+    _, _, keys, _, cache = _texts(df, settings["embeddings"]["text_view"], backend, settings,
+                                  cache_dir)
+    return len(cache.missing(keys.values()))
+
+
 def embed_corpus(
     df: pd.DataFrame,
     *,
@@ -79,17 +104,7 @@ def embed_corpus(
     settings = resolve(settings)
     cfg = settings["embeddings"]
     view = text_view or cfg["text_view"]
-    units = doc_units(df, view, int(cfg.get("max_chars", 600)), cfg.get("window_chars"))
-    model = backend if isinstance(backend, Backend) else get_backend(backend, settings)
-
-    unique = list(dict.fromkeys(u for doc in units for u in doc))
-    keys = {t: text_key(t) for t in unique}
-    model.bind_corpus(unique, list(keys.values()))
-    if cache_dir is None:
-        from conflict_narratives.store import Store
-
-        cache_dir = Store().embeddings_dir
-    cache = EmbeddingCache(Path(cache_dir), model.id)
+    units, unique, keys, model, cache = _texts(df, view, backend, settings, cache_dir)
     vectors = cache.get(list(keys.values()))
     n_cached = len(vectors)
     todo = sorted((k, t) for t, k in keys.items() if k not in vectors)  # order-independent
