@@ -60,7 +60,8 @@ def _windowed_past_the_sample(home: Path) -> dict:
     window = int(lengths[run.fit_positions].max()) + 1
     assert (lengths > window).sum() > 0  # some documents outside the sample are windowed
     # a pool for 240 missing texts: for the sample (its third: 80), not for the 200 after
-    return SAMPLED | {"embeddings": {"window_chars": window, "pool_min_texts": 240}}
+    return SAMPLED | {"embeddings": {"window_chars": window, "pool_min_texts": 240,
+                                     "workers": "auto"}}
 
 
 def test_a_progressive_run_ends_with_the_tables_of_a_run_without_it(tmp_path, monkeypatch):
