@@ -96,3 +96,15 @@ def test_notebooks_share_no_names(tmp_path):
     second = _notebook(tmp_path / "b.ipynb", "left_behind")
     with pytest.raises(CellError, match="NameError"):
         execute_in_process(second, tmp_path / "out" / "b.ipynb", {})
+
+
+def test_every_notebook_shows_its_inline_figures(tmp_path):
+    """matplotlib_inline remembers process-wide that it gave a shell its figure formats: the
+    second notebook's new shell must get them too (its figures were text, not PNG)."""
+    cell = "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, n]);"
+    for name in ("a", "b", "c"):
+        out = execute_in_process(_notebook(tmp_path / f"{name}.ipynb", cell),
+                                 tmp_path / "out" / f"{name}.ipynb", {"n": 2})
+        shown = _outputs(out)[-1]
+        assert [o["output_type"] for o in shown] == ["display_data"], name
+        assert "image/png" in shown[0]["data"], name

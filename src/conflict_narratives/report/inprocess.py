@@ -121,6 +121,7 @@ def _notebook_shell():
     config = Config()
     config.HistoryManager.enabled = False
     backend, main = mpl.get_backend(), sys.modules.get("__main__")
+    _forget_inline_formats()
     with mpl.rc_context():
         shell = shell_class.instance(config=config)
         if main is not None:  # the shell puts its namespace there
@@ -133,6 +134,16 @@ def _notebook_shell():
             shell_class.clear_instance()
             plt.close("all")
             plt.switch_backend(backend)
+            _forget_inline_formats()
+
+
+def _forget_inline_formats() -> None:
+    """matplotlib_inline gives a shell its figure formats (PNG) only when the backend
+    changes, remembered for the whole process: forgotten, so every notebook's new shell gets
+    them (else a second notebook's figures came out as text)."""
+    inline = sys.modules.get("matplotlib_inline.backend_inline")
+    if inline is not None:
+        vars(inline.configure_inline_support).pop("current_backend", None)
 
 
 def execute_in_process(path: Path, out: Path, parameters: dict[str, Any]) -> Path:
