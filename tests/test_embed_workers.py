@@ -45,6 +45,20 @@ def test_a_pool_gives_the_bits_of_one_process(fakes, tmp_path):
     np.testing.assert_array_equal(again.matrix, pooled.matrix)
 
 
+def test_a_pool_fills_the_projects_own_cache(fakes, tmp_path, monkeypatch):
+    """No cache folder given: the pool writes into the project's, and its vectors are read
+    back from there."""
+    from conftest import use_project
+
+    from conflict_narratives.store import Store
+
+    use_project(monkeypatch, tmp_path)
+    done = emb.embed_corpus(fakes.head(20), settings=settings(workers=2, pool_min_texts=10),
+                            progress=False)
+    assert (done.stats["workers"], done.stats["n_computed"]) == (2, 20)
+    assert any(Store().embeddings_dir.rglob("*.npz"))
+
+
 def test_when_a_pool_starts():
     use_m, lsa = emb.get_backend("use-m"), emb.get_backend("tfidf-lsa")
     cfg = {"workers": 2, "pool_min_texts": 100}

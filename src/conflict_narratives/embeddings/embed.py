@@ -112,7 +112,8 @@ def embed_corpus(
     workers = pool_size(cfg, len(todo), model) if pool else 1
     if workers > 1:
         embed_on_workers(todo, model, cache, workers=workers, shard=shard, progress=progress)
-        vectors.update(EmbeddingCache(Path(cache_dir), model.id).get([k for k, _ in todo]))
+        # the workers' shards, read by a cache opened afresh on the same folder
+        vectors.update(EmbeddingCache(cache.dir.parent, model.id).get([k for k, _ in todo]))
     else:
         bar = tqdm(total=len(todo), unit="doc", desc=f"embed {model.name}",
                    disable=not progress, smoothing=0.1)
