@@ -48,9 +48,8 @@ def test_a_pool_gives_the_bits_of_one_process(fakes, tmp_path):
 def test_a_pool_fills_the_projects_own_cache(fakes, tmp_path, monkeypatch):
     """No cache folder given: the pool writes into the project's, and its vectors are read
     back from there."""
-    from conftest import use_project
-
     from conflict_narratives.store import Store
+    from conftest import use_project
 
     use_project(monkeypatch, tmp_path)
     done = emb.embed_corpus(fakes.head(20), settings=settings(workers=2, pool_min_texts=10),
