@@ -141,12 +141,16 @@ class ScaleOut:
                                        stability=stability, seed_topic_list=seed_topic_list,
                                        **self.topic_inputs())
         if not self.distributed:  # past topics.fit_sample_in_process: as on a cluster
+            from conflict_narratives.topics.products import cached_extension
             from conflict_narratives.topics.scale import extend_sample_fit
 
             fitted = self.fit_sample_topics(path, stability, seed_topic_list)
-            return extend_sample_fit(fitted, self.corpus, self.embeddings.matrix,
-                                     self.fit_positions, settings=self.settings,
-                                     model_path=path / "model")
+            return extend_sample_fit(
+                fitted, self.corpus, self.embeddings.matrix, self.fit_positions,
+                settings=self.settings, model_path=path / "model",
+                extension=lambda vocabulary, stop, compute: cached_extension(
+                    vocabulary, stop, compute, n_docs=len(self.corpus), settings=self.settings,
+                    upstream=self._documents_key(), store=self.store))
         from conflict_narratives.topics.scale import build_topics_partitioned
 
         return build_topics_partitioned(

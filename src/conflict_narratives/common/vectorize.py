@@ -133,9 +133,12 @@ def display_forms(texts: list[str], words: set[str], max_docs: int = 5000
     "السعوديه". Words never seen keep their normalised form."""
     wanted = {part for w in words for part in w.split()}
     seen: dict[str, Counter] = defaultdict(Counter)
+    keys: dict[str, str] = {}  # each spelling normalised once (news repeats its words)
     for text in texts[:max_docs]:
         for token in _WORD.findall(text):
-            key = normalize_for_analysis(token)
+            key = keys.get(token)
+            if key is None:
+                key = keys[token] = normalize_for_analysis(token)
             if key in wanted:
                 seen[key][token] += 1
     return {w: " ".join(seen[p].most_common(1)[0][0] if seen[p] else p for p in w.split())

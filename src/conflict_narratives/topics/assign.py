@@ -58,20 +58,30 @@ def assign_nearest(embeddings: np.ndarray, centroids: pd.DataFrame, *,
     return topics, sims
 
 
-def place_near(vectors: np.ndarray, placed: np.ndarray, xy: np.ndarray, k: int, *,
-               batch: int = 4096) -> np.ndarray:
-    """2-D map positions for ``vectors`` from documents already on the map (``placed``
-    rows at ``xy``): each row at the mean position of its ``k`` most similar placed
-    documents, weighted by cosine similarity (clipped at 0), in batches."""
+def nearest_placed(vectors: np.ndarray, placed: np.ndarray, k: int, *, batch: int = 4096
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``vectors``, its ``k`` most similar rows of ``placed`` (positions)
+    and their weights (cosine similarity clipped at 0, + 1e-6), in batches."""
     k = max(1, min(int(k), len(placed)))
-    out = np.empty((len(vectors), 2), dtype=float)
+    near = np.empty((len(vectors), k), dtype=np.int64)
+    weights = np.empty((len(vectors), k), dtype=np.result_type(vectors, placed))
     for start in range(0, len(vectors), batch):
         sims = vectors[start:start + batch] @ placed.T
-        near = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        weights = np.clip(np.take_along_axis(sims, near, axis=1), 0, None) + 1e-6
-        out[start:start + batch] = (weights[:, :, None] * xy[near]).sum(axis=1) / \
-            weights.sum(axis=1, keepdims=True)
-    return out
+        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        near[start:start + batch] = part
+        weights[start:start + batch] = np.clip(np.take_along_axis(sims, part, axis=1), 0,
+                                               None) + 1e-6
+    return near, weights
+
+
+def place_near(vectors: np.ndarray, placed: np.ndarray, xy: np.ndarray, k: int, *,
+               neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """2-D map positions for ``vectors`` from documents already on the map (``placed``
+    rows at ``xy``): each row at the mean position of its ``k`` most similar placed
+    documents, weighted by cosine similarity (clipped at 0). ``neighbours``:
+    :func:`nearest_placed`'s answer, when kept from before."""
+    near, weights = neighbours or nearest_placed(vectors, placed, k)
+    return (weights[:, :, None] * xy[near]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
 
 
 def far_from_topics(topics: np.ndarray, sims: np.ndarray, centroids: pd.DataFrame,

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.clustering import SplittingHDBSCAN, scaled_min_cluster_size
@@ -276,3 +277,37 @@ def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np
             "counts": cached_counts(corpus, settings, n, upstream, store),
             "tokens": cached_tokens(lambda: documents(corpus()), n, upstream, store,
                                     settings=settings)}
+
+
+def cached_extension(vocabulary: list[str], stop: frozenset[str], compute: Callable[[], dict],
+                     *, n_docs: int, settings: Mapping, upstream: Mapping, store) -> dict:
+    """What extending a fit on a sample to every document reuses
+    (:func:`scale.extend_sample_fit`): each document's counts of the fit's vocabulary and
+    the other documents' nearest sample documents. Neither depends on the clustering, so a
+    change of ``min_cluster_size`` or ``nr_topics`` reads them back (kind ``extension``);
+    the key holds the documents and embeddings (``upstream``), the sample's size, the
+    vocabulary and stop words, the map's neighbours and the code that computes them."""
+    from importlib.metadata import version
+
+    from conflict_narratives.store import code_fingerprint, make_key
+
+    settings = resolve(settings)
+    cfg = settings["topics"]
+    key = make_key(kind="extension", documents=thaw(upstream),
+                   embeddings=settings.digest("embeddings"),
+                   fit_sample=cfg["fit_sample_in_process"], ngram_range=thaw(cfg["ngram_range"]),
+                   vocabulary=make_key(words=list(vocabulary), stop=sorted(stop)),
+                   doc_map=thaw(cfg["doc_map"]), sklearn=version("scikit-learn"),
+                   code=code_fingerprint("topics/scale", "topics/assign", "common"))
+
+    def arrays() -> dict[str, np.ndarray]:
+        got = compute()
+        m = got.pop("counts").tocsr()
+        return got | {"data": m.data.astype(np.int32), "indices": m.indices.astype(np.int32),
+                      "indptr": m.indptr.astype(np.int64), "shape": np.array(m.shape)}
+
+    a = store.cached_arrays("extension", key, arrays, rows=("indptr", n_docs + 1),
+                            max_bytes=_limit(settings, None))
+    counts = sparse.csr_matrix((a["data"].astype(np.int64), a["indices"], a["indptr"]),
+                               shape=tuple(a["shape"]))
+    return {"counts": counts, "near": a["near"], "weights": a["weights"]}

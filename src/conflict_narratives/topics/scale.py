@@ -34,7 +34,7 @@ from conflict_narratives.common.vectorize import (
 from conflict_narratives.compute import run_tasks
 from conflict_narratives.corpus.parts import Parts
 from conflict_narratives.settings import resolve, thaw
-from conflict_narratives.topics.assign import assign_nearest, place_near
+from conflict_narratives.topics.assign import assign_nearest, nearest_placed, place_near
 from conflict_narratives.topics.model import build_topics
 from conflict_narratives.topics.result import TopicResult
 
@@ -62,13 +62,22 @@ def _assign_task(item: tuple[int, pd.DataFrame], parts: Parts, matrix: Path,
                    centroids, vocabulary, topic_ids, ngram_range, stop)
 
 
+def term_counts(df: pd.DataFrame, vocabulary: list[str], ngram_range: tuple[int, int],
+                stop: frozenset[str]) -> sparse.csr_matrix:
+    """Each document's counts of the fitted ``vocabulary`` (the fit's stop words ``stop``
+    left out first, as in the fit)."""
+    return make_vectorizer(len(df), 1, ngram_range, vocabulary, stop).transform(documents(df))
+
+
 def _assign(df: pd.DataFrame, vectors: np.ndarray, fitted: pd.DataFrame,
             centroids: pd.DataFrame, vocabulary: list[str], topic_ids: list[int],
-            ngram_range: tuple[int, int], stop: frozenset[str]) -> dict:
+            ngram_range: tuple[int, int], stop: frozenset[str],
+            counts: sparse.csr_matrix | None = None) -> dict:
     """Documents ``df`` (embedded as ``vectors``; ``fitted``: those in the fitted sample,
     at their ``position`` in ``df``): each document's topic (fitted ones kept, the rest
-    nearest centroid), word counts per topic over the fitted vocabulary (the fit's stop
-    words ``stop`` left out first, as in the fit), documents per (topic, outlet)."""
+    nearest centroid), word counts per topic over the fitted vocabulary
+    (:func:`term_counts`, or ``counts`` when kept from before), documents per (topic,
+    outlet)."""
     topics, sims = assign_nearest(vectors, centroids)
     out = pd.DataFrame({"doc_id": df["doc_id"].astype(str).to_numpy(), "topic": topics,
                         "probability": sims.astype(float), "x": np.nan, "y": np.nan})
@@ -76,8 +85,8 @@ def _assign(df: pd.DataFrame, vectors: np.ndarray, fitted: pd.DataFrame,
         local = fitted["position"].to_numpy()
         for col in ("topic", "probability", "x", "y"):
             out.loc[local, col] = fitted[col].to_numpy()
-    vec = make_vectorizer(len(df), 1, ngram_range, vocabulary, stop)
-    counts = vec.transform(documents(df))
+    if counts is None:
+        counts = term_counts(df, vocabulary, ngram_range, stop)
     row = {t: k for k, t in enumerate(topic_ids)}
     onehot = sparse.csr_matrix((np.ones(len(df)), ([row[t] for t in out["topic"]],
                                                    np.arange(len(df)))),
@@ -145,28 +154,46 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
 
 def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
                       sample: np.ndarray, *, settings=None,
-                      model_path: str | Path | None = None) -> TopicResult:
+                      model_path: str | Path | None = None, extension=None) -> TopicResult:
     """In process, what :func:`build_topics_partitioned` does on the workers: ``result``,
     fitted on the rows at the sorted positions ``sample`` of ``df`` (embedded as
     ``matrix``), with every other row assigned to its nearest topic centroid and words,
     sizes and topics per outlet recounted over all rows. Assigned rows are placed on the
     document map at the similarity-weighted mean position of their most similar fitted rows
-    (``topics.doc_map.n_neighbors``; UMAP's own starting point for a new point)."""
+    (``topics.doc_map.n_neighbors``; UMAP's own starting point for a new point).
+
+    ``extension(vocabulary, stop, compute)``: what does not depend on the clustering —
+    every row's :func:`term_counts` and the other rows' nearest sample rows
+    (:func:`assign.nearest_placed`) — kept from before (``topics.products``), else
+    ``compute()``'s (``{"counts", "near", "weights"}``)."""
     settings = resolve(settings)
     cfg = thaw(settings["topics"])
     df = df.reset_index(drop=True)
     docs = documents(df.iloc[sample])
     vocabulary = _vocabulary(model_path, docs, cfg)
+    stop = corpus_stop_words(df.iloc[sample], docs)
+    rest = np.setdiff1d(np.arange(len(df)), sample)
+    k = int(cfg["doc_map"]["n_neighbors"])
+
+    def compute() -> dict:
+        near, weights = nearest_placed(matrix[rest], matrix[sample], k) \
+            if cfg["doc_map"]["enabled"] else (np.zeros((0, 0), int), np.zeros((0, 0)))
+        return {"counts": term_counts(df, vocabulary, tuple(cfg["ngram_range"]), stop),
+                "near": near, "weights": weights}
+
+    kept = extension(vocabulary, stop, compute) if extension else compute()
     topic_ids = sorted(set(result.topic_info["topic"]) | set(result.centroids["topic"]))
     fitted = result.doc_topics.assign(position=sample)
     done = _assign(df, matrix, fitted, result.centroids, vocabulary, topic_ids,
-                   tuple(cfg["ngram_range"]), corpus_stop_words(df.iloc[sample], docs))
+                   tuple(cfg["ngram_range"]), stop, counts=kept["counts"])
     placed = fitted[["x", "y"]].notna().all(axis=1).to_numpy()
-    if placed.any():
-        rest = np.setdiff1d(np.arange(len(df)), sample)
+    if placed.all() and len(kept["near"]) == len(rest):  # neighbours among all the sample
+        xy = place_near(matrix[rest], matrix[sample], fitted[["x", "y"]].to_numpy(float), k,
+                        neighbours=(kept["near"], kept["weights"]))
+        done["doc_topics"].loc[rest, ["x", "y"]] = xy
+    elif placed.any():
         xy = place_near(matrix[rest], matrix[sample[placed]],
-                        fitted.loc[placed, ["x", "y"]].to_numpy(float),
-                        int(cfg["doc_map"]["n_neighbors"]))
+                        fitted.loc[placed, ["x", "y"]].to_numpy(float), k)
         done["doc_topics"].loc[rest, ["x", "y"]] = xy
     return _extend(result, [done], vocabulary, topic_ids, docs, cfg, len(sample))
 
