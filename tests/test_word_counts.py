@@ -49,3 +49,26 @@ def test_topic_words_over_time_from_counts_equal_reading_the_leads(ant):
     counted = topic_words_over_time(docs, max_chars=600, counts=leads)
     assert len(read) > 10
     pd.testing.assert_frame_equal(read, counted)
+
+
+def test_the_stop_words_are_checked_against_the_preprocessing_once(monkeypatch):
+    """sklearn's consistency check reads every stop word at each fit; the project's
+    vectorizer does it once per stop list, and still warns for a list that does not match."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from conflict_narratives.common.vectorize import WordCounter, make_vectorizer
+
+    calls = []
+    check = CountVectorizer._check_stop_words_consistency
+    monkeypatch.setattr(CountVectorizer, "_check_stop_words_consistency",
+                        lambda self, *a: calls.append(1) or check(self, *a))
+    monkeypatch.setattr(WordCounter, "_consistent", set())
+    texts = ["الحرب في سوريا اليوم", "the war in Syria today", "حلب اليوم"]
+    first = make_vectorizer(3, 1).fit(texts)
+    second = make_vectorizer(3, 1).fit(texts)
+    assert len(calls) == 1
+    assert first.vocabulary_ == second.vocabulary_
+    with pytest.warns(UserWarning, match="inconsistent"):  # "Syria" is read as "syria"
+        make_vectorizer(3, 1, stop=frozenset({"Syria"})).fit(texts)
+    with pytest.warns(UserWarning, match="inconsistent"):
+        make_vectorizer(3, 1, stop=frozenset({"Syria"})).fit(texts)

@@ -50,6 +50,23 @@ def scaled_min_df(n_docs: int) -> int:
     return min(max(2, round(n_docs / 1000)), max(1, n_docs // 10))
 
 
+class WordCounter(CountVectorizer):
+    """A ``CountVectorizer`` that checks a stop-word list against the preprocessing once
+    per process, not at every fit: sklearn's check reads all ~14,000 stop words (~0.1 s),
+    and the timelines fit one vectorizer per topic and event table."""
+
+    _consistent: set[tuple[int, int, int]] = set()
+
+    def _check_stop_words_consistency(self, stop_words, preprocess, tokenize):
+        key = (hash(frozenset(stop_words or ())), id(preprocess), id(tokenize))
+        if key in WordCounter._consistent:
+            return True
+        ok = super()._check_stop_words_consistency(stop_words, preprocess, tokenize)
+        if ok is True:
+            WordCounter._consistent.add(key)
+        return ok
+
+
 def make_vectorizer(n_docs: int, min_df: int | None = None,
                     ngram_range: tuple[int, int] = (1, 2),
                     vocabulary: list[str] | None = None,
@@ -58,7 +75,7 @@ def make_vectorizer(n_docs: int, min_df: int | None = None,
     ``stop`` (default: :func:`stop_words`, or :func:`corpus_stop_words`) removed, 1–2-grams,
     ``min_df`` scaled to corpus size unless given; or, with ``vocabulary`` (see
     :func:`fit_vocabulary`), counting exactly those terms."""
-    return CountVectorizer(
+    return WordCounter(
         preprocessor=prepare,
         tokenizer=tokenize,
         token_pattern=None,
