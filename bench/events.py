@@ -3,6 +3,7 @@
 precision of the top 20 judged by the list, the span of the events' windows.
 
     .venv/bin/python -m bench.events fa-kes [ant-multisource] [--out reports/benchmarks/events.md]
+    .venv/bin/python -m bench.events ant-multisource:BBC   # one outlet: the single-source case
 
 A listed event is *found* by a detected event whose window ``[start, end]`` comes within
 ``TOLERANCE`` days of its date and whose headlines, summary, words or label hold one of its
@@ -120,10 +121,15 @@ def run(name: str) -> tuple[dict, pd.DataFrame, list[dict], dict]:
     from conflict_narratives.pipeline import Pipeline
 
     t0 = time.perf_counter()
-    pipe = Pipeline(name)
+    base, _, outlet = name.partition(":")
+    pipe = Pipeline(base)
+    if outlet:  # one outlet of the corpus: the single-source case, on the corpus's list
+        docs = pipe.corpus
+        pipe = Pipeline(docs[docs["source"] == outlet].reset_index(drop=True),
+                        name=f"{base}-{outlet}")
     tl = pipe.timelines()
     seconds = time.perf_counter() - t0
-    items = read_list(name)
+    items = read_list(base)
     res = score(tl.events, items, coverable(pipe.corpus, items)) | date_recall(tl.dates, items)
     return res, tl.events, items, {"seconds": seconds, "summary": tl.summary}
 
@@ -148,9 +154,9 @@ def section(name: str) -> str:
 `python -m bench.events {name}`: {info["seconds"]:.0f} s (timeline built or read back;
 topics fitted or read back). {s.get("n_events")} events ({s.get("n_story_events")} story
 level), {s.get("n_periods_of_coverage")} periods of coverage, {s.get("n_routine_events")}
-routine events. List: `bench/event_lists/{name}.yaml` ({len(items)} events written from
-public knowledge; {res["coverable"]} coverable: the corpus has two documents holding a key
-within {TOLERANCE} days).
+routine events. List: `bench/event_lists/{name.partition(":")[0]}.yaml` ({len(items)}
+events written from public knowledge; {res["coverable"]} coverable: the corpus has two
+documents holding a key within {TOLERANCE} days).
 
 {md_table(pd.DataFrame([res]))}
 
