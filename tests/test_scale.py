@@ -7,6 +7,7 @@ import io
 import os
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -266,10 +267,20 @@ def test_cluster_run_matches_in_process(cluster, store, tmp_path, monkeypatch):
                            overrides=FAST | {"compute": {"partition_rows": 200}})):
         again = fresh.trace(seed, threshold=0.5)  # a new threshold: traced again, not reused
         assert again["nearest"] == traced[0]["nearest"]
-    # the interactive view: the texts of the documents it shows read from the partitions
-    shown, total = publish.explore_corpus(cluster_run)
-    assert total == 778 and shown["doc_id"].tolist() == whole["doc_id"].tolist()
-    assert shown["text"].tolist() == whole["text"].tolist()
+    # the interactive view: the documents with a map position, their texts read from the
+    # partitions; the others counted (FAST has no map: none; then half of them placed)
+    assert publish.explore_corpus(cluster_run)[1:] == (778, 778)
+    placed = cluster_run.topics().doc_topics.copy()
+    half = (placed.index % 2 == 0)
+    placed.loc[half, ["x", "y"]] = 1.0
+    with monkeypatch.context() as patch:
+        patch.setattr(cluster_run, "topics", lambda force=False: SimpleNamespace(
+            doc_topics=placed))
+        shown, total, unplaced = publish.explore_corpus(cluster_run)
+    expected = whole[whole["doc_id"].astype(str).isin(placed.loc[half, "doc_id"].astype(str))]
+    assert (total, unplaced, len(shown)) == (778, 778 - half.sum(), half.sum())
+    assert shown["doc_id"].tolist() == expected["doc_id"].tolist()
+    assert shown["text"].tolist() == expected["text"].tolist()
     # a report's notebooks join the run's cluster (each would otherwise start its own)
     handed = {}
     monkeypatch.setattr("conflict_narratives.report.write_report",

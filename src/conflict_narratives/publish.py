@@ -61,26 +61,34 @@ def explore(run, *, query: str = "", hits: pd.DataFrame | None = None):
     table (:func:`explore_corpus`)."""
     from conflict_narratives import explore as view
 
-    corpus, total = explore_corpus(run)
+    corpus, total, unplaced = explore_corpus(run)
     timelines = None if "timelines" in run.skipped else run.timelines()  # undated: no events
     return view.explore(corpus, run.topics(), timelines, settings=run.settings,
-                        title=run.label, query=query, hits=hits, n_corpus=total)
+                        title=run.label, query=query, hits=hits, n_corpus=total,
+                        n_unplaced=unplaced)
 
 
-def explore_corpus(run) -> tuple[pd.DataFrame, int | None]:
-    """The corpus table with texts, and None; on a cluster (where the table has no texts)
-    the rows the view shows (a seeded sample past ``explore.max_points``) with their texts
-    read from the partitions, and the corpus's size."""
+def explore_corpus(run) -> tuple[pd.DataFrame, int | None, int]:
+    """The corpus table with texts, None and 0; on a cluster (where the table has no texts)
+    the rows the view shows — a seeded sample, past ``explore.max_points``, of the
+    documents with a map position (past ``topics.fit_sample``, the fitted ones) — with
+    their texts read from the partitions, the corpus's size, and how many of its documents
+    have no map position."""
     import numpy as np
 
     if not run.distributed:
-        return run.corpus, None
+        return run.corpus, None, 0
     corpus = run.corpus
+    mapped = run.topics().doc_topics
+    mapped = mapped.loc[mapped[["x", "y"]].notna().all(axis=1), "doc_id"].astype(str)
+    rows = np.flatnonzero(corpus["doc_id"].astype(str).isin(set(mapped)).to_numpy())
     limit, total = int(run.settings["explore"]["max_points"]), len(corpus)
-    rows = np.arange(total) if total <= limit else np.sort(np.random.default_rng(
-        int(run.settings["seed"])).choice(total, limit, replace=False))
-    texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy()
-    return corpus.iloc[rows].assign(text=texts), total
+    if len(rows) > limit:
+        rows = np.sort(np.random.default_rng(int(run.settings["seed"])).choice(
+            rows, limit, replace=False))
+    texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy() \
+        if len(rows) else []
+    return corpus.iloc[rows].assign(text=texts), total, total - len(set(mapped))
 
 
 def write_explore(run) -> dict[str, Any]:

@@ -79,12 +79,13 @@ def _dates(values: pd.Series) -> pd.Series:
 def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.DataFrame,
                  events: pd.DataFrame | None = None, *, settings,
                  hits: pd.DataFrame | None = None, query: str = "",
-                 n_corpus: int | None = None) -> ExploreData:
+                 n_corpus: int | None = None, n_unplaced: int = 0) -> ExploreData:
     """The view's tables from the corpus table (doc_id, title, text, source, lang, date),
     a topic result's ``doc_topics`` (doc_id, topic, x, y) and ``topic_info``, and a
     timeline's ``events``. ``hits``: semantic hits (doc_id, score) to highlight. Documents
     without map coordinates or of a hidden topic are left off and counted. ``n_corpus``:
-    the corpus's size when ``corpus`` is a sample of it."""
+    the corpus's size when ``corpus`` is a sample of it; ``n_unplaced``: its documents not
+    in ``corpus`` that have no map coordinates (counted as left off)."""
     cfg, seed = settings["explore"], int(settings["seed"])
     if not {"x", "y"} <= set(doc_topics) or doc_topics[["x", "y"]].isna().any(axis=1).all():
         raise ValueError("the topic result has no document map (topics.doc_map.enabled is "
@@ -96,7 +97,8 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
     docs = dt[["doc_id", "topic", "x", "y"]].merge(
         corpus[columns].assign(doc_id=corpus["doc_id"].astype(str)), on="doc_id", how="inner")
     placed = docs[["x", "y"]].notna().all(axis=1) & ~docs["topic"].isin(hidden)
-    counts = {"corpus": n_corpus or len(corpus), "unplaced": int((~placed).sum())}
+    counts = {"corpus": n_corpus or len(corpus),
+              "unplaced": int((~placed).sum()) + int(n_unplaced)}
     docs = _sample(docs[placed].reset_index(drop=True), int(cfg["max_points"]), seed)
     docs = docs.reset_index(drop=True)
     counts |= {"shown": len(docs), "sampled": counts["corpus"] - counts["unplaced"] > len(docs)}
