@@ -44,12 +44,17 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--home", type=Path, default=None)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--view-only", action="store_true",
-                   help="measure the view again; keep the search (and stages) of the last run")
+                   help="measure the view again from the saved project (--home), keeping the "
+                   "search (and stages) of the last run")
     args = p.parse_args(argv)
     info = machine()
     data = Path(tempfile.gettempdir()) / "cn-scale"
     data.mkdir(exist_ok=True)
-    corpus = make_corpus(args.size, data / f"ant-y{args.size}.csv.gz")
+    corpus = data / f"ant-y{args.size}.csv.gz"
+    if args.view_only:  # no source: the project's saved corpus is read as it is (its key
+        corpus = corpus.with_suffix(".kept")  # and every stage's, whatever the code now)
+    else:
+        make_corpus(args.size, corpus)
     home = args.home or Path(tempfile.mkdtemp(prefix=f"explore-scale-{args.size}-"))
     run = Pipeline(str(corpus), name=f"scale{args.size}", store=Store(home), overrides={
         "embeddings": {"backend": BACKEND}, "compute": {"scheduler": args.scheduler}})
