@@ -79,16 +79,16 @@ def explore_corpus(run) -> tuple[pd.DataFrame, int | None, int]:
     if not run.distributed:
         return run.corpus, None, 0
     corpus = run.corpus
-    mapped = run.topics().doc_topics
-    mapped = mapped.loc[mapped[["x", "y"]].notna().all(axis=1), "doc_id"].astype(str)
-    rows = np.flatnonzero(corpus["doc_id"].astype(str).isin(set(mapped)).to_numpy())
+    placed = run.topics().doc_topics
+    mapped = set(placed.loc[placed[["x", "y"]].notna().all(axis=1), "doc_id"].astype(str))
+    rows = np.flatnonzero(corpus["doc_id"].astype(str).isin(mapped).to_numpy())
     limit, total = int(run.settings["explore"]["max_points"]), len(corpus)
     if len(rows) > limit:
         rows = np.sort(np.random.default_rng(int(run.settings["seed"])).choice(
             rows, limit, replace=False))
     texts = run.load().result[0].take(rows, columns=["text"])["text"].to_numpy() \
         if len(rows) else []
-    return corpus.iloc[rows].assign(text=texts), total, total - len(set(mapped))
+    return corpus.iloc[rows].assign(text=texts), total, total - len(mapped)
 
 
 def write_explore(run) -> dict[str, Any]:

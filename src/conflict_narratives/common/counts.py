@@ -22,6 +22,18 @@ from sklearn.feature_extraction.text import CountVectorizer
 _PREFIX = 48  # characters that index a document for recognition inside a joined text
 
 
+def csr_arrays(m: sparse.csr_matrix) -> dict[str, np.ndarray]:
+    """A count matrix as plain arrays (``data``, ``indices``, ``indptr``, ``shape``) for
+    ``np.savez``; :func:`csr_from_arrays` reads them back."""
+    return {"data": m.data.astype(np.int32), "indices": m.indices.astype(np.int32),
+            "indptr": m.indptr.astype(np.int64), "shape": np.array(m.shape)}
+
+
+def csr_from_arrays(a) -> sparse.csr_matrix:
+    return sparse.csr_matrix((a["data"].astype(np.int64), a["indices"], a["indptr"]),
+                             shape=tuple(a["shape"]))
+
+
 @dataclass
 class DocTermCounts:
     """Counts of each document's terms (``matrix``, documents × ``vocabulary``) and, for the
@@ -36,18 +48,14 @@ class DocTermCounts:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays (for ``np.savez``; no pickling)."""
-        m = self.matrix
-        return {"vocabulary": np.array(self.vocabulary, dtype=str),
-                "data": m.data.astype(np.int32), "indices": m.indices.astype(np.int32),
-                "indptr": m.indptr.astype(np.int64), "shape": np.array(m.shape),
+        return {"vocabulary": np.array(self.vocabulary, dtype=str), **csr_arrays(self.matrix),
                 "heads": np.array(["\t".join(h) for h in self.heads], dtype=str),
                 "tails": np.array(["\t".join(t) for t in self.tails], dtype=str),
                 "lengths": self.lengths.astype(np.int64)}
 
     @classmethod
     def from_arrays(cls, a) -> DocTermCounts:
-        matrix = sparse.csr_matrix((a["data"].astype(np.int64), a["indices"], a["indptr"]),
-                                   shape=tuple(a["shape"]))
+        matrix = csr_from_arrays(a)
         split = [lambda s: tuple(s.split("\t")) if s else ()] * 2
         return cls([str(w) for w in a["vocabulary"]], matrix,
                    [split[0](s) for s in a["heads"]], [split[1](s) for s in a["tails"]],

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.topics.clustering import SplittingHDBSCAN, scaled_min_cluster_size
@@ -289,6 +288,7 @@ def cached_extension(vocabulary: list[str], stop: frozenset[str], compute: Calla
     vocabulary and stop words, the map's neighbours and the code that computes them."""
     from importlib.metadata import version
 
+    from conflict_narratives.common.counts import csr_arrays, csr_from_arrays
     from conflict_narratives.store import code_fingerprint, make_key
 
     settings = resolve(settings)
@@ -302,12 +302,8 @@ def cached_extension(vocabulary: list[str], stop: frozenset[str], compute: Calla
 
     def arrays() -> dict[str, np.ndarray]:
         got = compute()
-        m = got.pop("counts").tocsr()
-        return got | {"data": m.data.astype(np.int32), "indices": m.indices.astype(np.int32),
-                      "indptr": m.indptr.astype(np.int64), "shape": np.array(m.shape)}
+        return got | csr_arrays(got.pop("counts").tocsr())
 
     a = store.cached_arrays("extension", key, arrays, rows=("indptr", n_docs + 1),
                             max_bytes=_limit(settings, None))
-    counts = sparse.csr_matrix((a["data"].astype(np.int64), a["indices"], a["indptr"]),
-                               shape=tuple(a["shape"]))
-    return {"counts": counts, "near": a["near"], "weights": a["weights"]}
+    return {"counts": csr_from_arrays(a), "near": a["near"], "weights": a["weights"]}

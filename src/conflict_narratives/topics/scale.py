@@ -187,13 +187,11 @@ def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
     done = _assign(df, matrix, fitted, result.centroids, vocabulary, topic_ids,
                    tuple(cfg["ngram_range"]), stop, counts=kept["counts"])
     placed = fitted[["x", "y"]].notna().all(axis=1).to_numpy()
-    if placed.all() and len(kept["near"]) == len(rest):  # neighbours among all the sample
-        xy = place_near(matrix[rest], matrix[sample], fitted[["x", "y"]].to_numpy(float), k,
-                        neighbours=(kept["near"], kept["weights"]))
-        done["doc_topics"].loc[rest, ["x", "y"]] = xy
-    elif placed.any():
+    kept_near = placed.all() and len(kept["near"]) == len(rest)  # among the whole sample
+    if placed.any():
         xy = place_near(matrix[rest], matrix[sample[placed]],
-                        fitted.loc[placed, ["x", "y"]].to_numpy(float), k)
+                        fitted.loc[placed, ["x", "y"]].to_numpy(float), k,
+                        neighbours=(kept["near"], kept["weights"]) if kept_near else None)
         done["doc_topics"].loc[rest, ["x", "y"]] = xy
     return _extend(result, [done], vocabulary, topic_ids, docs, cfg, len(sample))
 
