@@ -4,6 +4,10 @@ precision of the top 20 judged by the list, the span of the events' windows.
 
     .venv/bin/python -m bench.events fa-kes [ant-multisource] [--out reports/benchmarks/events.md]
     .venv/bin/python -m bench.events ant-multisource:BBC   # one outlet: the single-source case
+    .venv/bin/python -m bench.events --t17   # Timeline17 topics as single-source proxies
+
+``--t17``: each Timeline17 topic's ranked events against its reference timelines'
+landmark days (:mod:`bench.t17_events`).
 
 A listed event is *found* by a detected event whose window ``[start, end]`` comes within
 ``TOLERANCE`` days of its date and whose headlines, summary, words or label hold one of its
@@ -172,14 +176,22 @@ The top 20:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpora", nargs="*", default=["fa-kes"])
+    parser.add_argument("corpora", nargs="*", default=[])
+    parser.add_argument("--t17", action="store_true",
+                        help="the Timeline17 topics as single-source proxies")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     m = machine()
     head = (f"<!-- `python -m bench.events {' '.join(sys.argv[1:])}`, "
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {m['nproc']} cores, "
             f"load {m['load_avg_at_start'][0]:.1f} -->\n\n")
-    text = head + "\n".join(section(c) for c in args.corpora)
+    corpora = args.corpora or ([] if args.t17 else ["fa-kes"])
+    text = head + "\n".join(section(c) for c in corpora)
+    if args.t17:
+        from bench import t17_events
+
+        text += "\n" + t17_events.section(t17_events.run(),
+                                           f"python -m bench.events {' '.join(sys.argv[1:])}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")

@@ -295,9 +295,10 @@ def build_timeline(
               "date_max": docs["date"].max() if len(docs) else None,
               "n_outlets": int(docs["source"].nunique()) if "source" in docs else 1}
     named = named_days(docs[docs["topic"] != -1])
+    dates = dates_table(docs, cfg["n_dates"])  # no topic needed
     result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                      labels=labels, stats=placed | excluded, named=named)
-    result.dates = dates_table(docs, cfg["n_dates"])  # no topic needed
+                      labels=labels, stats=placed | excluded, named=named, dates=dates)
+    result.dates = dates
     return result
 
 
@@ -311,10 +312,11 @@ def find_bursts(prev: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
 def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
              found: pd.DataFrame, events: pd.DataFrame, stories: pd.DataFrame | None, *,
              freq: str, cfg: Mapping[str, Any], labels: dict[int, str],
-             stats: dict[str, Any], named: pd.DataFrame | None = None) -> TimelineResult:
+             stats: dict[str, Any], named: pd.DataFrame | None = None,
+             dates: pd.DataFrame | None = None) -> TimelineResult:
     """The result: prevalence rows flagged in bursts and labelled, burst and story events
     in one ranked table (:mod:`.ranking`; ``named``: the days each topic's documents name
-    later, None: not read), their periods, and the summary (``stats``: the placed
+    later, None: not read; ``dates``: the ranked days), their periods, and the summary (``stats``: the placed
     documents' counts, dates and outlets)."""
     prev["burst"] = in_bursts(prev, found)
     for table in (prev, by_source):
@@ -325,7 +327,8 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
     rank_cfg = dict(cfg["ranking"])
     events = rank_events(events, n_outlets=stats.get("n_outlets", 1), named=named,
                          routine_share=rank_cfg.pop("routine_share"),
-                         routine_penalty=rank_cfg.pop("routine_penalty"), weights=rank_cfg)
+                         routine_penalty=rank_cfg.pop("routine_penalty"), weights=rank_cfg,
+                         dates=dates)
     periods, events = periods_table(events, cfg["event_max_days"])
     summary = {
         "freq": freq,

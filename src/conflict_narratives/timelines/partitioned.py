@@ -203,9 +203,11 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
               "date_min": min(dates) if dates else None,
               "date_max": max(dates) if dates else None,
               "n_outlets": int(docs["source"].nunique())}
-    result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                      labels=labels, stats=placed | excluded, named=named_days(placed_docs))
     every = pd.concat([docs[["date", "source", "mentions"]], *(d["outliers"] for d in done)],
                       ignore_index=True)  # the dates need no topic: the outliers count too
-    result.dates = dates_table(every, cfg["n_dates"])
+    ranked = dates_table(every, cfg["n_dates"])
+    result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
+                      labels=labels, stats=placed | excluded, named=named_days(placed_docs),
+                      dates=ranked)
+    result.dates = ranked
     return result

@@ -11,6 +11,9 @@ as its percentile among the corpus's events:
 - ``spread``: the share of the corpus's outlets covering it (only where there are several);
 - ``mentions``: documents published more than 3 days after a day of the window that name
   that day (retrospective mentions: the strongest signal of the Timeline17 development set);
+- ``day``: the topic-free learned date ranker's score (:mod:`.date_ranker`, the ``dates``
+  table) of the best day of the event's window: days a journalist's timeline would list,
+  whatever the topic model made of them (one outlet, few documents a day);
 - ``recurrence``: the share of the topic's other weeks holding a story as close to the
   event as its own documents. An event at or above ``routine_share`` is *routine* (sirens,
   daily casualty bulletins, weather): its score is multiplied by ``1 − routine_penalty``,
@@ -30,7 +33,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-RANK_FEATURES = ("window_docs", "intensity", "novelty", "spread", "mentions")
+RANK_FEATURES = ("window_docs", "intensity", "novelty", "spread", "mentions", "day")
 PERIOD_COLUMNS = ["period", "kind", "topic", "label", "start", "end", "n_days", "n_docs",
                   "n_events", "peak", "summary"]
 
@@ -47,18 +50,29 @@ def later_mentions(events: pd.DataFrame, named: pd.DataFrame | None) -> np.ndarr
                                         strict=True)], float)
 
 
+def day_scores(events: pd.DataFrame, dates: pd.DataFrame | None) -> np.ndarray:
+    """Per event, the best ``score`` of ``dates`` (the ranked days: ``date, score``) among
+    the days of its window; days not ranked count as the lowest score (None: zeros)."""
+    if dates is None or dates.empty or events.empty:
+        return np.zeros(len(events))
+    score = pd.Series(dates["score"].to_numpy(float), index=pd.to_datetime(dates["date"]))
+    low = float(score.min())
+    return np.array([score.reindex(pd.date_range(a, b, freq="D")).fillna(low).max()
+                     for a, b in zip(events["start"], events["end"], strict=True)], float)
+
+
 def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | None,
                 weights: Mapping[str, float], routine_share: float,
-                routine_penalty: float) -> pd.DataFrame:
-    """``events`` with ``spread``, ``mentions``, ``routine``, ``score`` and ``rank`` (see
-    the module): weights of :data:`RANK_FEATURES`; ``spread`` weighs nothing with one
-    outlet."""
+                routine_penalty: float, dates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``events`` with ``spread``, ``mentions``, ``day``, ``routine``, ``score`` and
+    ``rank`` (see the module): weights of :data:`RANK_FEATURES`; ``spread`` weighs nothing
+    with one outlet; ``dates``: the ranked days (:func:`day_scores`)."""
     unknown = set(weights) - set(RANK_FEATURES)
     if unknown:
         raise ValueError(f"unknown ranking features {sorted(unknown)}; known: {RANK_FEATURES}")
     out = events.assign(
         spread=events["outlets"].str.len() / n_outlets if n_outlets > 1 else 0.0,
-        mentions=later_mentions(events, named),
+        mentions=later_mentions(events, named), day=day_scores(events, dates),
         routine=events["recurrence"] >= routine_share)
     weights = {f: float(w) for f, w in weights.items() if w and (f != "spread" or n_outlets > 1)}
     if out.empty or not weights:
