@@ -31,6 +31,7 @@ from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.store import Store
 from conflict_narratives.timelines.date_ranker import DATE_COLUMNS, dates_table
 from conflict_narratives.timelines.date_selection import date_mentions
+from conflict_narratives.timelines.days import day_events
 from conflict_narratives.timelines.events import (
     add_story_events,
     event_table,
@@ -296,8 +297,12 @@ def build_timeline(
               "n_outlets": int(docs["source"].nunique()) if "source" in docs else 1}
     named = named_days(docs[docs["topic"] != -1])
     dates = dates_table(docs, cfg["n_dates"])  # no topic needed
+    covered = events if stories is None else pd.concat([events, stories[events.columns]])
+    days = day_events(docs, dates, covered, top=cfg["day_events"], embeddings=embeddings,
+                      labels=labels, n_headlines=cfg["n_headlines"], **windows)
     result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
-                      labels=labels, stats=placed | excluded, named=named, dates=dates)
+                      labels=labels, stats=placed | excluded, named=named, dates=dates,
+                      days=days)
     result.dates = dates
     return result
 
@@ -313,10 +318,12 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
              found: pd.DataFrame, events: pd.DataFrame, stories: pd.DataFrame | None, *,
              freq: str, cfg: Mapping[str, Any], labels: dict[int, str],
              stats: dict[str, Any], named: pd.DataFrame | None = None,
-             dates: pd.DataFrame | None = None) -> TimelineResult:
+             dates: pd.DataFrame | None = None, days: pd.DataFrame | None = None
+             ) -> TimelineResult:
     """The result: prevalence rows flagged in bursts and labelled, burst and story events
     in one ranked table (:mod:`.ranking`; ``named``: the days each topic's documents name
-    later, None: not read; ``dates``: the ranked days), their periods, and the summary (``stats``: the placed
+    later, None: not read; ``dates``: the ranked days; ``days``: the day events of
+    :mod:`.days`), their periods, and the summary (``stats``: the placed
     documents' counts, dates and outlets)."""
     prev["burst"] = in_bursts(prev, found)
     for table in (prev, by_source):
@@ -324,6 +331,9 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
     n_topic_events = len(events)
     if stories is not None and len(stories):
         events = add_story_events(events, stories, words, period_start(stories["date"], freq))
+    n_day_events = 0 if days is None else len(days)
+    if n_day_events:
+        events = pd.concat([events, days], ignore_index=True).astype(days.dtypes.to_dict())
     rank_cfg = dict(cfg["ranking"])
     events = rank_events(events, n_outlets=stats.get("n_outlets", 1), named=named,
                          routine_share=rank_cfg.pop("routine_share"),
@@ -337,7 +347,8 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
         "n_topics": stats["n_topics"],
         "n_bursts": len(found),
         "n_events": len(events),
-        "n_story_events": len(events) - n_topic_events,
+        "n_story_events": len(events) - n_topic_events - n_day_events,
+        "n_day_events": n_day_events,
         "n_periods_of_coverage": int((periods["kind"] != "series").sum()),
         "n_routine_events": int(events["routine"].sum()),
         "burst_method": cfg["burst_method"],

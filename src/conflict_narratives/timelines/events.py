@@ -22,7 +22,8 @@ EVENT_TYPES = {"topic": "int64", "intensity": "float64", "evidence": "float64",
                "n_docs": "int64", "window_docs": "int64", "novelty": "float64",
                "recurrence": "float64", **dict.fromkeys(
                    ["date", "start", "end", "span_start", "span_end"], "datetime64[ns]")}
-LEVELS = ("topic", "story")  # a topic's burst; a story dominating days inside its topic
+LEVELS = ("topic", "story", "day")  # a topic's burst; a story dominating days inside
+# its topic; a day the corpus names again (:mod:`.days`)
 
 
 def topic_words_over_time(

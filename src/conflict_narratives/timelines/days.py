@@ -1,0 +1,84 @@
+"""Events on the days a journalist's timeline would list that no burst or story covers.
+
+With one outlet, or a few documents a day, the day of a landmark event often holds too few
+documents for a topic burst or a story (one report that night), yet the corpus names it
+again for weeks ("since the attack of 7 October"): the topic-free learned date ranker
+(:mod:`.date_ranker`, the ``dates`` table) puts such days at its top. :func:`day_events`
+makes each of its ``top`` best days that no event's window holds an event of level
+``"day"``: its documents are those published that day and those naming it, its window the
+days around it that still carry them (:func:`windows.bounded_window`, at most ``max_days``),
+its headlines the documents nearest their centroid, its words what sets their headlines
+apart in the corpus (:mod:`.terms`), its topic the one most of them belong to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from conflict_narratives.timelines.events import (
+    EVENT_COLUMNS,
+    EVENT_TYPES,
+    _central,
+    _dense,
+    _tfidf_vectors,
+)
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
+from conflict_narratives.timelines.windows import bounded_window, calendar_days, context_features
+
+
+def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[pd.Timestamp]:
+    """The best ``top`` days of ``dates`` (``date, rank``) that no window ``[start, end]``
+    of ``events`` holds, best first."""
+    best = pd.to_datetime(dates.sort_values("rank")["date"].head(max(int(top), 0)))
+    return [d for d in best
+            if not ((events["start"] <= d) & (events["end"] >= d)).any()]
+
+
+def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *, top: int,
+               embeddings: np.ndarray | None = None, labels: dict[int, str] | None = None,
+               n_headlines: int = 3, max_days: int = 7, novelty_days: int = 14
+               ) -> pd.DataFrame:
+    """The ``"day"`` events (see the module; :data:`events.EVENT_COLUMNS`) of the ``top``
+    best days of ``dates`` that no window of ``events`` holds. ``docs``: the placed
+    documents (``doc_id, date, topic, row, mentions``, ``source``/``title``/``text`` when
+    present; ``row`` indexes ``embeddings``, else TF-IDF of the texts). ``intensity``: the
+    day's documents over the corpus's documents per active day; ``evidence``: the date
+    ranker's score; a day with fewer than two documents is no event."""
+    wanted = uncovered_days(dates, events, top) if len(docs) and len(dates) else []
+    if not wanted:
+        return pd.DataFrame(columns=EVENT_COLUMNS).astype(EVENT_TYPES)
+    days = calendar_days(docs["date"]).reset_index(drop=True)
+    named = [set(pd.to_datetime(list(m))) if m is not None else set()
+             for m in docs["mentions"]]
+    vectors = embeddings[docs["row"].to_numpy()] if embeddings is not None \
+        else _tfidf_vectors(docs)
+    heads, terms = headline_terms(docs)
+    rate = len(docs) / days.nunique()
+    score = dates.assign(date=pd.to_datetime(dates["date"])).set_index("date")["score"]
+    rows = []
+    for day in wanted:
+        member = (days == day).to_numpy() | np.array([day in m for m in named], bool)
+        if member.sum() < 2:
+            continue
+        peak, start, end = bounded_window(days[member], max_days, day)
+        ev = docs[member]
+        near = _central(ev, _dense(vectors[np.flatnonzero(member)]), n_headlines)
+        topics = ev["topic"][ev["topic"] != -1]
+        topic = int(topics.mode().iloc[0]) if len(topics) else -1
+        outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
+        rows.append({
+            "date": peak, "start": start, "end": end, "topic": topic,
+            "label": str((labels or {}).get(topic, f"topic {topic}")),
+            "words": distinctive_terms(heads, terms, member),
+            "intensity": float((days[member] == day).sum() / rate),
+            "evidence": float(score.get(day, 0.0)), "n_docs": int(member.sum()),
+            "outlets": [str(o) for o in outlets.index if o],
+            "headlines": [headline(r) for _, r in near.iterrows()],
+            "doc_ids": near["doc_id"].astype(str).tolist(),
+            "summary": headline(near.iloc[0]), "level": "day",
+            "span_start": start, "span_end": end,
+            "window_docs": int(days[member].between(start, end).sum()),
+            **context_features(vectors, days.to_numpy(), member, start, end, novelty_days),
+        })
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS).astype(EVENT_TYPES)
