@@ -4,11 +4,13 @@ With one outlet, or a few documents a day, the day of a landmark event often hol
 documents for a topic burst or a story (one report that night), yet the corpus names it
 again for weeks ("since the attack of 7 October"): the topic-free learned date ranker
 (:mod:`.date_ranker`, the ``dates`` table) puts such days at its top. :func:`day_events`
-makes each of its ``top`` best days that no event's window holds an event of level
-``"day"``: its documents are those published that day and those naming it, its window the
-days around it that still carry them (:func:`windows.bounded_window`, at most ``max_days``),
-its headlines the documents nearest their centroid, its words what sets their headlines
-apart in the corpus (:mod:`.terms`), its topic the one most of them belong to.
+makes each of its ``top`` best days that no burst or story is dated to (within a day: a
+burst's window may hold the day, yet be dated to its busiest day and told by other
+headlines) an event of level ``"day"``: its documents are those published that day and
+those naming it, its window the days around it that still carry them
+(:func:`windows.bounded_window`, at most ``max_days``), its headlines the documents nearest
+their centroid, its words what sets their headlines apart in the corpus (:mod:`.terms`),
+its topic the one most of them belong to.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ from conflict_narratives.timelines.windows import bounded_window, calendar_days,
 
 
 def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[pd.Timestamp]:
-    """The best ``top`` days of ``dates`` (``date, rank``) that no window ``[start, end]``
-    of ``events`` holds, best first."""
+    """The best ``top`` days of ``dates`` (``date, rank``) that no event of ``events`` is
+    dated to (its ``date`` within a day), best first."""
     best = pd.to_datetime(dates.sort_values("rank")["date"].head(max(int(top), 0)))
-    return [d for d in best
-            if not ((events["start"] <= d) & (events["end"] >= d)).any()]
+    return [d for d in best if not ((events["date"] - d).abs() <= pd.Timedelta(days=1)).any()]
 
 
 def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *, top: int,
@@ -40,7 +41,7 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *,
                n_headlines: int = 3, max_days: int = 7, novelty_days: int = 14
                ) -> pd.DataFrame:
     """The ``"day"`` events (see the module; :data:`events.EVENT_COLUMNS`) of the ``top``
-    best days of ``dates`` that no window of ``events`` holds. ``docs``: the placed
+    best days of ``dates`` that no event of ``events`` is dated to. ``docs``: the placed
     documents (``doc_id, date, topic, row, mentions``, ``source``/``title``/``text`` when
     present; ``row`` indexes ``embeddings``, else TF-IDF of the texts). ``intensity``: the
     day's documents over the corpus's documents per active day; ``evidence``: the date

@@ -38,16 +38,23 @@ PERIOD_COLUMNS = ["period", "kind", "topic", "label", "start", "end", "n_days", 
                   "n_events", "peak", "summary"]
 
 
-def later_mentions(events: pd.DataFrame, named: pd.DataFrame | None) -> np.ndarray:
+def later_mentions(events: pd.DataFrame, named: pd.DataFrame | None,
+                   dates: pd.DataFrame | None = None) -> np.ndarray:
     """Per event, the documents of its topic naming a day of its window from more than 3
     days later (``named``: ``topic, date, mentioned_far`` per topic and named day; None:
-    zeros)."""
-    if named is None or named.empty or events.empty:
-        return np.zeros(len(events))
-    far = named.set_index(["topic", "date"])["mentioned_far"]
-    return np.array([sum(far.get((t, d), 0) for d in pd.date_range(a, b, freq="D"))
-                     for t, a, b in zip(events["topic"], events["start"], events["end"],
-                                        strict=True)], float)
+    zeros); a ``"day"`` event (no topic of its own), the corpus's documents (``dates``:
+    the ranked days with their mentions by lag)."""
+    if events.empty:
+        return np.zeros(0)
+    far = pd.Series(dtype=float) if named is None or named.empty else \
+        named.set_index(["topic", "date"])["mentioned_far"]
+    every = pd.Series(dtype=float) if dates is None or dates.empty else pd.Series(
+        dates[["lag4_7", "lag8_30", "lag31_"]].sum(axis=1).to_numpy(float),
+        index=pd.to_datetime(dates["date"]))
+    return np.array([sum(every.get(d, 0) if level == "day" else far.get((t, d), 0)
+                         for d in pd.date_range(a, b, freq="D"))
+                     for t, a, b, level in zip(events["topic"], events["start"], events["end"],
+                                               events["level"], strict=True)], float)
 
 
 def day_scores(events: pd.DataFrame, dates: pd.DataFrame | None) -> np.ndarray:
@@ -72,7 +79,7 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
         raise ValueError(f"unknown ranking features {sorted(unknown)}; known: {RANK_FEATURES}")
     out = events.assign(
         spread=events["outlets"].str.len() / n_outlets if n_outlets > 1 else 0.0,
-        mentions=later_mentions(events, named), day=day_scores(events, dates),
+        mentions=later_mentions(events, named, dates), day=day_scores(events, dates),
         routine=events["recurrence"] >= routine_share)
     weights = {f: float(w) for f, w in weights.items() if w and (f != "spread" or n_outlets > 1)}
     if out.empty or not weights:
