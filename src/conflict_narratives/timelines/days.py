@@ -33,7 +33,8 @@ def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[
     """The best ``top`` days of ``dates`` (``date, rank``) that no event of ``events`` is
     dated to (its ``date`` within a day), best first."""
     best = pd.to_datetime(dates.sort_values("rank")["date"].head(max(int(top), 0)))
-    return [d for d in best if not ((events["date"] - d).abs() <= pd.Timedelta(days=1)).any()]
+    dated = pd.to_datetime(events["date"])
+    return [d for d in best if not ((dated - d).abs() <= pd.Timedelta(days=1)).any()]
 
 
 def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *, top: int,
@@ -63,6 +64,10 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *,
         if member.sum() < 2:
             continue
         peak, start, end = bounded_window(days[member], max_days, day)
+        # novelty and recurrence from the window's documents (none: the day's only
+        # coverage is later): the later ones naming the day would make it look recurrent
+        inside = member & days.between(start, end).to_numpy()
+        context = inside if inside.any() else member
         ev = docs[member]
         near = _central(ev, _dense(vectors[np.flatnonzero(member)]), n_headlines)
         topics = ev["topic"][ev["topic"] != -1]
@@ -79,7 +84,7 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *,
             "doc_ids": near["doc_id"].astype(str).tolist(),
             "summary": headline(near.iloc[0]), "level": "day",
             "span_start": start, "span_end": end,
-            "window_docs": int(days[member].between(start, end).sum()),
-            **context_features(vectors, days.to_numpy(), member, start, end, novelty_days),
+            "window_docs": int(inside.sum()),
+            **context_features(vectors, days.to_numpy(), context, start, end, novelty_days),
         })
     return pd.DataFrame(rows, columns=EVENT_COLUMNS).astype(EVENT_TYPES)

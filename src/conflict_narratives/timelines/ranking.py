@@ -9,11 +9,12 @@ as its percentile among the corpus's events:
 - ``novelty``: 1 − the cosine of the event to the nearest topic document of the days
   before it (a story the topic has not told lately);
 - ``spread``: the share of the corpus's outlets covering it (only where there are several);
-- ``mentions``: documents published more than 3 days after a day of the window that name
-  that day (retrospective mentions: the strongest signal of the Timeline17 development set);
-- ``day``: the topic-free learned date ranker's score (:mod:`.date_ranker`, the ``dates``
-  table) of the best day of the event's window: days a journalist's timeline would list,
-  whatever the topic model made of them (one outlet, few documents a day);
+- ``mentions``: documents of the topic (a ``"day"`` event: of the corpus) published more
+  than 3 days after a day of the window that name that day (retrospective mentions: the
+  strongest signal of the Timeline17 development set);
+- ``day``: the learned date ranker's score (:mod:`.date_ranker`) of the best day of the
+  event's window among its topic's days (a ``"day"`` event, :mod:`.days`: among the
+  corpus's, the ``dates`` table): the days a journalist's timeline would list;
 - ``recurrence``: the share of the topic's other weeks holding a story as close to the
   event as its own documents. An event at or above ``routine_share`` is *routine* (sirens,
   daily casualty bulletins, weather): its score is multiplied by ``1 − routine_penalty``,
@@ -57,15 +58,28 @@ def later_mentions(events: pd.DataFrame, named: pd.DataFrame | None,
                                                events["level"], strict=True)], float)
 
 
-def day_scores(events: pd.DataFrame, dates: pd.DataFrame | None) -> np.ndarray:
-    """Per event, the best ``score`` of ``dates`` (the ranked days: ``date, score``) among
-    the days of its window; days not ranked count as the lowest score (None: zeros)."""
-    if dates is None or dates.empty or events.empty:
-        return np.zeros(len(events))
-    score = pd.Series(dates["score"].to_numpy(float), index=pd.to_datetime(dates["date"]))
-    low = float(score.min())
-    return np.array([score.reindex(pd.date_range(a, b, freq="D")).fillna(low).max()
-                     for a, b in zip(events["start"], events["end"], strict=True)], float)
+def day_scores(events: pd.DataFrame, named: pd.DataFrame | None,
+               dates: pd.DataFrame | None) -> np.ndarray:
+    """Per event, the best date ranker ``score`` among the days of its window: of its
+    topic's days (``named``: :func:`named_days`), of the corpus's for a ``"day"`` event
+    (``dates``: the ranked days); a day not ranked counts as the lowest score of its table
+    (no table: zeros)."""
+    def table(frame: pd.DataFrame | None) -> pd.Series:
+        if frame is None or frame.empty or "score" not in frame:
+            return pd.Series(dtype=float)
+        frame = frame.dropna(subset=["score"])
+        return pd.Series(frame["score"].to_numpy(float), index=pd.to_datetime(frame["date"]))
+
+    every = table(dates)
+    topics = {t: table(g) for t, g in named.groupby("topic")} if named is not None \
+        and "score" in named else {}
+    out = []
+    for t, a, b, level in zip(events["topic"], events["start"], events["end"],
+                              events["level"], strict=True):
+        score = every if level == "day" else topics.get(t, pd.Series(dtype=float))
+        days = score.reindex(pd.date_range(a, b, freq="D"))
+        out.append(days.fillna(score.min()).max() if len(score) else 0.0)
+    return np.array(out, float)
 
 
 def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | None,
@@ -79,7 +93,7 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
         raise ValueError(f"unknown ranking features {sorted(unknown)}; known: {RANK_FEATURES}")
     out = events.assign(
         spread=events["outlets"].str.len() / n_outlets if n_outlets > 1 else 0.0,
-        mentions=later_mentions(events, named, dates), day=day_scores(events, dates),
+        mentions=later_mentions(events, named, dates), day=day_scores(events, named, dates),
         routine=events["recurrence"] >= routine_share)
     weights = {f: float(w) for f, w in weights.items() if w and (f != "spread" or n_outlets > 1)}
     if out.empty or not weights:
@@ -151,14 +165,21 @@ def periods_table(events: pd.DataFrame, max_days: int) -> tuple[pd.DataFrame, pd
 
 
 def named_days(docs: pd.DataFrame) -> pd.DataFrame:
-    """``topic, date, mentioned_far``: per topic and day, the documents of the topic that
-    name the day from more than 3 days later (``docs``: dated, with ``topic`` and the
-    ``title``/``text`` to read, or their ``mentions``)."""
+    """``topic, date, mentioned_far, score``: per topic and day, the documents of the topic
+    that name the day from more than 3 days later and the learned date ranker's score of
+    the day among the topic's documents (:func:`.date_ranker.rank_days`; ``docs``: dated,
+    with ``topic`` and the ``title``/``text`` to read, or their ``mentions``)."""
+    from conflict_narratives.timelines.date_ranker import rank_days
     from conflict_narratives.timelines.date_selection import date_features
 
     if docs.empty:
-        return pd.DataFrame(columns=["topic", "date", "mentioned_far"])
+        return pd.DataFrame(columns=["topic", "date", "mentioned_far", "score"])
     feats = date_features(docs.assign(topic=docs["topic"].astype(str)), by="topic")
-    out = feats["mentioned_far"].reset_index()
-    out = out[out["mentioned_far"] > 0]
-    return out.assign(topic=out["topic"].astype("int64"), date=pd.to_datetime(out["date"]))
+    far = feats["mentioned_far"].reset_index()
+    far = far[far["mentioned_far"] > 0]
+    far = far.assign(topic=far["topic"].astype("int64"), date=pd.to_datetime(far["date"]))
+    scores = [rank_days(group)[["date", "score"]].assign(topic=int(topic))
+              for topic, group in docs.groupby("topic", sort=True)]
+    scores = pd.concat(scores, ignore_index=True).astype({"date": "datetime64[ns]"})
+    out = far.merge(scores, on=["topic", "date"], how="outer")
+    return out.assign(mentioned_far=out["mentioned_far"].fillna(0.0))
