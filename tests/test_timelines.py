@@ -137,7 +137,7 @@ def test_bursts_and_events_find_the_planted_story():
     assert flagged["period"].between(burst["start"], burst["end"]).any()
     assert set(prev["label"]) == set(labels)
     events = result.events
-    assert set(events["level"]) <= {"topic", "story"}
+    assert set(events["level"]) <= {"topic", "story", "day"}
     ev = events[(events["topic"] == 2) & (events["level"] == "topic")].iloc[0]
     assert ev["summary"] == ev["headlines"][0]
     assert pd.Timestamp("2018-05-14") <= ev["date"] <= pd.Timestamp("2018-05-24")

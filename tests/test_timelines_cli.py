@@ -46,7 +46,7 @@ def test_cli_timeline_with_evaluation(project):
     assert out["freq"] == "day" and out["n_periods"] == 20
     assert out["date_min"].startswith("2011-01-25") and out["date_max"].startswith("2011-02-13")
     assert out["excluded_out_of_range"] == 0
-    assert out["n_events"] == out["n_bursts"] + out["n_story_events"]
+    assert out["n_events"] == out["n_bursts"] + out["n_story_events"] + out["n_day_events"]
     for key in ("date_f1", "date_precision", "date_recall", "pubcount_date_f1"):
         assert 0 <= out[key] <= 1
     assert out["date_f1"] == pytest.approx(1.0)  # every day of this span is a reference date

@@ -4,13 +4,16 @@ With one outlet, or a few documents a day, the day of a landmark event often hol
 documents for a topic burst or a story (one report that night), yet the corpus names it
 again for weeks ("since the attack of 7 October"): the topic-free learned date ranker
 (:mod:`.date_ranker`, the ``dates`` table) puts such days at its top. :func:`day_events`
-makes each of its ``top`` best days that no burst or story is dated to (within a day: a
-burst's window may hold the day, yet be dated to its busiest day and told by other
-headlines) an event of level ``"day"``: its documents are those published that day and
-those naming it, its window the days around it that still carry them
-(:func:`windows.bounded_window`, at most ``max_days``), its headlines the documents nearest
-their centroid, its words what sets their headlines apart in the corpus (:mod:`.terms`),
-its topic the one most of them belong to.
+makes each of its ``top`` best days that no burst or story is dated to (within a day) an
+event of level ``"day"``. A day inside a burst's or story's window counts only when two
+documents name it: that window may hold the day yet be dated to its busiest day and told
+by other headlines, but a day that only its volume puts at the top is that event's.
+
+A day event's documents are those published that day and those naming it; its window the
+days around it that still carry them (:func:`windows.bounded_window`, at most
+``max_days``); its headlines the documents nearest their centroid; its words what sets
+their headlines apart in the corpus (:mod:`.terms`); its topic the one most of them
+belong to.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from conflict_narratives.timelines.date_ranker import LAGS
 from conflict_narratives.timelines.events import (
     EVENT_COLUMNS,
     EVENT_TYPES,
@@ -30,11 +34,20 @@ from conflict_narratives.timelines.windows import bounded_window, calendar_days,
 
 
 def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[pd.Timestamp]:
-    """The best ``top`` days of ``dates`` (``date, rank``) that no event of ``events`` is
-    dated to (its ``date`` within a day), best first."""
-    best = pd.to_datetime(dates.sort_values("rank")["date"].head(max(int(top), 0)))
-    dated = pd.to_datetime(events["date"])
-    return [d for d in best if not ((dated - d).abs() <= pd.Timedelta(days=1)).any()]
+    """The best ``top`` days of ``dates`` (``date, rank`` and the mention counts of
+    :data:`.date_ranker.LAGS`) that no event of ``events`` is dated to (its ``date``
+    within a day), best first; a day inside an event's window ``[start, end]`` only when two
+    documents name it (else its volume is that event's)."""
+    best = dates.sort_values("rank").head(max(int(top), 0))
+    named = best[[name for name, _, _ in LAGS]].sum(axis=1).to_numpy() >= 2
+    dated, start, end = (pd.to_datetime(events[c]) for c in ("date", "start", "end"))
+    out = []
+    for day, by_name in zip(pd.to_datetime(best["date"]), named, strict=True):
+        if ((dated - day).abs() <= pd.Timedelta(days=1)).any():
+            continue
+        if by_name or not ((start <= day) & (end >= day)).any():
+            out.append(day)
+    return out
 
 
 def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *, top: int,
@@ -46,8 +59,10 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *,
     documents (``doc_id, date, topic, row, mentions``, ``source``/``title``/``text`` when
     present; ``row`` indexes ``embeddings``, else TF-IDF of the texts). ``intensity``: the
     day's documents over the corpus's documents per active day; ``evidence``: the date
-    ranker's score; a day with fewer than two documents is no event."""
-    wanted = uncovered_days(dates, events, top) if len(docs) and len(dates) else []
+    ranker's score; a day with fewer than two documents is no event, nor is any day of a
+    corpus published on one day."""
+    several = len(docs) and calendar_days(docs["date"]).nunique() > 1  # else none stands out
+    wanted = uncovered_days(dates, events, top) if several and len(dates) else []
     if not wanted:
         return pd.DataFrame(columns=EVENT_COLUMNS).astype(EVENT_TYPES)
     days = calendar_days(docs["date"]).reset_index(drop=True)
