@@ -297,8 +297,7 @@ def build_timeline(
               "n_outlets": int(docs["source"].nunique()) if "source" in docs else 1}
     named = named_days(docs[docs["topic"] != -1])
     dates = dates_table(docs, cfg["n_dates"])  # no topic needed
-    covered = events if stories is None else pd.concat([events, stories[events.columns]])
-    days = day_events(docs, dates, covered, top=cfg["day_events"], embeddings=embeddings,
+    days = day_events(docs, dates, [events, stories], top=cfg["day_events"], embeddings=embeddings,
                       labels=labels, n_headlines=cfg["n_headlines"], **windows)
     result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
                       labels=labels, stats=placed | excluded, named=named, dates=dates,

@@ -50,26 +50,34 @@ def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[
     return out
 
 
-def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *, top: int,
+def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFrame | None],
+               *, top: int,
                embeddings: np.ndarray | None = None, labels: dict[int, str] | None = None,
                n_headlines: int = 3, max_days: int = 7, novelty_days: int = 14
                ) -> pd.DataFrame:
     """The ``"day"`` events (see the module; :data:`events.EVENT_COLUMNS`) of the ``top``
-    best days of ``dates`` that no event of ``events`` is dated to. ``docs``: the placed
+    best days of ``dates`` that no event of the ``events`` tables (bursts, stories; None:
+    none) is dated to. ``docs``: the placed
     documents (``doc_id, date, topic, row, mentions``, ``source``/``title``/``text`` when
-    present; ``row`` indexes ``embeddings``, else TF-IDF of the texts). ``intensity``: the
-    day's documents over the corpus's documents per active day; ``evidence``: the date
-    ranker's score; a day with fewer than two documents is no event, nor is any day of a
+    present); as for bursts and stories, only those with a topic (not -1) take part, or
+    all when none has one. ``embeddings`` (an array or a memory map): rows by ``row``,
+    read for an event's documents and its topic's only; None: TF-IDF of the texts.
+    ``novelty`` and ``recurrence`` among the topic's documents (:func:`context_features`);
+    ``intensity``: the day's documents over the documents per active day; ``evidence``: the
+    ranker's score. A day with fewer than two documents is no event, nor is any day of a
     corpus published on one day."""
-    several = len(docs) and calendar_days(docs["date"]).nunique() > 1  # else none stands out
+    if (docs["topic"] != -1).any():
+        docs = docs[docs["topic"] != -1]
+    docs = docs.reset_index(drop=True)
+    days = calendar_days(docs["date"]).reset_index(drop=True)
+    several = days.nunique() > 1  # one day: none stands out
+    events = [e[["date", "start", "end"]] for e in events if e is not None and len(e)]
+    events = pd.concat(events) if events else pd.DataFrame(columns=["date", "start", "end"])
     wanted = uncovered_days(dates, events, top) if several and len(dates) else []
     if not wanted:
         return pd.DataFrame(columns=EVENT_COLUMNS).astype(EVENT_TYPES)
-    days = calendar_days(docs["date"]).reset_index(drop=True)
     named = [set(pd.to_datetime(list(m))) if m is not None else set()
              for m in docs["mentions"]]
-    vectors = embeddings[docs["row"].to_numpy()] if embeddings is not None \
-        else _tfidf_vectors(docs)
     heads, terms = headline_terms(docs)
     rate = len(docs) / days.nunique()
     score = dates.assign(date=pd.to_datetime(dates["date"])).set_index("date")["score"]
@@ -79,14 +87,17 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *,
         if member.sum() < 2:
             continue
         peak, start, end = bounded_window(days[member], max_days, day)
-        # novelty and recurrence from the window's documents (none: the day's only
-        # coverage is later): the later ones naming the day would make it look recurrent
-        inside = member & days.between(start, end).to_numpy()
-        context = inside if inside.any() else member
         ev = docs[member]
-        near = _central(ev, _dense(vectors[np.flatnonzero(member)]), n_headlines)
-        topics = ev["topic"][ev["topic"] != -1]
-        topic = int(topics.mode().iloc[0]) if len(topics) else -1
+        topic = int(ev["topic"].mode().iloc[0])
+        # the event's and its topic's documents; novelty and recurrence from the window's
+        # (none: the day's coverage is all later): the later ones naming the day would
+        # make it look recurrent
+        rows_of = np.flatnonzero(member | (docs["topic"] == topic).to_numpy())
+        vectors = _dense(embeddings[docs["row"].to_numpy()[rows_of]] if embeddings is not None
+                         else _tfidf_vectors(docs.iloc[rows_of]))
+        inside = member & days.between(start, end).to_numpy()
+        context = (inside if inside.any() else member)[rows_of]
+        near = _central(ev, vectors[member[rows_of]], n_headlines)
         outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
         rows.append({
             "date": peak, "start": start, "end": end, "topic": topic,
@@ -98,8 +109,8 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: pd.DataFrame, *,
             "headlines": [headline(r) for _, r in near.iterrows()],
             "doc_ids": near["doc_id"].astype(str).tolist(),
             "summary": headline(near.iloc[0]), "level": "day",
-            "span_start": start, "span_end": end,
-            "window_docs": int(inside.sum()),
-            **context_features(vectors, days.to_numpy(), context, start, end, novelty_days),
+            "span_start": start, "span_end": end, "window_docs": int(inside.sum()),
+            **context_features(vectors, days.to_numpy()[rows_of], context, start, end,
+                               novelty_days),
         })
     return pd.DataFrame(rows, columns=EVENT_COLUMNS).astype(EVENT_TYPES)

@@ -14,7 +14,9 @@ in the client. What needs the texts is read a partition at a time on the workers
    and summed per (topic, period), from which the client takes the per-period topic words;
    the outliers' date, outlet and mentions only, for the topic-free ``dates`` table;
 3. per topic: its burst events (:func:`events.event_table`) and its stories
-   (:func:`stories.topic_stories`), its vectors read from the memory-mapped matrix.
+   (:func:`stories.topic_stories`), its vectors read from the memory-mapped matrix; then
+   in the client the day events (:func:`days.day_events`), each reading its documents'
+   and its topic's vectors from the memory map.
 
 The client holds the placed documents' short columns (a few hundred bytes each), counts
 per (topic, period) and the events; a worker one partition, or one topic's documents and
@@ -48,6 +50,7 @@ from conflict_narratives.timelines.build import (
 )
 from conflict_narratives.timelines.date_ranker import dates_table
 from conflict_narratives.timelines.date_selection import date_mentions
+from conflict_narratives.timelines.days import day_events
 from conflict_narratives.timelines.events import (
     class_counts,
     class_words,
@@ -206,8 +209,11 @@ def build_timeline_partitioned(parts: Parts, doc_topics: pd.DataFrame, matrix: s
     every = pd.concat([docs[["date", "source", "mentions"]], *(d["outliers"] for d in done)],
                       ignore_index=True)  # the dates need no topic: the outliers count too
     ranked = dates_table(every, cfg["n_dates"])
+    days = day_events(docs, ranked, [events, stories], top=cfg["day_events"],
+                      embeddings=np.load(matrix, mmap_mode="r"), labels=labels,
+                      n_headlines=cfg["n_headlines"], **windows)
     result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
                       labels=labels, stats=placed | excluded, named=named_days(placed_docs),
-                      dates=ranked)
+                      dates=ranked, days=days)
     result.dates = ranked
     return result
