@@ -125,9 +125,9 @@ def run(topics: list[str] | None = None) -> dict:
     """Every topic's scores (``table``, a mean row added) and diagnoses."""
     topics = topics or tls.t17_topics()
     runs = {t: topic_run(t) for t in topics}
-    table = pd.DataFrame([r["row"] for r in runs.values()])
-    mean = table.drop(columns="topic").mean()
-    table = pd.concat([table, pd.DataFrame([{"topic": "mean", **mean}])], ignore_index=True)
+    rows = [r["row"] for r in runs.values()]
+    mean = pd.DataFrame(rows).drop(columns="topic").mean().round(2)
+    table = pd.DataFrame([*rows, {"topic": "mean", **mean}], dtype=object)  # counts as ints
     return {"table": table, "runs": runs,
             "seconds": sum(r["seconds"] for r in runs.values())}
 
