@@ -116,6 +116,38 @@ def test_a_progressive_run_ends_with_the_tables_of_a_run_without_it(tmp_path, mo
     assert "embedded already" in progressive.declined(changed)
 
 
+def test_a_first_view_on_part_of_the_sample_comes_first_and_changes_nothing(tmp_path,
+                                                                            monkeypatch):
+    """``report.first_view_docs`` below the sample: those documents (a part of the sample)
+    are embedded and fitted first, provisionally; the sample's other documents are embedded
+    after it, and the topics are those of a run without a first view."""
+    home = use_project(monkeypatch, tmp_path / "part")  # an empty embedding cache
+    part = SAMPLED | {"report": {"first_view_docs": 40}}
+    calls = _recording(monkeypatch, home, f"fa-kes-sample{N_DOCS}")
+    fits = []
+    fit = topics.build_topics
+    monkeypatch.setattr(topics, "build_topics", lambda *a, **k: fits.append(1) or fit(*a, **k))
+    run = Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=part)
+    view = progressive.view_positions(run)
+    assert len(view) == 40 and np.isin(view, run.fit_positions).all()
+    first = progressive.first_view(run, time.perf_counter())
+    assert first["fit_docs"] == 40 and first["provisional"] and len(fits) == 1
+    assert not (run.store.stage_dir(run.name, "topics", run.key("topics")) / "model").exists()
+    result = run.topics()
+    assert len(fits) == 2  # the stage fits the whole sample itself
+    assert [(c["n_docs"], c["n_computed"], c["first_view"]) for c in calls] == [
+        (40, 40, False), (100, 60, True), (N_DOCS, N_DOCS - 100, True)]
+    other = use_project(monkeypatch, tmp_path / "plain")  # the vectors the first computed
+    (other / "data" / "interim").mkdir(parents=True)
+    (other / "data" / "interim" / "embeddings").symlink_to(home / "data" / "interim" /
+                                                           "embeddings")
+    plain = Pipeline("fa-kes", sample=N_DOCS, store=Store(other),
+                     overrides=part | {"report": {"progressive": False}}).topics()
+    assert result.meta["fit_sample"] == 100
+    pd.testing.assert_frame_equal(result.doc_topics, plain.doc_topics)
+    pd.testing.assert_frame_equal(result.topic_info, plain.topic_info)
+
+
 @pytest.mark.slow  # a cold report with its notebooks
 @pytest.mark.notebook
 def test_the_final_report_replaces_the_first_view(tmp_path, monkeypatch):

@@ -1,8 +1,9 @@
 """A report's progressive first view: figures and the explorer before the corpus is embedded.
 
 When the topics are fitted on a seeded sample (``topics.fit_sample_in_process``) and must
-be computed, ``report`` (``report.progressive``) embeds the sample's documents first, fits
-the topics on them — the very fit the topics stage then extends to every document
+be computed, ``report`` (``report.progressive``) embeds a seeded part of the sample first
+(``report.first_view_docs`` of its documents), fits provisional topics on them — or, when
+that part is the whole sample, the very fit the topics stage then extends to every document
 (:meth:`Pipeline.fit_sample_topics`) — and writes a first view: the corpus and topic
 figures (PNG) and ``explore.html`` of the sample under ``reports/<label>/first-view/``,
 and ``index.html`` and ``summary.json`` saying PROVISIONAL. Then the rest is embedded
@@ -22,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +65,13 @@ def first_view(run, started: float) -> dict[str, Any] | None:
         log.info("%s: no first view: %s", run.label, reason)
         return None
     t0 = time.perf_counter()
-    sample = run.fit_positions
-    fitted = run.fit_sample_topics(run.store.stage_dir(run.name, "topics", run.key("topics")),
-                                   seed_topic_list=run.curation.seed_topic_list(), keep=True)
+    sample, seeds = view_positions(run), run.curation.seed_topic_list()
+    if len(sample) < len(run.fit_positions):  # a provisional fit of its own
+        fitted = run.fit_sample_topics(None, seed_topic_list=seeds, positions=sample)
+    else:  # the fit the topics stage extends
+        fitted = run.fit_sample_topics(
+            run.store.stage_dir(run.name, "topics", run.key("topics")), seed_topic_list=seeds,
+            keep=True)
     fit_seconds = time.perf_counter() - t0
     out = run.store.report_dir(run.label)
     folder = out / FOLDER
@@ -88,6 +95,18 @@ def first_view(run, started: float) -> dict[str, Any] | None:
     return entry
 
 
+def view_positions(run) -> np.ndarray:
+    """The corpus positions the first view is fitted on: a seeded subset of
+    ``report.first_view_docs`` of the fit sample (at least ``topics.min_docs``; all of it
+    when that is null or larger), so its documents are embedded first and not again."""
+    from conflict_narratives.corpus.parts import sample_positions
+
+    sample, size = run.fit_positions, run.settings["report"]["first_view_docs"]
+    size = size and max(int(size), int(run.settings["topics"]["min_docs"]))
+    inner = sample_positions(len(sample), size, int(run.settings["seed"]))
+    return sample if inner is None else sample[inner]
+
+
 def replaced(run, entry: dict[str, Any] | None) -> None:
     """After the final report: the first view's files go (its index and summary already
     replaced by the final ones)."""
@@ -103,7 +122,10 @@ def _figures(run, fitted, folder: Path) -> list[dict[str, Any]]:
     use_style()
     book = FigureBook(folder / "figures", formats=("png",))
     book.publish(corpus_figures(run.corpus), section="corpus")
-    book.publish(topic_figures(fitted), section="topics")
+    if (fitted.topic_info["topic"] != -1).any():
+        book.publish(topic_figures(fitted), section="topics")
+    else:
+        log.warning("%s: the first view's fit found no topics: no topic figures", run.label)
     return book.entries("corpus") + book.entries("topics")
 
 

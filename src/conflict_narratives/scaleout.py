@@ -160,18 +160,20 @@ class ScaleOut:
             seed_topic_list=seed_topic_list, sample=self.fit_positions)
 
     def fit_sample_topics(self, path, stability: bool = False, seed_topic_list=None, *,
-                          keep: bool = False):
+                          keep: bool = False, positions=None):
         """In process, the topics fitted on the ``topics.fit_sample_in_process`` sample
         alone (into ``path / "model"``). ``keep``: made before the rest of the corpus is
         embedded (the progressive first view, :mod:`progressive`), the fit is kept for
-        :meth:`fit_topics` with the same arguments: the same fit either way."""
+        :meth:`fit_topics` with the same arguments: the same fit either way. ``positions``:
+        a provisional fit on those corpus positions instead (nothing saved, kept or reused
+        from the store)."""
         from conflict_narratives import topics
 
         args = (str(path), stability, repr(seed_topic_list))
-        kept = self.__dict__.pop("_sample_fit", None)
+        kept = self.__dict__.pop("_sample_fit", None) if positions is None else None
         if kept is not None and kept[0] == args:
             return kept[1]
-        sample = self.fit_positions
+        sample = self.fit_positions if positions is None else positions
         docs = self.corpus.iloc[sample].reset_index(drop=True)
         if "embeddings" in self.__dict__:
             matrix = self.embeddings.matrix[sample]
@@ -187,6 +189,10 @@ class ScaleOut:
                                       {"embeddings": {"pool_min_texts": least}}),
                                   cache_dir=self.store.embeddings_dir).matrix
             self._elsewhere += time.perf_counter() - t0
+        if positions is not None:
+            return topics.build_topics(docs, matrix, backend=self.backend,
+                                       settings=self.settings, name=self.name,
+                                       seed_topic_list=seed_topic_list)
         result = topics.build_topics(
             docs, matrix, backend=self.backend, settings=self.settings, name=self.name,
             model_path=path / "model", stability=stability, seed_topic_list=seed_topic_list,

@@ -83,7 +83,7 @@ def _label_places(data: ExploreData):
     low, span = xy.min(axis=0), np.ptp(xy, axis=0).clip(min=1e-9)
     # the frame (toolbar and borders off) over the data with Bokeh's 10 % padding; equal aspect
     scale = min((MAP_WIDTH - 55) / span[0], (MAP_HEIGHT - 35) / span[1]) / 1.1
-    sizes = np.c_[7.0 * top["label"].str.len() + 10, np.full(len(top), 16.0)]
+    sizes = np.c_[7.0 * top["label"].astype(str).str.len() + 10, np.full(len(top), 16.0)]
     places = place_labels((top[["cx", "cy"]].to_numpy(dtype=float) - low) * scale, sizes,
                           (xy - low) * scale, bounds=(0, 0, *(span * scale)))
     places = places / scale + low

@@ -44,6 +44,7 @@ from conflict_narratives.timelines.ranking import (
     rank_events,
 )
 from conflict_narratives.timelines.stories import story_events
+from conflict_narratives.timelines.terms import headline_terms
 
 log = logging.getLogger(__name__)
 _TABLES = ("prevalence", "prevalence_by_source", "topic_words", "bursts", "events", "periods",
@@ -281,13 +282,16 @@ def build_timeline(
     found = find_bursts(prev, cfg)
     labels = topic_labels(topic_info)
     windows = {"max_days": cfg["event_max_days"], "novelty_days": cfg["novelty_days"]}
+    heads = headline_terms(docs)  # which words each headline holds: read once for both
     events = event_table(docs, found, freq, embeddings=embeddings, labels=labels,
-                         topic_words=words, n_headlines=cfg["n_headlines"], **windows)
+                         topic_words=words, n_headlines=cfg["n_headlines"], terms=heads,
+                         **windows)
     story_cfg = cfg.get("stories") or {}
     stories = None
     if embeddings is not None and story_cfg.get("enabled", True):
         stories = story_events(docs, embeddings, labels=labels, n_headlines=cfg["n_headlines"],
-                               weights=cfg.get("date_weights"), **windows, **story_cfg)
+                               weights=cfg.get("date_weights"), terms=heads, **windows,
+                               **story_cfg)
     elif story_cfg.get("enabled", True):
         log.info("story-level events need embeddings; only topic bursts are events")
     placed = {"n_docs": len(docs),

@@ -164,6 +164,7 @@ def event_table(
     n_headlines: int = 3,
     max_days: int = 7,
     novelty_days: int = 14,
+    terms: tuple[sparse.csr_matrix, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """One dated event per burst: ``date`` (the burst's busiest day), ``start`` and ``end``
     (the days around it still carrying coverage, at most ``max_days``:
@@ -175,8 +176,10 @@ def event_table(
     ``outlets`` (most covering first), ``headlines`` and ``doc_ids`` (the ``n_headlines``
     window documents nearest its centroid: embeddings when given, else TF-IDF),
     ``summary`` (the most central headline), ``novelty`` and ``recurrence``
-    (:func:`windows.context_features`) and ``level`` = ``"topic"``."""
+    (:func:`windows.context_features`) and ``level`` = ``"topic"``. ``terms``:
+    :func:`terms.headline_terms` of ``docs`` (else read here)."""
     labels = labels or {}
+    heads, words_of = terms if terms is not None else headline_terms(docs)
     words = (
         {}
         if topic_words is None
@@ -185,11 +188,11 @@ def event_table(
     step = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7)}
     rows = []
     for topic, bursts in bursts_table.groupby("topic", sort=False):
-        own = docs[docs["topic"] == topic]
+        mine = (docs["topic"] == topic).to_numpy()
+        own, own_heads = docs[mine], heads[np.flatnonzero(mine)]
         vectors = embeddings[own["row"].to_numpy()] if embeddings is not None \
             else _tfidf_vectors(own)
         days = calendar_days(own["date"])
-        heads, terms = headline_terms(own)
         for b in bursts.itertuples():
             end = b.end + step[freq] if freq in step else b.end + pd.offsets.MonthBegin(1)
             in_burst = ((own["period"] >= b.start) & (own["period"] < end)).to_numpy()
@@ -204,7 +207,7 @@ def event_table(
             rows.append({
                 "date": peak, "start": w_start, "end": w_end, "topic": int(topic),
                 "label": str(labels.get(topic, f"topic {topic}")),
-                "words": distinctive_terms(heads, terms, member)
+                "words": distinctive_terms(own_heads, words_of, member)
                 or words.get((topic, b.peak), []),
                 "intensity": float(b.intensity), "evidence": float(b.score),
                 "n_docs": int(in_burst.sum()),

@@ -65,7 +65,7 @@ from conflict_narratives.timelines.stories import (
     story_settings,
     topic_stories,
 )
-from conflict_narratives.timelines.terms import headline
+from conflict_narratives.timelines.terms import headline, headline_terms
 
 TEXT = ["doc_id", "date", "date_status", "source", "title", "text"]
 LIGHT = ["doc_id", "date", "source", "title", "topic", "period", "row", "mentions"]
@@ -112,13 +112,14 @@ def _topic_task(item, matrix: str, freq: str, labels: dict, n_headlines: int,
                 by: str | None, stories: Mapping | None, windows: Mapping) -> tuple:
     docs, bursts, words = item
     vectors = np.load(matrix, mmap_mode="r")
+    heads = headline_terms(docs)
     events = event_table(docs, bursts, freq, embeddings=vectors, labels=labels,
-                         topic_words=words, n_headlines=n_headlines, **windows)
+                         topic_words=words, n_headlines=n_headlines, terms=heads, **windows)
     if stories is None:
         return events, None
     own = np.asarray(vectors[docs["row"].to_numpy()], dtype=np.float32)
     return events, topic_stories(docs, own, by=by, labels=labels, n_headlines=n_headlines,
-                                 **windows, **stories)
+                                 terms=heads, **windows, **stories)
 
 
 def _vocabulary(parts: Parts, doc_topics: pd.DataFrame, sample: np.ndarray | None, freq: str,

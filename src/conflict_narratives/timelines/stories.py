@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 import conflict_narratives.timelines.date_selection as ds
 from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
@@ -148,7 +149,8 @@ def outlet_column(docs: pd.DataFrame) -> str | None:
 
 def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
                   labels: Mapping[int, str] | None = None, n_headlines: int = 3,
-                  max_days: int = 7, novelty_days: int = 14, **params: float
+                  max_days: int = 7, novelty_days: int = 14,
+                  terms: tuple[sparse.csr_matrix, np.ndarray] | None = None, **params: float
                   ) -> pd.DataFrame:
     """The story events of one topic's dated documents (``docs``: ``doc_id, date, topic,
     row``, ``source``/``title``/``text`` when present; ``vectors`` aligned with them), not
@@ -156,7 +158,8 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
     ``row`` of the story's documents). ``by``: :func:`outlet_column` of the whole corpus;
     ``params``: :func:`adapted_settings`. ``start``/``end``: the days around the busiest
     one that carry the story, at most ``max_days`` (:func:`windows.bounded_window`);
-    ``span_start``/``span_end``: all its days."""
+    ``span_start``/``span_end``: all its days. ``terms``: :func:`terms.headline_terms` of
+    ``docs`` (else read here when a story needs them)."""
 
     p = story_settings(params)
     story = detect_stories(docs, vectors, threshold=p["threshold"], window_days=p["window_days"])
@@ -164,7 +167,7 @@ def topic_stories(docs: pd.DataFrame, vectors: np.ndarray, *, by: str | None,
     topic_day = docs.groupby("_day").size()
     topic_rate = len(docs) / docs["_day"].nunique() if len(docs) else 0.0
     sizes = docs["_story"].value_counts(sort=False)
-    rows, heads_terms = [], None
+    rows, heads_terms = [], terms
     for sid in sizes.index[sizes >= p["min_docs"]]:
         member = docs["_story"].to_numpy() == sid
         s = docs[member]
@@ -246,6 +249,7 @@ def story_events(
     weights: Mapping[str, float] | None = None,
     max_days: int = 7,
     novelty_days: int = 14,
+    terms: tuple[sparse.csr_matrix, np.ndarray] | None = None,
     **params: float,
 ) -> pd.DataFrame:
     """Story-level events of the dated, topic-assigned ``docs`` (``doc_id, date, topic, row``
@@ -254,17 +258,23 @@ def story_events(
     summary, level`` (= ``"story"``). ``intensity``: the story's documents on its busiest day
     over the topic's mean documents per day; ``evidence``: its share of the topic that day.
     ``params`` override :func:`story_defaults` (then :func:`adapted_settings`); stories are
-    found topic by topic, each dated in a window of at most ``max_days``."""
-    docs = docs[docs["topic"] != -1]
+    found topic by topic, each dated in a window of at most ``max_days``. ``terms``:
+    :func:`terms.headline_terms` of ``docs`` (else read here)."""
+    kept = (docs["topic"] != -1).to_numpy()
+    docs = docs[kept]
     if docs.empty:
         return pd.DataFrame(columns=COLUMNS)
+    heads, words = terms if terms is not None else headline_terms(docs)
+    heads = heads[np.flatnonzero(kept)] if terms is not None else heads
     by = outlet_column(docs)
     p = adapted_settings(params, docs, by)
     vectors = np.asarray(embeddings, dtype=np.float32)[docs["row"].to_numpy()]
     topics = docs["topic"].to_numpy()
     found = [topic_stories(docs[topics == t], vectors[topics == t], by=by, labels=labels,
                            n_headlines=n_headlines, max_days=max_days,
-                           novelty_days=novelty_days, **p) for t in np.unique(topics)]
+                           novelty_days=novelty_days,
+                           terms=(heads[np.flatnonzero(topics == t)], words), **p)
+             for t in np.unique(topics)]
     out = date_stories(pd.concat(found, ignore_index=True), docs, by=by,
                        window_days=p["window_days"], weights=weights, max_days=max_days)
     log.info("stories: %d events", len(out))
