@@ -302,7 +302,8 @@ def build_timeline(
     named = named_days(docs[docs["topic"] != -1])
     dates = dates_table(docs, cfg["n_dates"])  # no topic needed
     days = day_events(docs, dates, [events, stories], top=cfg["day_events"], embeddings=embeddings,
-                      labels=labels, n_headlines=cfg["n_headlines"], **windows)
+                      labels=labels, n_headlines=cfg["n_headlines"], terms=heads,
+                      **windows)
     result = assemble(prev, by_source, words, found, events, stories, freq=freq, cfg=cfg,
                       labels=labels, stats=placed | excluded, named=named, dates=dates,
                       days=days)

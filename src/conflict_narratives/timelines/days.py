@@ -53,8 +53,8 @@ def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[
 def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFrame | None],
                *, top: int,
                embeddings: np.ndarray | None = None, labels: dict[int, str] | None = None,
-               n_headlines: int = 3, max_days: int = 7, novelty_days: int = 14
-               ) -> pd.DataFrame:
+               n_headlines: int = 3, max_days: int = 7, novelty_days: int = 14,
+               terms: tuple | None = None) -> pd.DataFrame:
     """The ``"day"`` events (see the module; :data:`events.EVENT_COLUMNS`) of the ``top``
     best days of ``dates`` that no event of the ``events`` tables (bursts, stories; None:
     none) is dated to. ``docs``: the placed
@@ -65,10 +65,11 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
     ``novelty`` and ``recurrence`` among the topic's documents (:func:`context_features`);
     ``intensity``: the day's documents over the documents per active day; ``evidence``: the
     ranker's score. A day with fewer than two documents is no event, nor is any day of a
-    corpus published on one day."""
-    if (docs["topic"] != -1).any():
-        docs = docs[docs["topic"] != -1]
-    docs = docs.reset_index(drop=True)
+    corpus published on one day. ``terms``: :func:`terms.headline_terms` of ``docs`` (else
+    read here)."""
+    kept = (docs["topic"] != -1).to_numpy()
+    kept = kept if kept.any() else np.ones(len(docs), bool)
+    docs = docs[kept].reset_index(drop=True)
     days = calendar_days(docs["date"]).reset_index(drop=True)
     several = days.nunique() > 1  # one day: none stands out
     events = [e[["date", "start", "end"]] for e in events if e is not None and len(e)]
@@ -78,7 +79,8 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
         return pd.DataFrame(columns=EVENT_COLUMNS).astype(EVENT_TYPES)
     named = [set(pd.to_datetime(list(m))) if m is not None else set()
              for m in docs["mentions"]]
-    heads, terms = headline_terms(docs)
+    heads, words = (terms[0][np.flatnonzero(kept)], terms[1]) if terms is not None \
+        else headline_terms(docs)
     rate = len(docs) / days.nunique()
     score = dates.assign(date=pd.to_datetime(dates["date"])).set_index("date")["score"]
     rows = []
@@ -102,7 +104,7 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
         rows.append({
             "date": peak, "start": start, "end": end, "topic": topic,
             "label": str((labels or {}).get(topic, f"topic {topic}")),
-            "words": distinctive_terms(heads, terms, member),
+            "words": distinctive_terms(heads, words, member),
             "intensity": float((days[member] == day).sum() / rate),
             "evidence": float(score.get(day, 0.0)), "n_docs": int(member.sum()),
             "outlets": [str(o) for o in outlets.index if o],
