@@ -259,16 +259,17 @@ def test_event_timeline_labels_do_not_overlap_beside_a_tall_legend():
     assert fig.axes[0].get_legend().get_window_extent().y0 >= 0  # the legend fits
 
 
-def test_event_timeline_marks_story_events_apart():
-    events = _events().assign(level=["topic", "story"] * (len(_events()) // 2)
-                              + ["story"] * (len(_events()) % 2))
+def test_event_timeline_marks_story_and_day_events_apart():
+    n = len(_events())
+    events = _events().assign(level=(["topic", "story", "day"] * n)[:n])
     fig = figures.event_timeline(events)
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert set(legend) == {"topic burst", "story in a topic"}
+    assert set(legend) == {"topic burst", "story in a topic", "key day (date ranker)"}
     markers = [ln.get_marker() for ln in ax.lines if len(ln.get_xdata()) == 1]
     assert markers.count("D") == (events["level"] == "story").sum()
     assert markers.count("o") == (events["level"] == "topic").sum()
+    assert markers.count("s") == (events["level"] == "day").sum() > 0
 
 
 def test_document_map_centroid_labels_do_not_overlap():

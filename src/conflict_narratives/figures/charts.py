@@ -262,7 +262,7 @@ def _lanes(starts: np.ndarray, ends: np.ndarray, gap: float) -> list[int]:
     return lanes
 
 
-_LEVEL_MARKERS = {"topic": "o", "story": "D"}
+_LEVEL_MARKERS = {"topic": "o", "story": "D", "day": "s"}
 
 
 @styled
@@ -275,7 +275,8 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
     lanes, so that no two labels overlap; each label starts at its date in its reading
     direction (Arabic leftwards), stems pass behind labels; ``group`` colours the markers.
     With a ``level`` column (the timeline's events table), topic bursts are drawn as
-    circles and story-level events as diamonds, named in the legend. ``colours``: a colour
+    circles, story-level events as diamonds and day events (:mod:`timelines.days`) as
+    squares, named in the legend. ``colours``: a colour
     per group (e.g. each topic's own), else the palette in order."""
     require_columns(events, date, label)
     level = level if level and level in events else None
@@ -302,7 +303,8 @@ def event_timeline(events: pd.DataFrame, *, date: str = "date", label: str = "la
         for g, c in colour_of.items():
             ax.plot([], [], "o", ms=4, color=c, label=shorten(g, 24))
     if level:
-        names = {"topic": "topic burst", "story": "story in a topic"}
+        names = {"topic": "topic burst", "story": "story in a topic",
+                 "day": "key day (date ranker)"}
         for v in dict.fromkeys(ev[level]):
             ax.plot([], [], _LEVEL_MARKERS.get(v, "o"), ms=4, color=GREY,
                     label=names.get(v, str(v)))
