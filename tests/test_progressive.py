@@ -4,6 +4,7 @@ the same final result as a report without it (fa-kes samples, fitted on a third)
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -88,6 +89,10 @@ def test_a_progressive_run_ends_with_the_tables_of_a_run_without_it(tmp_path, mo
     assert first["provisional"] and (first["fit_docs"], first["n_docs"]) == (100, N_DOCS)
     folder = run.store.report_dir(run.label) / progressive.FOLDER
     assert first["figures"] == len(list((folder / "figures").glob("*.png"))) > 0
+    index = run.store.report_dir(run.label) / "index.html"
+    shown = re.findall(r"<img src='([^']+)'", index.read_text(encoding="utf-8"))
+    assert len(shown) == first["figures"]  # each figure on the page, from where it is
+    assert all((index.parent / src).is_file() for src in shown)
     assert first["explore"] and (folder / "explore.html").is_file()
 
     # the same settings without the first view, in another project folder whose run embeds

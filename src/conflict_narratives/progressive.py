@@ -158,7 +158,7 @@ def _page(index: Path, label: str, entry: dict[str, Any], figures: list[dict[str
         body.append(f"<p><b><a href='{FOLDER}/explore.html'>Explore the sample</a></b> "
                     "(provisional).</p>")
     for fig in figures:
-        png = f"{FOLDER}/figures/{fig['files']['png']}"
+        png = Path(fig["files"]["png"]).relative_to(index.parent).as_posix()
         body.append(f"<figure><img src='{png}' alt='{esc(fig['name'])}'><figcaption "
                     f"dir='auto'>{esc(fig['caption'])}</figcaption></figure>")
     index.write_text("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
