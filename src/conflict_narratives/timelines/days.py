@@ -77,15 +77,16 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
     wanted = uncovered_days(dates, events, top) if several and len(dates) else []
     if not wanted:
         return pd.DataFrame(columns=EVENT_COLUMNS).astype(EVENT_TYPES)
-    named = [set(pd.to_datetime(list(m))) if m is not None else set()
-             for m in docs["mentions"]]
+    named = docs["mentions"].explode().dropna()  # (position, day named), read at once
+    named = pd.Series(pd.to_datetime(named.to_numpy()), index=named.index)
     heads, words = (terms[0][np.flatnonzero(kept)], terms[1]) if terms is not None \
         else headline_terms(docs)
     rate = len(docs) / days.nunique()
     score = dates.assign(date=pd.to_datetime(dates["date"])).set_index("date")["score"]
     rows = []
     for day in wanted:
-        member = (days == day).to_numpy() | np.array([day in m for m in named], bool)
+        member = (days == day).to_numpy().copy()
+        member[named.index[(named == day).to_numpy()]] = True
         if member.sum() < 2:
             continue
         peak, start, end = bounded_window(days[member], max_days, day)
