@@ -189,15 +189,12 @@ class ScaleOut:
                                       {"embeddings": {"pool_min_texts": least}}),
                                   cache_dir=self.store.embeddings_dir).matrix
             self._elsewhere += time.perf_counter() - t0
-        if positions is not None:
-            return topics.build_topics(docs, matrix, backend=self.backend,
-                                       settings=self.settings, name=self.name,
-                                       seed_topic_list=seed_topic_list)
-        result = topics.build_topics(
-            docs, matrix, backend=self.backend, settings=self.settings, name=self.name,
-            model_path=path / "model", stability=stability, seed_topic_list=seed_topic_list,
-            **self.topic_inputs(docs, matrix, fit_sample=len(sample)))
-        if keep:
+        staged = {} if positions is not None else {  # the stage's: saved, inputs reused
+            "model_path": path / "model", "stability": stability,
+            **self.topic_inputs(docs, matrix, fit_sample=len(sample))}
+        result = topics.build_topics(docs, matrix, backend=self.backend, settings=self.settings,
+                                     name=self.name, seed_topic_list=seed_topic_list, **staged)
+        if keep and staged:
             self.__dict__["_sample_fit"] = (args, result)
         return result
 

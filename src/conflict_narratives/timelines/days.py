@@ -29,7 +29,7 @@ from conflict_narratives.timelines.events import (
     _dense,
     _tfidf_vectors,
 )
-from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms_of
 from conflict_narratives.timelines.windows import bounded_window, calendar_days, context_features
 
 
@@ -69,7 +69,7 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
     read here)."""
     kept = (docs["topic"] != -1).to_numpy()
     kept = kept if kept.any() else np.ones(len(docs), bool)
-    docs = docs[kept].reset_index(drop=True)
+    whole, docs = docs, docs[kept].reset_index(drop=True)
     days = calendar_days(docs["date"]).reset_index(drop=True)
     several = days.nunique() > 1  # one day: none stands out
     events = [e[["date", "start", "end"]] for e in events if e is not None and len(e)]
@@ -79,8 +79,7 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
         return pd.DataFrame(columns=EVENT_COLUMNS).astype(EVENT_TYPES)
     named = docs["mentions"].explode().dropna()  # (position, day named), read at once
     named = pd.Series(pd.to_datetime(named.to_numpy()), index=named.index)
-    heads, words = (terms[0][np.flatnonzero(kept)], terms[1]) if terms is not None \
-        else headline_terms(docs)
+    heads, words = headline_terms_of(whole, kept, terms)
     rate = len(docs) / days.nunique()
     score = dates.assign(date=pd.to_datetime(dates["date"])).set_index("date")["score"]
     rows = []

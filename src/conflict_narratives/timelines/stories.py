@@ -29,7 +29,12 @@ import pandas as pd
 from scipy import sparse
 
 import conflict_narratives.timelines.date_selection as ds
-from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
+from conflict_narratives.timelines.terms import (
+    distinctive_terms,
+    headline,
+    headline_terms,
+    headline_terms_of,
+)
 from conflict_narratives.timelines.windows import bounded_window, context_features
 
 log = logging.getLogger(__name__)
@@ -261,11 +266,10 @@ def story_events(
     found topic by topic, each dated in a window of at most ``max_days``. ``terms``:
     :func:`terms.headline_terms` of ``docs`` (else read here)."""
     kept = (docs["topic"] != -1).to_numpy()
-    docs = docs[kept]
-    if docs.empty:
+    if not kept.any():
         return pd.DataFrame(columns=COLUMNS)
-    heads, words = terms if terms is not None else headline_terms(docs)
-    heads = heads[np.flatnonzero(kept)] if terms is not None else heads
+    heads, words = headline_terms_of(docs, kept, terms)
+    docs = docs[kept]
     by = outlet_column(docs)
     p = adapted_settings(params, docs, by)
     vectors = np.asarray(embeddings, dtype=np.float32)[docs["row"].to_numpy()]

@@ -59,6 +59,16 @@ def headline_terms(docs: pd.DataFrame) -> tuple[sparse.csr_matrix, np.ndarray]:
     return X.tocsr(), vectorizer.get_feature_names_out()
 
 
+def headline_terms_of(docs: pd.DataFrame, rows: np.ndarray, terms: tuple | None = None
+                      ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """:func:`headline_terms` of the ``rows`` (a boolean mask) of ``docs``: taken from
+    ``terms``, those of all ``docs``, when given (the same 0/1 rows: every term a headline
+    holds is kept), else read."""
+    if terms is None:
+        return headline_terms(docs[rows])
+    return terms[0][np.flatnonzero(rows)], terms[1]
+
+
 def distinctive_terms(X: sparse.csr_matrix, terms: np.ndarray, member: np.ndarray,
                       top_n: int = 10) -> list[str]:
     """The ``top_n`` terms (see the module) of the rows ``member`` (a boolean mask) of
