@@ -32,6 +32,7 @@ def _channel(named_later=15, seed=0):
     df["doc_id"] = [str(i) for i in range(len(df))]
     df["date_status"] = "ok"
     v = rng.normal(size=(len(df), 32)).astype(np.float32)
+    v[df["text"].str.contains("dam"), 0] += 6.0  # texts on the dam are alike
     return df, v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
@@ -50,6 +51,10 @@ def test_a_day_named_again_later_is_an_event_near_the_top():
     assert best["level"] == "day" and best["date"] == DAM
     assert best["start"] <= DAM <= best["end"]
     assert "dam" in best["summary"].casefold()
+    # headlined by the reports of its window, not by the later ones recalling it
+    told = df.set_index("doc_id").loc[best["doc_ids"], "date"].dt.tz_localize(None).dt.floor("D")
+    assert told.between(best["start"], best["end"]).all()
+    assert not any(h.startswith("Repairs") for h in best["headlines"])
     assert best["mentions"] >= 15  # the corpus's later mentions, not one topic's
     spans = (tl.events["end"] - tl.events["start"]).dt.days + 1
     assert (spans <= 7).all()

@@ -155,6 +155,20 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
                          routine_share=0.5, routine_penalty=0.5)
     assert ranked["duplicate"].tolist() == [False, True, False]
     assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
+    # a "day" event drawn from another topic, the day after, on the same report: the same
+    # event; a day event two days after the window, or one with no report in common: not
+    days = ev.assign(topic=[0, 3, 4], level=["topic", "day", "day"],
+                     start=[day, day + pd.Timedelta(days=3), day + pd.Timedelta(days=1)],
+                     end=[day + pd.Timedelta(days=2)] + [day + pd.Timedelta(days=3)] * 2,
+                     doc_ids=[["1", "2"], ["2", "5"], ["5"]])
+    ranked = rank_events(days, n_outlets=1, named=None, weights={"window_docs": 1.0},
+                         routine_share=0.5, routine_penalty=0.5)
+    assert ranked["duplicate"].tolist() == [False, True, False]
+    far = days.assign(start=[day, day + pd.Timedelta(days=4), day + pd.Timedelta(days=1)],
+                      end=[day + pd.Timedelta(days=1), day + pd.Timedelta(days=4),
+                           day + pd.Timedelta(days=3)], doc_ids=[["1", "2"], ["2"], ["6"]])
+    assert not rank_events(far, n_outlets=1, named=None, weights={"window_docs": 1.0},
+                           routine_share=0.5, routine_penalty=0.5)["duplicate"].any()
     with pytest.raises(ValueError, match="unknown ranking features"):
         rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
                     routine_penalty=0.5)

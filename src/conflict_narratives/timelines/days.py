@@ -11,7 +11,8 @@ by other headlines, but a day that only its volume puts at the top is that event
 
 A day event's documents are those published that day and those naming it; its window the
 days around it that still carry them (:func:`windows.bounded_window`, at most
-``max_days``); its headlines the documents nearest their centroid; its words what sets
+``max_days``); its headlines those nearest their centroid, the window's first (the later
+ones naming it after them); its words what sets
 their headlines apart in the corpus (:mod:`.terms`); its topic the one most of them
 belong to.
 """
@@ -99,7 +100,8 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
                          else _tfidf_vectors(docs.iloc[rows_of]))
         inside = member & days.between(start, end).to_numpy()
         context = (inside if inside.any() else member)[rows_of]
-        near = _central(ev, vectors[member[rows_of]], n_headlines)
+        near = _central(ev, vectors[member[rows_of]], len(ev))  # what it is named for
+        near = near.iloc[np.argsort(~inside[near.index], kind="stable")].head(n_headlines)
         outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
         rows.append({
             "date": peak, "start": start, "end": end, "topic": topic,
