@@ -169,6 +169,9 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
                            day + pd.Timedelta(days=3)], doc_ids=[["1", "2"], ["2"], ["6"]])
     assert not rank_events(far, n_outlets=1, named=None, weights={"window_docs": 1.0},
                            routine_share=0.5, routine_penalty=0.5)["duplicate"].any()
+    one = days.assign(doc_ids=[["1", "2", "3"], ["3", "5", "6"], ["7"]])  # one of three
+    assert not rank_events(one, n_outlets=1, named=None, weights={"window_docs": 1.0},
+                           routine_share=0.5, routine_penalty=0.5)["duplicate"].any()
     with pytest.raises(ValueError, match="unknown ranking features"):
         rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
                     routine_penalty=0.5)

@@ -11,8 +11,8 @@ by other headlines, but a day that only its volume puts at the top is that event
 
 A day event's documents are those published that day and those naming it; its window the
 days around it that still carry them (:func:`windows.bounded_window`, at most
-``max_days``); its headlines those nearest their centroid, the window's first (the later
-ones naming it after them); its words what sets
+``max_days``); its headlines those nearest their centroid, the day's own first, then the
+window's, then the later ones naming it; its words what sets
 their headlines apart in the corpus (:mod:`.terms`); its topic the one most of them
 belong to.
 """
@@ -101,7 +101,8 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
         inside = member & days.between(start, end).to_numpy()
         context = (inside if inside.any() else member)[rows_of]
         near = _central(ev, vectors[member[rows_of]], len(ev))  # what it is named for
-        near = near.iloc[np.argsort(~inside[near.index], kind="stable")].head(n_headlines)
+        told = 2 - (days == day).to_numpy() - inside  # that day, then its window, then later
+        near = near.iloc[np.argsort(told[near.index], kind="stable")].head(n_headlines)
         outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
         rows.append({
             "date": peak, "start": start, "end": end, "topic": topic,
