@@ -5,6 +5,7 @@ precision of the top 20 judged by the list, the span of the events' windows.
     .venv/bin/python -m bench.events fa-kes [ant-multisource] [--out reports/benchmarks/events.md]
     .venv/bin/python -m bench.events ant-multisource:BBC   # one outlet: the single-source case
     .venv/bin/python -m bench.events --t17   # Timeline17 topics as single-source proxies
+    .venv/bin/python -m bench.events --t17 --short 300   # ... cut to posts of 300 characters
 
 ``--t17``: each Timeline17 topic's ranked events against its reference timelines'
 landmark days (:mod:`bench.t17_events`).
@@ -179,6 +180,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("corpora", nargs="*", default=[])
     parser.add_argument("--t17", action="store_true",
                         help="the Timeline17 topics as single-source proxies")
+    parser.add_argument("--short", type=int, default=None, metavar="N",
+                        help="with --t17: each article cut to its first N characters, "
+                             "posts that name few dates (a channel's)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     m = machine()
@@ -190,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.t17:
         from bench import t17_events
 
-        text += "\n" + t17_events.section(t17_events.run(),
+        text += "\n" + t17_events.section(t17_events.run(short=args.short),
                                            f"python -m bench.events {' '.join(sys.argv[1:])}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -70,12 +70,17 @@ def pubcount_days(corpus: pd.DataFrame) -> list:
     return sorted(n.index, key=lambda d: (-n[d], d))
 
 
-def topic_run(topic: str) -> dict:
-    """One topic through the pipeline; its scores and per-landmark diagnosis."""
+def topic_run(topic: str, short: int | None = None) -> dict:
+    """One topic through the pipeline; its scores and per-landmark diagnosis. ``short``:
+    each article cut to its first ``short`` characters (at a word), like a channel's posts:
+    few of them name a date."""
     from conflict_narratives.pipeline import Pipeline
 
     t0 = time.perf_counter()
     pipe = Pipeline(f"t17:{topic}")
+    if short:
+        cut = pipe.corpus["text"].str.slice(0, short).str.replace(r"\s+\S*$", "", regex=True)
+        pipe = Pipeline(pipe.corpus.assign(text=cut), name=f"t17-{topic}-short{short}")
     tl = pipe.timelines()
     refs = tls.load(topic)[1]
     marks = landmarks(refs)
@@ -121,10 +126,11 @@ def diagnose(corpus: pd.DataFrame, tl, marks: list[pd.Timestamp],
     return pd.DataFrame(rows)
 
 
-def run(topics: list[str] | None = None) -> dict:
-    """Every topic's scores (``table``, a mean row added) and diagnoses."""
+def run(topics: list[str] | None = None, short: int | None = None) -> dict:
+    """Every topic's scores (``table``, a mean row added) and diagnoses (``short``: see
+    :func:`topic_run`)."""
     topics = topics or tls.t17_topics()
-    runs = {t: topic_run(t) for t in topics}
+    runs = {t: topic_run(t, short) for t in topics}
     rows = [r["row"] for r in runs.values()]
     mean = pd.DataFrame(rows).drop(columns="topic").mean().round(2)
     table = pd.DataFrame([*rows, {"topic": "mean", **mean}], dtype=object)  # counts as ints

@@ -144,34 +144,32 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
     from conflict_narratives.timelines.ranking import rank_events
 
     day = pd.Timestamp("2024-04-14")
+    d = [day + pd.Timedelta(days=k) for k in range(6)]
     ev = pd.DataFrame({
-        "topic": [0, 0, 0], "level": ["topic", "story", "story"],
-        "start": [day, day, day], "end": [day + pd.Timedelta(days=2)] * 3,
+        "topic": [0, 0, 0], "level": ["topic", "story", "story"], "date": [d[1]] * 3,
+        "start": [day, day, day], "end": [d[2]] * 3,
         "doc_ids": [["1", "2"], ["2", "3", "4"], ["7", "8"]],
         "outlets": [["a"], ["a"], ["a"]], "window_docs": [9, 8, 3],
         "intensity": [3.0, 2.0, 1.0], "novelty": [0.5, 0.5, 0.1],
         "recurrence": [0.0, 0.0, 0.0]})
+
+    def dup(events):
+        return rank_events(events, n_outlets=1, named=None, weights={"window_docs": 1.0},
+                           routine_share=0.5, routine_penalty=0.5)["duplicate"].tolist()
+
     ranked = rank_events(ev, n_outlets=1, named=None, weights={"window_docs": 1.0},
                          routine_share=0.5, routine_penalty=0.5)
     assert ranked["duplicate"].tolist() == [False, True, False]
     assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
-    # a "day" event drawn from another topic, the day after, on the same report: the same
-    # event; a day event two days after the window, or one with no report in common: not
-    days = ev.assign(topic=[0, 3, 4], level=["topic", "day", "day"],
-                     start=[day, day + pd.Timedelta(days=3), day + pd.Timedelta(days=1)],
-                     end=[day + pd.Timedelta(days=2)] + [day + pd.Timedelta(days=3)] * 2,
-                     doc_ids=[["1", "2"], ["2", "5"], ["5"]])
-    ranked = rank_events(days, n_outlets=1, named=None, weights={"window_docs": 1.0},
-                         routine_share=0.5, routine_penalty=0.5)
-    assert ranked["duplicate"].tolist() == [False, True, False]
-    far = days.assign(start=[day, day + pd.Timedelta(days=4), day + pd.Timedelta(days=1)],
-                      end=[day + pd.Timedelta(days=1), day + pd.Timedelta(days=4),
-                           day + pd.Timedelta(days=3)], doc_ids=[["1", "2"], ["2"], ["6"]])
-    assert not rank_events(far, n_outlets=1, named=None, weights={"window_docs": 1.0},
-                           routine_share=0.5, routine_penalty=0.5)["duplicate"].any()
-    one = days.assign(doc_ids=[["1", "2", "3"], ["3", "5", "6"], ["7"]])  # one of three
-    assert not rank_events(one, n_outlets=1, named=None, weights={"window_docs": 1.0},
-                           routine_share=0.5, routine_penalty=0.5)["duplicate"].any()
+    assert dup(ev.assign(doc_ids=[["1", "2", "3"], ["3", "5", "6"], ["7"]])) == [False] * 3
+    assert dup(ev.assign(start=[day, d[4], d[4]], end=[d[2], d[5], d[5]])) == [False] * 3
+    # a "day" event (drawn from every topic) and an event of another topic on the same
+    # reports: one when their days are at most one apart, whatever their windows
+    days = ev.assign(topic=[0, 3, 4], level=["topic", "day", "day"], date=[d[1], d[2], d[4]],
+                     start=[day, d[2], d[3]], end=[d[2], d[2], d[5]],
+                     doc_ids=[["1", "2"], ["2", "5"], ["5", "6"]])
+    assert dup(days) == [False, True, False]
+    assert dup(days.assign(date=[d[1], d[3], d[4]])) == [False, False, True]
     with pytest.raises(ValueError, match="unknown ranking features"):
         rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
                     routine_penalty=0.5)

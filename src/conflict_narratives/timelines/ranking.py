@@ -109,22 +109,25 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
 
 
 def duplicates(events: pd.DataFrame, order: np.ndarray) -> np.ndarray:
-    """Per event, whether an event before it in ``order`` tells the same thing: windows
-    that overlap or touch, and at least half the documents of the one with fewer in common
-    (a topic burst and the story that makes it; a ``"day"`` event, drawn from every topic,
-    and the burst of the night before are one event to the reader; two days that one report
-    names side by side are not). Duplicates go to the end of the ranking."""
+    """Per event, whether an event before it in ``order`` tells the same thing: at least
+    half the documents of the one with fewer in common, and windows that overlap or touch
+    (a topic burst and the story that makes it are one event to the reader), or, where one
+    is a ``"day"`` event (drawn from every topic), peak days at most a day apart (a day
+    that a story's week names again is an event of its own; two days that one report names
+    side by side are two). Duplicates go to the end of the ranking."""
     out = np.zeros(len(events), bool)
-    kept: list[tuple[pd.Timestamp, pd.Timestamp, set]] = []
-    day = pd.Timedelta(days=1)
+    kept: list[tuple[bool, pd.Timestamp, pd.Timestamp, pd.Timestamp, set]] = []
+    one = pd.Timedelta(days=1)
     for i in order:
         e = events.iloc[i]
-        docs = set(e["doc_ids"])
-        if any(a - day <= e["end"] and e["start"] <= b + day
-               and 2 * len(docs & d) >= min(len(docs), len(d)) > 0 for a, b, d in kept):
+        docs, day = set(e["doc_ids"]), e["level"] == "day"
+        if any(2 * len(docs & d) >= min(len(docs), len(d)) > 0
+               and (abs(e["date"] - p) <= one if day or was_day
+                    else a - one <= e["end"] and e["start"] <= b + one)
+               for was_day, p, a, b, d in kept):
             out[i] = True
         else:
-            kept.append((e["start"], e["end"], docs))
+            kept.append((day, e["date"], e["start"], e["end"], docs))
     return out
 
 
