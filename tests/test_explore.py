@@ -51,6 +51,7 @@ def test_a_large_corpus_is_sampled_seeded_and_its_texts_cut():
         chosen = data.docs.loc[list(ev.members)]
         assert chosen["date"].between(ev.start, ev.end - 1).all()
         assert chosen["topic"].nunique() == 1
+    assert data.events["n_docs"].tolist() == [7, 3]  # the events' own, not the sample's
 
 
 def test_the_text_budget_shortens_texts_of_large_corpora_only():

@@ -178,7 +178,8 @@ def _bins(date: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
 
 def _events(events: pd.DataFrame | None, docs: pd.DataFrame) -> pd.DataFrame:
     """Events (bursts and stories) with ``members``: the positions of their documents on
-    the map, the event's topic between its ``start`` and the end of its ``end`` day."""
+    the map, the event's topic between its ``start`` and the end of its ``end`` day
+    (``n_docs``: the event's own count, which a sampled map may show only part of)."""
     cols = ["date", "level", "label", "n_docs", "summary", "start", "end", "members"]
     if events is None or events.empty:
         return pd.DataFrame(columns=cols)
@@ -192,6 +193,6 @@ def _events(events: pd.DataFrame | None, docs: pd.DataFrame) -> pd.DataFrame:
         "date": _dates(ev["date"]).dt.strftime("%Y-%m-%d"),
         "level": ev["level"].astype(str) if "level" in ev else "topic",
         "label": ev["label"].astype(str).str.translate(_ISOLATES),
-        "n_docs": [len(m) for m in members],
+        "n_docs": ev["n_docs"].astype("int64") if "n_docs" in ev else [len(m) for m in members],
         "summary": ev["summary"].fillna("").astype(str) if "summary" in ev else "",
         "start": start, "end": end, "members": members})
