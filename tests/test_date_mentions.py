@@ -1,7 +1,8 @@
 """Date expressions in English, French, Spanish, Italian and Arabic, resolved against the
-publication date: hand-checked sentences (Arabic ones verbatim from ant-multisource; the
-English ones from Timeline17 style CNN/BBC copy; French/Spanish/Italian written as news
-copy), and the parser run over real Arabic articles."""
+publication date: hand-checked sentences (Arabic ones verbatim from ant-multisource but
+the last, written as news copy; the English ones from Timeline17 style CNN/BBC copy;
+French/Spanish/Italian written as news copy), and the parser run over real Arabic
+articles."""
 
 import datetime as dt
 from pathlib import Path
@@ -32,6 +33,9 @@ AR_PUB = D(2018, 2, 27)  # a Tuesday
         ("Back in December 30 rallies", [D(2010, 12, 30)]),  # nearest year to publication
         ("Posted March 21 , 2011 at 9:14 am | Reply", []),  # a time stamp, not an event
         ("In March the army moved; May was quiet; 30 February", []),
+        ("Talks on the 3rd of March failed; they met on 19 and 20 March", [
+            D(2011, 3, 3), D(2011, 3, 19), D(2011, 3, 20)]),
+        ("Gunfire was heard last night in Benghazi", [D(2011, 3, 22)]),
     ],
 )
 def test_english(text, expected):
@@ -58,6 +62,8 @@ def test_english(text, expected):
         ("غداً الأحد", [D(2018, 2, 28)]),  # one expression: "tomorrow" decides, not a past Sunday
         ("وغدا الوضع أسوأ", []),  # "became", not "tomorrow"
         ("بقيت أمسية جميلة", []),  # "evening party" starts with "yesterday"
+        ("الهجمات في 18 و19 شباط/فبراير ثم من 21 إلى 24 شباط", [  # written as news copy
+            D(2018, 2, 18), D(2018, 2, 19), D(2018, 2, 21), D(2018, 2, 24)]),
     ],
 )
 def test_arabic(text, expected):
@@ -80,6 +86,14 @@ def test_arabic(text, expected):
          [D(2018, 5, 14), D(2018, 2, 23), D(2018, 2, 26), D(2018, 2, 25), D(2018, 2, 28)]),
         ("Le forze governative sono entrate lunedi a Ghouta.", [D(2018, 2, 26)]),
         ("Publié le 26 février 2018 à 14h30", []),  # a time stamp
+        # two days: the first read with the month that follows the second
+        ("Les frappes des 18 et 19 février, puis du 21 au 24 février", [
+            D(2018, 2, 18), D(2018, 2, 19), D(2018, 2, 21), D(2018, 2, 24)]),
+        ("Los ataques del 18 al 20 de febrero y los del 24 y 25 de febrero de 2018", [
+            D(2018, 2, 18), D(2018, 2, 20), D(2018, 2, 24), D(2018, 2, 25)]),
+        ("Gli scontri dal 18 al 20 febbraio; domenica scorsa la tregua.", [
+            D(2018, 2, 18), D(2018, 2, 20), D(2018, 2, 25)]),
+        ("Anoche hubo bombardeos; la nuit dernière aussi.", [D(2018, 2, 26), D(2018, 2, 26)]),
     ],
 )
 def test_french_spanish_italian(text, expected):

@@ -70,20 +70,26 @@ _MODIFIERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "fr": ({}, {"dernier": "last", "prochain": "next"}),
     "es": ({"el pasado": "last", "el próximo": "next", "pasado": "last", "próximo": "next"},
            {"pasado": "last", "próximo": "next", "que viene": "next"}),
-    "it": ({"scorso": "last", "prossimo": "next"}, {"scorso": "last", "prossimo": "next"}),
+    "it": ({"scorso": "last", "prossimo": "next", "scorsa": "last", "prossima": "next"},
+           {"scorso": "last", "prossimo": "next", "scorsa": "last", "prossima": "next"}),
     "ar": ({}, {"الماضي": "last", "المنصرم": "last", "المقبل": "next", "القادم": "next"}),
 }  # fmt: skip
 _RELATIVE: dict[str, dict[str, int]] = {
-    "en": {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1},
-    "fr": {"avant-hier": -2, "hier": -1, "aujourd'hui": 0, "aujourd’hui": 0, "demain": 1,
-           "après-demain": 2},
-    "es": {"anteayer": -2, "antier": -2, "ayer": -1, "hoy": 0, "pasado mañana": 2,
-           "mañana": 1},
+    "en": {"yesterday": -1, "last night": -1, "today": 0, "tonight": 0, "tomorrow": 1},
+    "fr": {"avant-hier": -2, "hier": -1, "la nuit dernière": -1, "aujourd'hui": 0,
+           "aujourd’hui": 0, "demain": 1, "après-demain": 2},
+    "es": {"anteayer": -2, "antier": -2, "anteanoche": -2, "ayer": -1, "anoche": -1, "hoy": 0,
+           "pasado mañana": 2, "mañana": 1},
     "it": {"l'altro ieri": -2, "l’altro ieri": -2, "altroieri": -2, "ieri": -1, "oggi": 0,
            "dopodomani": 2, "domani": 1},
     "ar": {"أول أمس": -2, "أمس الأول": -2, "أمس": -1, "الأمس": -1, "البارحة": -1,
            "غداً": 1, "غدًا": 1},
 }  # fmt: skip
+# between the two days of "3 and 4 March" / "from 3 to 5 March"
+_AND_TO: dict[str, list[str]] = {
+    "en": ["and", "to", "-", "–"], "fr": ["et", "et le", "au", "-", "–"],
+    "es": ["y", "y el", "al", "-", "–"], "it": ["e", "e il", "al", "-", "–"],
+    "ar": ["و", "إلى", "الى", "حتى", "-", "–"]}  # fmt: skip
 _AR_UNITS = ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن",
              "التاسع"]
 # Arabic ordinal days ("السابع من أكتوبر"): 1-10, 11-19 ("الحادي عشر"), 20-31
@@ -158,13 +164,18 @@ class _Language:
         pre = _AR_PREFIX if code == "ar" else ""
         year = r"(?:\s*(?:,|de|del|من\s+العام|من\s+عام|عام)?\s*(?P<year>(?:19|20)\d{2})(?!\d))?"
         ordinal = r"(?:er|º|°|st|nd|rd|th)?"
-        link = {"es": r"\s+de", "ar": r"\s*(?:من\s+)?(?:شهر\s+)?"}.get(code, "")
+        link = {"es": r"\s+de", "en": r"(?:\s+of)?",
+                "ar": r"\s*(?:من\s+)?(?:شهر\s+)?"}.get(code, "")
         second = rf"(?:\s*/\s*{months})?"  # "أيار/مايو", "9 كانون الأول/ديسمبر"
-        day_month = (rf"(?:{pre}الـ?\s*)?(?<!\d)(?P<day>\d{{1,2}}){ordinal}{link}\s*"
-                     rf"(?P<month>{months}){_E}{second}{year}")
+        month_year = rf"(?P<month>{months}){_E}{second}{year}"
+        day_month = rf"(?:{pre}الـ?\s*)?(?<!\d)(?P<day>\d{{1,2}}){ordinal}{link}\s*{month_year}"
         if code != "ar":
             day_month = _W + day_month
-        patterns = [("explicit", day_month)]
+        # the first of two days ("les 3 et 4 mars", "del 3 al 5 de mayo"), read with the
+        # month that follows the second
+        pair = (rf"(?<![\w\-]){pre}(?P<day>\d{{1,2}}){ordinal}\s*(?:{_alt(_AND_TO[code])})\s*"
+                rf"(?=(?:{pre}الـ?\s*)?\d{{1,2}}{ordinal}{link}\s*{month_year})")
+        patterns = [("explicit", day_month), ("explicit", pair)]
         if code == "ar":
             patterns.append(("explicit", rf"{_W}{_AR_NOT_A_DAY}{pre}(?P<ordinal>"
                                          rf"{_alt(_AR_ORDINALS)}){_E}{link}(?P<month>{months})"
