@@ -79,11 +79,7 @@ def topic_run(topic: str, short: int | None = None) -> dict:
     t0 = time.perf_counter()
     pipe = Pipeline(f"t17:{topic}")
     if short:
-        text = pipe.corpus["text"]
-        cut = text.str.slice(0, short).str.replace(r"\s+\S*$", "", regex=True)
-        posts = pipe.corpus[["doc_id", "date", "source"]].assign(
-            text=text.where(text.str.len() <= short, cut))
-        pipe = Pipeline(posts, name=f"t17-{topic}-short{short}")
+        pipe = Pipeline(tls.posts(pipe.corpus, short), name=f"t17-{topic}-short{short}")
     tl = pipe.timelines()
     refs = tls.load(topic)[1]
     marks = landmarks(refs)

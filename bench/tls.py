@@ -37,6 +37,14 @@ def load(topic: str) -> tuple[pd.DataFrame, list, list[str]]:
     return Pipeline(name).corpus, te.read_reference_timelines(path), keywords
 
 
+def posts(df: pd.DataFrame, chars: int) -> pd.DataFrame:
+    """``df``'s articles cut to their first ``chars`` characters (at a word), as a channel's
+    posts (``doc_id, date, source, text``): few of them name a date."""
+    text = df["text"].fillna("")
+    cut = text.str.slice(0, chars).str.replace(r"\s+\S*$", "", regex=True)
+    return df[["doc_id", "date", "source"]].assign(text=text.where(text.str.len() <= chars, cut))
+
+
 def _span(df: pd.DataFrame, ref: list) -> pd.DataFrame:
     days = ds._pub_days(df)
     return df[((days >= ref[0]) & (days <= ref[-1])).to_numpy()]

@@ -9,7 +9,9 @@ and ``mentioned`` (all mentions). Each enters as ``log1p`` standardised among th
 collection's candidate days, so collections of any size compare.
 
 A logistic regression over these features was trained on the 13 Timeline17 development
-topics and evaluated leave-one-topic-out (``bench/date_ranker.py``, which also lists the
+topics, each read twice: as its articles and as posts of their first 300 characters (a
+channel's, which name few dates: the model learns what holds when mentions are sparse), and
+evaluated leave-one-topic-out (``bench/date_ranker.py``, which also lists the
 features tried and dropped: burstiness, neighbouring days, percentiles, shares of the
 total); its coefficients ship in ``resources/date_ranker.json``, so nothing trains at run
 time. Outlet spread is not a feature: Timeline17 has one outlet per topic, so nothing
