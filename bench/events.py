@@ -121,17 +121,17 @@ def date_recall(dates: pd.DataFrame, items: list[dict], tolerance: int = 1) -> d
     return out
 
 
-def run(name: str) -> tuple[dict, pd.DataFrame, list[dict], dict]:
+def run(name: str, overrides: dict | None = None) -> tuple[dict, pd.DataFrame, list[dict], dict]:
     """The corpus's timeline (topics fitted or read back), its score and timings."""
     from conflict_narratives.pipeline import Pipeline
 
     t0 = time.perf_counter()
     base, _, outlet = name.partition(":")
-    pipe = Pipeline(base)
+    pipe = Pipeline(base, overrides=overrides)
     if outlet:  # one outlet of the corpus: the single-source case, on the corpus's list
         docs = pipe.corpus
         pipe = Pipeline(docs[docs["source"] == outlet].reset_index(drop=True),
-                        name=f"{base}-{outlet}")
+                        name=f"{base}-{outlet}", overrides=overrides)
     tl = pipe.timelines()
     seconds = time.perf_counter() - t0
     items = read_list(base)
@@ -139,9 +139,9 @@ def run(name: str) -> tuple[dict, pd.DataFrame, list[dict], dict]:
     return res, tl.events, items, {"seconds": seconds, "summary": tl.summary}
 
 
-def section(name: str) -> str:
+def section(name: str, overrides: dict | None = None) -> str:
     """The Markdown section of one corpus."""
-    res, events, items, info = run(name)
+    res, events, items, info = run(name, overrides)
     first = res.pop("_first")
     per = pd.DataFrame({"date": [i["date"].date() for i in items],
                         "event": [i["name"] for i in items],
@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--short", type=int, default=None, metavar="N",
                         help="with --t17: each article cut to its first N characters, "
                              "posts that name few dates (a channel's)")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="a setting for every run (a variant beside the defaults)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     m = machine()
@@ -190,11 +192,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {m['nproc']} cores, "
             f"load {m['load_avg_at_start'][0]:.1f} -->\n\n")
     corpora = args.corpora or ([] if args.t17 else ["fa-kes"])
-    text = head + "\n".join(section(c) for c in corpora)
+    from conflict_narratives.cli import parse_sets
+
+    sets = parse_sets(args.set)
+    text = head + "\n".join(section(c, sets) for c in corpora)
     if args.t17:
         from bench import t17_events
 
-        text += "\n" + t17_events.section(t17_events.run(short=args.short),
+        text += "\n" + t17_events.section(t17_events.run(short=args.short, overrides=sets),
                                            f"python -m bench.events {' '.join(sys.argv[1:])}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

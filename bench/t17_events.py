@@ -70,16 +70,17 @@ def pubcount_days(corpus: pd.DataFrame) -> list:
     return sorted(n.index, key=lambda d: (-n[d], d))
 
 
-def topic_run(topic: str, short: int | None = None) -> dict:
+def topic_run(topic: str, short: int | None = None, overrides: dict | None = None) -> dict:
     """One topic through the pipeline; its scores and per-landmark diagnosis. ``short``:
     each article cut to its first ``short`` characters (at a word), like a channel's posts:
     few of them name a date."""
     from conflict_narratives.pipeline import Pipeline
 
     t0 = time.perf_counter()
-    pipe = Pipeline(f"t17:{topic}")
+    pipe = Pipeline(f"t17:{topic}", overrides=overrides)
     if short:
-        pipe = Pipeline(tls.posts(pipe.corpus, short), name=f"t17-{topic}-short{short}")
+        pipe = Pipeline(tls.posts(pipe.corpus, short), name=f"t17-{topic}-short{short}",
+                        overrides=overrides)
     tl = pipe.timelines()
     refs = tls.load(topic)[1]
     marks = landmarks(refs)
@@ -125,11 +126,12 @@ def diagnose(corpus: pd.DataFrame, tl, marks: list[pd.Timestamp],
     return pd.DataFrame(rows)
 
 
-def run(topics: list[str] | None = None, short: int | None = None) -> dict:
+def run(topics: list[str] | None = None, short: int | None = None,
+        overrides: dict | None = None) -> dict:
     """Every topic's scores (``table``, a mean row added) and diagnoses (``short``: see
     :func:`topic_run`)."""
     topics = topics or tls.t17_topics()
-    runs = {t: topic_run(t, short) for t in topics}
+    runs = {t: topic_run(t, short, overrides) for t in topics}
     rows = [r["row"] for r in runs.values()]
     mean = pd.DataFrame(rows).drop(columns="topic").mean().round(2)
     table = pd.DataFrame([*rows, {"topic": "mean", **mean}], dtype=object)  # counts as ints
