@@ -12,9 +12,8 @@ by other headlines, but a day that only its volume puts at the top is that event
 A day event's documents are those published that day and those naming it; its window the
 days around it that still carry them (:func:`windows.bounded_window`, at most
 ``max_days``); its headlines those nearest their centroid, the day's own first, then the
-window's, then the later ones naming it; its words what sets
-their headlines apart in the corpus (:mod:`.terms`); its topic the one most of them
-belong to.
+window's, then the later ones naming it; its words what sets their headlines apart in the
+corpus (:mod:`.terms`); its topic the one most of them belong to.
 """
 
 from __future__ import annotations
