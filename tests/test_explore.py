@@ -54,6 +54,17 @@ def test_a_large_corpus_is_sampled_seeded_and_its_texts_cut():
     assert data.events["n_docs"].tolist() == [7, 3]  # the events' own, not the sample's
 
 
+def test_events_are_listed_in_the_ranking_s_order():
+    docs = case.corpus(60)
+    events = case.timeline_result().events
+    data = explore.explore_data(docs, case.topic_result(docs).doc_topics,
+                                case.topic_result(docs).topic_info, events.assign(rank=[2, 1]),
+                                settings=case.settings())
+    assert data.events["summary"].tolist() == events["summary"].tolist()[::-1]
+    assert data.events["rank"].tolist() == [1, 2]
+    assert build()[1].events["summary"].tolist() == events["summary"].tolist()  # no rank: by date
+
+
 def test_the_text_budget_shortens_texts_of_large_corpora_only():
     cfg = {"text_chars": 3000, "min_text_chars": 300, "text_budget_mb": 16}
     assert explore.text_chars(500, cfg) == 3000

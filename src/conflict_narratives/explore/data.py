@@ -177,19 +177,22 @@ def _bins(date: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _events(events: pd.DataFrame | None, docs: pd.DataFrame) -> pd.DataFrame:
-    """Events (bursts and stories) with ``members``: the positions of their documents on
-    the map, the event's topic between its ``start`` and the end of its ``end`` day
-    (``n_docs``: the event's own count, which a sampled map may show only part of)."""
-    cols = ["date", "level", "label", "n_docs", "summary", "start", "end", "members"]
+    """Events (bursts, stories, days), best-ranked first (by date where there is no
+    ``rank``), with ``members``: the positions of their documents on the map, the event's
+    topic between its ``start`` and the end of its ``end`` day (``n_docs``: the event's own
+    count, which a sampled map may show only part of)."""
+    cols = ["rank", "date", "level", "label", "n_docs", "summary", "start", "end", "members"]
     if events is None or events.empty:
         return pd.DataFrame(columns=cols)
-    ev = events.sort_values("date").reset_index(drop=True)
+    ev = events.sort_values(["rank", "date"] if "rank" in events else "date",
+                            ignore_index=True)  # the ranking's order: what matters first
     start = (_dates(ev["start"]) - pd.Timestamp(0)).dt.total_seconds() * 1000.0
     end = (_dates(ev["end"]) + pd.Timedelta(days=1) - pd.Timestamp(0)).dt.total_seconds() * 1000
     topic, date = docs["topic"].to_numpy(), docs["date"].to_numpy()
     members = [np.flatnonzero((topic == t) & (date >= s) & (date < e)).tolist()
                for t, s, e in zip(ev["topic"], start, end, strict=True)]
     return pd.DataFrame({
+        "rank": np.arange(1, len(ev) + 1),
         "date": _dates(ev["date"]).dt.strftime("%Y-%m-%d"),
         "level": ev["level"].astype(str) if "level" in ev else "topic",
         "label": ev["label"].astype(str).str.translate(_ISOLATES),

@@ -37,11 +37,12 @@ def _tables(data: ExploreData):
     events = ColumnDataSource(data.events, name="events")
     event_table = DataTable(source=events, name="event_table", width=SIDE_WIDTH, height=170,
                             index_position=None, columns=[
+        TableColumn(field="rank", title="#", width=28),
         TableColumn(field="date", title="date", width=75),
         TableColumn(field="level", title="kind", width=40),
         TableColumn(field="n_docs", title="docs", width=40),
-        TableColumn(field="label", title="topic", width=130, formatter=rtl),
-        TableColumn(field="summary", title="headline", width=235, formatter=rtl)])
+        TableColumn(field="label", title="topic", width=120, formatter=rtl),
+        TableColumn(field="summary", title="headline", width=217, formatter=rtl)])
     return topics, topic_table, events, event_table
 
 
@@ -181,7 +182,8 @@ def build_document(data: ExploreData, title: str):
         row(search, outlets, langs, reset), status,
         row(column(_map(data, src, filt, topics), hist_fig),
             column(Div(text="<b>Topics</b> (click to highlight)"), topic_table,
-                   Div(text="<b>Events</b> (click: its documents and period)"), event_table,
+                   Div(text="<b>Events</b>, most important first "
+                       "(click: its documents and period)"), event_table,
                    reader)))
     doc = Document(title=title)
     doc.add_root(layout)
