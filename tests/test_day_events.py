@@ -74,17 +74,18 @@ def test_day_events_off_and_a_day_nobody_names_again():
 
 def test_uncovered_days_skip_days_an_event_is_dated_to():
     dates = pd.DataFrame({"date": pd.to_datetime(["2024-01-10", "2024-01-03", "2024-01-05",
-                                                  "2024-01-20"]),
-                          "rank": [1, 2, 3, 4], "published": [9, 5, 5, 4],
-                          "same": [0, 1, 0, 0], "lag1_3": 0, "lag4_7": 0,
-                          "lag8_30": [0, 1, 0, 0], "lag31_": 0, "before": 0})
+                                                  "2024-01-20", "2024-01-25"]),
+                          "rank": [1, 2, 3, 4, 5], "published": [9, 5, 5, 20, 6],
+                          "same": [0, 1, 0, 0, 1], "lag1_3": 0, "lag4_7": 0,
+                          "lag8_30": [0, 1, 0, 0, 0], "lag31_": 0, "before": 0})
     events = pd.DataFrame({"date": pd.to_datetime(["2024-01-11"]),
                            "start": pd.to_datetime(["2024-01-01"]),
                            "end": pd.to_datetime(["2024-01-11"])})
     # 10 Jan: an event is dated a day later; 3 Jan: inside its window, dated elsewhere,
     # named by two documents; 5 Jan: inside it, named by none (its volume is the event's);
-    # 20 Jan: outside every window
-    assert uncovered_days(dates, events, 4) == [pd.Timestamp("2024-01-03"),
+    # 20 Jan: outside every window, busier than twice the median day (9); 25 Jan: outside
+    # them too, but neither named twice nor busy: it does not stand out
+    assert uncovered_days(dates, events, 5) == [pd.Timestamp("2024-01-03"),
                                                  pd.Timestamp("2024-01-20")]
     assert uncovered_days(dates, events, 1) == []
 

@@ -125,6 +125,7 @@ def test_a_daily_template_is_routine_ranked_down_and_summarised_as_a_series():
     assert len(sirens) and len(strike) == 1
     assert sirens["routine"].all() and not strike["routine"].any()
     assert strike["rank"].iloc[0] < sirens["rank"].min()
+    assert not (ev["level"] == "day").any()  # no day stands out: none is a day event
     series = tl.periods[tl.periods["kind"] == "series"]
     assert len(series) == 1 and series.iloc[0]["n_events"] == len(sirens)
     assert series.iloc[0]["summary"].startswith("Sirens")
