@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from conflict_narratives.timelines import build_timeline
+from conflict_narratives.timelines.build import timeline_settings
 from conflict_narratives.timelines.stories import adapted_settings
 from conflict_narratives.timelines.windows import bounded_window
 
@@ -131,6 +132,33 @@ def test_a_daily_template_is_routine_ranked_down_and_summarised_as_a_series():
     assert series.iloc[0]["summary"].startswith("Sirens")
 
 
+def test_a_barrage_of_the_routine_story_is_not_routine():
+    df, v = _channel(routine=True, spike=(30, [5, 4, 3]))
+    rng = np.random.default_rng(3)
+    siren = v[df["title"].str.startswith("Sirens").to_numpy()].mean(axis=0)
+    n = 40  # day 45: the sirens' story at about four times the corpus's daily posts
+    barrage = pd.DataFrame({
+        "date": [START + pd.Timedelta(days=45, hours=k % 24) for k in range(n)],
+        "source": "channel", "title": [f"Sirens sounded in the north 45-b{k}" for k in range(n)],
+        "date_status": "ok"}).assign(text=lambda d: d["title"] + ".")
+    df = pd.concat([df, barrage.assign(doc_id=[f"b{k}" for k in range(n)])], ignore_index=True)
+    bv = siren + 0.05 * rng.normal(size=(n, v.shape[1]))
+    v = np.vstack([v, bv / np.linalg.norm(bv, axis=1, keepdims=True)]).astype(np.float32)
+    day45 = START.tz_localize(None) + pd.Timedelta(days=45)
+
+    def barrage_events(**kw):
+        ev = _timeline(df, v, freq="day", **kw).events
+        return ev[ev["summary"].str.startswith("Sirens") & (ev["start"] <= day45)
+                  & (ev["end"] >= day45)]
+
+    seen = barrage_events()
+    assert len(seen) and (seen["recurrence"] >= 0.5).all()  # the routine story's content
+    assert not seen["routine"].any() and seen["intensity"].min() >= 3  # at four times its level
+    ranking = {**timeline_settings()["ranking"], "routine_intensity": float("inf")}
+    flat = barrage_events(ranking=ranking)  # without the exception: routine, scored down
+    assert flat["routine"].all() and (flat["score"].to_numpy() < seen["score"].to_numpy()).all()
+
+
 def test_ranked_events_and_periods_survive_a_save(tmp_path):
     df, v = _channel()
     tl = _timeline(df, v, freq="day")
@@ -156,10 +184,11 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
 
     def dup(events):
         return rank_events(events, n_outlets=1, named=None, weights={"window_docs": 1.0},
-                           routine_share=0.5, routine_penalty=0.5)["duplicate"].tolist()
+                           routine_share=0.5, routine_penalty=0.5,
+                           routine_intensity=3.0)["duplicate"].tolist()
 
     ranked = rank_events(ev, n_outlets=1, named=None, weights={"window_docs": 1.0},
-                         routine_share=0.5, routine_penalty=0.5)
+                         routine_share=0.5, routine_penalty=0.5, routine_intensity=3.0)
     assert ranked["duplicate"].tolist() == [False, True, False]
     assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
     assert dup(ev.assign(doc_ids=[["1", "2", "3"], ["3", "5", "6"], ["7"]])) == [False] * 3
@@ -173,4 +202,4 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
     assert dup(days.assign(date=[d[1], d[3], d[4]])) == [False, False, True]
     with pytest.raises(ValueError, match="unknown ranking features"):
         rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
-                    routine_penalty=0.5)
+                    routine_penalty=0.5, routine_intensity=3.0)

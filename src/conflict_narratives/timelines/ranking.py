@@ -17,8 +17,10 @@ as its percentile among the corpus's events:
   corpus's, the ``dates`` table): the days a journalist's timeline would list;
 - ``recurrence``: the share of the topic's other weeks holding a story as close to the
   event as its own documents. An event at or above ``routine_share`` is *routine* (sirens,
-  daily casualty bulletins, weather): its score is multiplied by ``1 − routine_penalty``,
-  and its topic's routine events are summarised as one *series* in the periods table.
+  daily casualty bulletins, weather), unless its ``intensity`` reaches
+  ``routine_intensity`` (the day of a barrage: the sirens' story at three times its usual
+  level is news): its score is multiplied by ``1 − routine_penalty``, and its topic's
+  routine events are summarised as one *series* in the periods table.
 
 ``score`` is the weighted mean of the percentiles (``timelines.ranking`` weights), ``rank``
 1 the most important; an event that repeats a better-ranked one (a topic burst and the
@@ -84,7 +86,8 @@ def day_scores(events: pd.DataFrame, named: pd.DataFrame | None,
 
 def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | None,
                 weights: Mapping[str, float], routine_share: float,
-                routine_penalty: float, dates: pd.DataFrame | None = None) -> pd.DataFrame:
+                routine_penalty: float, routine_intensity: float,
+                dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """``events`` with ``spread``, ``mentions``, ``day``, ``routine``, ``score`` and
     ``rank`` (see the module): weights of :data:`RANK_FEATURES`; ``spread`` weighs nothing
     with one outlet; ``dates``: the ranked days (:func:`day_scores`)."""
@@ -94,7 +97,8 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
     out = events.assign(
         spread=events["outlets"].str.len() / n_outlets if n_outlets > 1 else 0.0,
         mentions=later_mentions(events, named, dates), day=day_scores(events, named, dates),
-        routine=events["recurrence"] >= routine_share)
+        routine=(events["recurrence"] >= routine_share)
+        & (events["intensity"] < routine_intensity))
     weights = {f: float(w) for f, w in weights.items() if w and (f != "spread" or n_outlets > 1)}
     if out.empty or not weights:
         return out.assign(score=0.0, rank=np.arange(1, len(out) + 1))
