@@ -83,8 +83,8 @@ def test_uncovered_days_skip_days_an_event_is_dated_to():
                            "end": pd.to_datetime(["2024-01-11"])})
     # 10 Jan: an event is dated a day later; 3 Jan: inside its window, dated elsewhere,
     # named by two documents; 5 Jan: inside it, named by none (its volume is the event's);
-    # 20 Jan: outside every window, busier than twice the median day (9); 25 Jan: outside
-    # them too, but neither named twice nor busy: it does not stand out
+    # 20 Jan: outside every window, busier than the median day (6); 25 Jan: outside them
+    # too, but neither named twice nor busier than the median: it does not stand out
     assert uncovered_days(dates, events, 5) == [pd.Timestamp("2024-01-03"),
                                                  pd.Timestamp("2024-01-20")]
     assert uncovered_days(dates, events, 1) == []

@@ -4,8 +4,8 @@ With one outlet, or a few documents a day, the day of a landmark event often hol
 documents for a topic burst or a story (one report that night), yet the corpus names it
 again for weeks ("since the attack of 7 October"): the topic-free learned date ranker
 (:mod:`.date_ranker`, the ``dates`` table) puts such days at its top. :func:`day_events`
-makes each of its ``top`` best days that stands out (two documents name it, or twice the
-median day's publications) and that no burst or story is dated to (within a day) an event
+makes each of its ``top`` best days that stands out (two documents name it, or more
+publications than the median day) and that no burst or story is dated to (within a day) an event
 of level ``"day"``: in a corpus where no day stands out, no day is an event. A day inside
 a burst's or story's window counts only when two documents name it: that window may hold
 the day yet be dated to its busiest day and told by other headlines, but a day that only
@@ -38,13 +38,13 @@ from conflict_narratives.timelines.windows import bounded_window, calendar_days,
 def uncovered_days(dates: pd.DataFrame, events: pd.DataFrame, top: int) -> list[pd.Timestamp]:
     """The best ``top`` days of ``dates`` (``date, rank, published`` and the mention counts
     of :data:`.date_ranker.LAGS`) that stand out — two documents name the day, or it has
-    twice the publications of the median day with any — and that no event of ``events`` is
+    more publications than the median day with any — and that no event of ``events`` is
     dated to (its ``date`` within a day), best first; a day inside an event's window
     ``[start, end]`` only when two documents name it (else its volume is that event's)."""
     best = dates.sort_values("rank").head(max(int(top), 0))
     named = best[[name for name, _, _ in LAGS]].sum(axis=1).to_numpy() >= 2
-    busy = best["published"].to_numpy() >= 2 * dates.loc[dates["published"] > 0,
-                                                            "published"].median()
+    busy = best["published"].to_numpy() > dates.loc[dates["published"] > 0,
+                                                       "published"].median()
     dated, start, end = (pd.to_datetime(events[c]) for c in ("date", "start", "end"))
     out = []
     for day, by_name, by_volume in zip(pd.to_datetime(best["date"]), named, busy, strict=True):
