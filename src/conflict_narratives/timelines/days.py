@@ -5,11 +5,11 @@ documents for a topic burst or a story (one report that night), yet the corpus n
 again for weeks ("since the attack of 7 October"): the topic-free learned date ranker
 (:mod:`.date_ranker`, the ``dates`` table) puts such days at its top. :func:`day_events`
 makes each of its ``top`` best days that stands out (two documents name it, or more
-publications than the median day) and that no burst or story is dated to (within a day) an event
-of level ``"day"``: in a corpus where no day stands out, no day is an event. A day inside
-a burst's or story's window counts only when two documents name it: that window may hold
-the day yet be dated to its busiest day and told by other headlines, but a day that only
-its volume puts at the top is that event's.
+publications than the median day) and that no burst or story is dated to (within a day)
+an event of level ``"day"``: in a corpus where no day stands out, no day is an event. A
+day inside a burst's or story's window counts only when two documents name it: that window
+may hold the day yet be dated to its busiest day and told by other headlines, but a day
+that only its volume puts at the top is that event's.
 
 A day event's documents are those published that day and those naming it; its window the
 days around it that still carry them (:func:`windows.bounded_window`, at most
@@ -60,9 +60,9 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
                embeddings: np.ndarray | None = None, labels: dict[int, str] | None = None,
                n_headlines: int = 3, max_days: int = 7, novelty_days: int = 14,
                terms: tuple | None = None) -> pd.DataFrame:
-    """The ``"day"`` events (see the module; :data:`events.EVENT_COLUMNS`) of the ``top``
-    best days of ``dates`` that no event of the ``events`` tables (bursts, stories; None:
-    none) is dated to. ``docs``: the placed
+    """The ``"day"`` events (see the module; :data:`events.EVENT_COLUMNS`) of the days of
+    :func:`uncovered_days`: the ``top`` best of ``dates`` that stand out and that no event
+    of the ``events`` tables (bursts, stories; None: none) is dated to. ``docs``: the placed
     documents (``doc_id, date, topic, row, mentions``, ``source``/``title``/``text`` when
     present); as for bursts and stories, only those with a topic (not -1) take part, or
     all when none has one. ``embeddings`` (an array or a memory map): rows by ``row``,
@@ -89,7 +89,8 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
     score = dates.assign(date=pd.to_datetime(dates["date"])).set_index("date")["score"]
     rows = []
     for day in wanted:
-        member = (days == day).to_numpy().copy()
+        on_day = (days == day).to_numpy()
+        member = on_day.copy()
         member[named.index[(named == day).to_numpy()]] = True
         if member.sum() < 2:
             continue
@@ -105,14 +106,14 @@ def day_events(docs: pd.DataFrame, dates: pd.DataFrame, events: list[pd.DataFram
         inside = member & days.between(start, end).to_numpy()
         context = (inside if inside.any() else member)[rows_of]
         near = _central(ev, vectors[member[rows_of]], len(ev))  # what it is named for
-        told = 2 - (days == day).to_numpy() - inside  # that day, then its window, then later
+        told = 2 - on_day - inside  # that day, then its window, then later
         near = near.iloc[np.argsort(told[near.index], kind="stable")].head(n_headlines)
         outlets = ev["source"].fillna("").value_counts() if "source" in ev else pd.Series()
         rows.append({
             "date": peak, "start": start, "end": end, "topic": topic,
             "label": str((labels or {}).get(topic, f"topic {topic}")),
             "words": distinctive_terms(heads, words, member),
-            "intensity": float((days[member] == day).sum() / rate),
+            "intensity": float(on_day.sum() / rate),
             "evidence": float(score.get(day, 0.0)), "n_docs": int(member.sum()),
             "outlets": [str(o) for o in outlets.index if o],
             "headlines": [headline(r) for _, r in near.iterrows()],
