@@ -166,3 +166,22 @@ def test_the_command_line_writes_the_page(planted, monkeypatch, capsys, tmp_path
     done = json.loads(capsys.readouterr().out)
     assert done["explore"] == str(tmp_path / "x.html") and done["mb"] > 1
     assert json.dumps("الغوطه")[1:-1] in (tmp_path / "x.html").read_text(encoding="utf-8")
+
+
+def test_stray_and_out_of_range_dates_neither_stretch_nor_coarsen_the_histogram():
+    docs = case.corpus(300)  # ten a day for 30 days: daily bins
+    docs["date"] = case.START + pd.to_timedelta(np.arange(300) // 10, unit="D")
+    docs["date_status"] = "ok"
+    strays = docs.index[:3]  # one years before the rest, one out of range, one after
+    docs.loc[strays, "date"] = pd.to_datetime(["2012-05-01", "1970-01-01", "2021-01-01"],
+                                              utc=True)
+    docs.loc[strays[1], "date_status"] = "out_of_range"
+    result = case.topic_result(docs)
+    data = explore.explore_data(docs, result.doc_topics, result.topic_info,
+                                settings=case.settings())
+    bins = data.bins
+    assert len(bins) == 30 and (bins["right"] - bins["left"] == 86_400_000).all()
+    assert bins["n"].tolist() == [7] + [10] * 29 and data.counts["off_axis"] == 3
+    assert (data.docs.loc[strays, "bin"] == -1).all()
+    assert "3 dated outside the histogram" in explore.explore(
+        docs, result, None, settings=case.settings(), title="strays").html

@@ -35,6 +35,17 @@ def period_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.Datet
     return pd.date_range(first, last, freq=alias, name="period")
 
 
+def dense_span(sizes: pd.Series, freq: str, min_fraction: float | None
+               ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last period holding at least ``min_fraction`` × the median (non-empty)
+    period's documents (``sizes``: documents per period); None: keep every period."""
+    if not min_fraction or sizes.empty:
+        return None
+    full = sizes.reindex(period_range(sizes.index.min(), sizes.index.max(), freq), fill_value=0)
+    dense = full.index[full.to_numpy() >= min_fraction * sizes.median()]
+    return dense.min(), dense.max()
+
+
 def usable_dates(corpus: pd.DataFrame) -> pd.Series:
     """The corpus dates (UTC), NaT where ``date_status`` says the date is not usable
     (missing, unparseable, out of range), so stray dates never enter a period."""

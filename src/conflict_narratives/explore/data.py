@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conflict_narratives.common.periods import choose_freq, period_range, period_start
+from conflict_narratives.common.periods import (
+    choose_freq,
+    dense_span,
+    period_range,
+    period_start,
+)
 
 log = logging.getLogger(__name__)
 RTL = ("ar", "fa", "ur", "he", "ps", "ku", "yi")
@@ -93,7 +98,8 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
     hidden = set(topic_info.loc[topic_info["hidden"].astype(bool), "topic"]) \
         if "hidden" in topic_info else set()
     dt = doc_topics.assign(doc_id=doc_topics["doc_id"].astype(str))
-    columns = [c for c in ("doc_id", "title", "text", "source", "lang", "date") if c in corpus]
+    columns = [c for c in ("doc_id", "title", "text", "source", "lang", "date", "date_status")
+               if c in corpus]
     docs = dt[["doc_id", "topic", "x", "y"]].merge(
         corpus[columns].assign(doc_id=corpus["doc_id"].astype(str)), on="doc_id", how="inner")
     placed = docs[["x", "y"]].notna().all(axis=1) & ~docs["topic"].isin(hidden)
@@ -122,7 +128,10 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
         "outlet": docs["source"].fillna("").astype(str) if "source" in docs else "",
         "lang": docs["lang"].fillna("").astype(str) if "lang" in docs else "",
         "hit": _hits(docs["doc_id"], hits, counts)})
-    bins, frame["bin"] = _bins(date)
+    usable = docs["date_status"].eq("ok") if "date_status" in docs else date.notna()
+    bins, frame["bin"] = _bins(date.where(usable.to_numpy(bool)),
+                               settings["timelines"]["edge_min_fraction"])
+    counts["off_axis"] = int((date.notna() & (frame["bin"] < 0)).sum())
     return ExploreData(frame, texts, topics, _events(events, frame), bins, counts, query)
 
 
@@ -157,21 +166,33 @@ def _hits(ids: pd.Series, hits: pd.DataFrame | None, counts: dict) -> np.ndarray
     return hit.to_numpy(dtype="float32")
 
 
-def _bins(date: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+def _bins(date: pd.Series, min_fraction: float | None) -> tuple[pd.DataFrame, np.ndarray]:
     """Time bins for the histogram (day, week or month by the span) and each document's
-    bin (-1: undated)."""
+    bin (-1: undated, or outside the axis). ``date``: usable dates only (NaT where the
+    loader marked a date out of range); as on the timeline figures, the axis keeps the
+    periods from the first to the last holding ``min_fraction`` × the median period's
+    documents, so a few stray early or late reports do not stretch it, and the bins are
+    those of the span kept (weeks for a year of news, not the months of its strays)."""
     if date.notna().sum() == 0:
         return pd.DataFrame({"left": [], "right": [], "n": [], "hl": []}), \
             np.full(len(date), -1, dtype="int32")
     freq = choose_freq(date)
-    starts = period_range(period_start(date.dropna(), freq).min(), date.max(), freq)
+    period = period_start(date.dropna(), freq)
+    span = dense_span(period.value_counts(), freq, min_fraction)
+    kept = date[period[period.between(*span)].index] if span is not None else date
+    if choose_freq(kept) != freq:  # the kept span's own bins: finer than the strays allowed
+        freq = choose_freq(kept)
+        period = period_start(kept, freq)
+        span = dense_span(period.value_counts(), freq, min_fraction)
+    first, last = span if span is not None else (period.min(), period.max())
+    starts = period_range(first, last, freq)
     step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
             "month": pd.DateOffset(months=1)}[freq]
     ms = (starts - pd.Timestamp(0)).total_seconds().to_numpy() * 1000.0
     right = ((starts + step) - pd.Timestamp(0)).total_seconds().to_numpy() * 1000.0
     doc_ms = ((date - pd.Timestamp(0)).dt.total_seconds() * 1000.0).to_numpy()
     index = np.searchsorted(ms, doc_ms, side="right") - 1
-    index = np.where(np.isnan(doc_ms), -1, index).astype("int32")
+    index = np.where(np.isnan(doc_ms) | (doc_ms >= right[-1]), -1, index).astype("int32")
     n = np.bincount(index[index >= 0], minlength=len(ms))
     return pd.DataFrame({"left": ms, "right": right, "n": n, "hl": np.zeros(len(ms))}), index
 

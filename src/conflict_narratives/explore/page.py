@@ -119,6 +119,8 @@ def _header(data: ExploreData, title: str) -> str:
              if c["unplaced"] else "",
              f"{c['hits_on_map']:,} of {c['hits']:,} semantic hits on the map"
              if "hits" in c else "",
+             f"{c['off_axis']:,} dated outside the histogram's span (out of range, or stray "
+             "early or late reports)" if c.get("off_axis") else "",
              f"texts cut to {c['text_chars']:,} characters"]
     return (f"<h2 style='margin:0'>{html.escape(title)}</h2><p style='margin:2px 0'>"
             f"The map shows {shown}; {'; '.join(e for e in extra if e)}. Hover a point for "

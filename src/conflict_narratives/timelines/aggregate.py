@@ -14,12 +14,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from conflict_narratives.common.periods import choose_freq
+from conflict_narratives.common.periods import choose_freq, dense_span
 from conflict_narratives.compute import run_tasks
 from conflict_narratives.timelines.build import (
     count_documents,
     dated_documents,
-    dense_span,
     prevalence_table,
     timeline_settings,
 )

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import conflict_narratives.timelines.bursts as burst_mod
-from conflict_narratives.common.periods import choose_freq, period_range, period_start
+from conflict_narratives.common.periods import choose_freq, dense_span, period_range, period_start
 from conflict_narratives.settings import resolve, thaw
 from conflict_narratives.store import Store
 from conflict_narratives.timelines.date_ranker import DATE_COLUMNS, dates_table
@@ -83,17 +83,6 @@ def dated_documents(
     freq = freq or choose_freq(docs["date"])
     docs["period"] = period_start(docs["date"], freq) if len(docs) else pd.Series(dtype="M8[ns]")
     return docs, freq, excluded
-
-
-def dense_span(sizes: pd.Series, freq: str, min_fraction: float | None
-               ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The first and last period holding at least ``min_fraction`` × the median (non-empty)
-    period's documents (``sizes``: documents per period); None: keep every period."""
-    if not min_fraction or sizes.empty:
-        return None
-    full = sizes.reindex(period_range(sizes.index.min(), sizes.index.max(), freq), fill_value=0)
-    dense = full.index[full.to_numpy() >= min_fraction * sizes.median()]
-    return dense.min(), dense.max()
 
 
 def trim_sparse_edges(
