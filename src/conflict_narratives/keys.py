@@ -85,6 +85,15 @@ class Keyed:
                             self.settings, self._documents_key() | fitted_on, self.store,
                             guided=bool(self.curation.seed_topic_list()))
 
+    def stop_words(self, docs=None, **fitted_on) -> frozenset[str]:
+        """The stop words of the corpus (or of ``docs``, a part of it named in
+        ``fitted_on``), kept while the documents are unchanged (the same as
+        :meth:`topic_inputs`' ``stop``)."""
+        from conflict_narratives.topics.products import cached_stop_words
+
+        return cached_stop_words(lambda: self.corpus if docs is None else docs,
+                                 self._documents_key() | fitted_on, self.store)
+
     def counts(self, kind: str):
         """Each document's words counted once and kept (``common.counts.cached_counts``):
         ``"words"`` (distinctive words per outlet) or ``"leads"`` (topic words over time)."""

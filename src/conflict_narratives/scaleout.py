@@ -145,9 +145,12 @@ class ScaleOut:
             from conflict_narratives.topics.scale import extend_sample_fit
 
             fitted = self.fit_sample_topics(path, stability, seed_topic_list)
+            sample = self.fit_positions
             return extend_sample_fit(
-                fitted, self.corpus, self.embeddings.matrix, self.fit_positions,
+                fitted, self.corpus, self.embeddings.matrix, sample,
                 settings=self.settings, model_path=path / "model",
+                stop=self.stop_words(self.corpus.iloc[sample].reset_index(drop=True),
+                                     fit_sample=len(sample)),
                 extension=lambda vocabulary, stop, compute: cached_extension(
                     vocabulary, stop, compute, n_docs=len(self.corpus), settings=self.settings,
                     upstream=self._documents_key(), store=self.store))

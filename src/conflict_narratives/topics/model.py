@@ -355,9 +355,11 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  model_path: str | Path | None = None, stability: bool = False,
                  seed_topic_list: list[list[str]] | None = None,
                  reductions: Reductions | None = None, counts: DocTermCounts | None = None,
-                 tokens: TokenStream | None = None) -> TopicResult:
-    """The topics stage: fit (with ``reductions`` and ``counts`` if given), save the model to
-    ``model_path`` (if given) and drop it, then score (``result.meta["metrics"]``).
+                 tokens: TokenStream | None = None, stop: frozenset[str] | None = None
+                 ) -> TopicResult:
+    """The topics stage: fit (with ``reductions``, ``counts`` and the corpus's ``stop`` words
+    if given), save the model to ``model_path`` (if given) and drop it, then score
+    (``result.meta["metrics"]``).
     ``stability`` refits with seed + 1 and adds the ARI between the two fits."""
     import time
 
@@ -365,7 +367,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
 
     t0 = time.perf_counter()
     settings = resolve(settings)
-    stop = corpus_stop_words(df, documents(df))  # for the fit and its scores alike
+    if stop is None:  # for the fit and its scores alike
+        stop = corpus_stop_words(df, documents(df))
     model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
                                seed_topic_list=seed_topic_list, reductions=reductions,
                                counts=counts, stop=stop)

@@ -259,10 +259,27 @@ def cached_tokens(docs: Callable[[], list[str]], n_docs: int, upstream: Mapping,
         rows=("starts", n_docs + 1), max_bytes=_limit(resolve(settings), max_mb)))
 
 
+def cached_stop_words(corpus: Callable[[], pd.DataFrame], upstream: Mapping, store
+                      ) -> frozenset[str]:
+    """The documents' stop words (:func:`vectorize.corpus_stop_words`: their languages' and
+    their outlets' names), from ``store`` (kind ``stop``) while the documents and the
+    analysis code are unchanged: the fit and its extension to every document read them
+    once, and a change of a topic setting not at all."""
+    from conflict_narratives.common.vectorize import corpus_stop_words, documents
+    from conflict_narratives.store import code_fingerprint, make_key
+
+    def compute() -> dict:
+        df = corpus()
+        return {"words": np.array(sorted(corpus_stop_words(df, documents(df))), dtype=str)}
+
+    key = make_key(kind="stop", documents=thaw(upstream), code=code_fingerprint("common"))
+    return frozenset(store.cached_arrays("stop", key, compute)["words"].tolist())
+
+
 def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np.ndarray],
                  settings: Mapping, upstream: Mapping, store, *, guided: bool = False
                  ) -> dict[str, Any]:
-    """``reductions``, ``counts`` and ``tokens`` for :func:`model.build_topics`, from
+    """``reductions``, ``counts``, ``tokens`` and ``stop`` for :func:`model.build_topics`, from
     ``store`` or computed (``corpus()`` and ``embeddings()`` are called only then);
     ``upstream`` identifies the documents (corpus key, sample, seed). A ``guided`` fit
     (seed words) reduces the embeddings BERTopic moved: only the 2-D map is reused."""
@@ -275,7 +292,8 @@ def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np
     return {"reductions": reductions,
             "counts": cached_counts(corpus, settings, n, upstream, store),
             "tokens": cached_tokens(lambda: documents(corpus()), n, upstream, store,
-                                    settings=settings)}
+                                    settings=settings),
+            "stop": cached_stop_words(corpus, upstream, store)}
 
 
 def cached_extension(vocabulary: list[str], stop: frozenset[str], compute: Callable[[], dict],

@@ -154,7 +154,8 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
 
 def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
                       sample: np.ndarray, *, settings=None,
-                      model_path: str | Path | None = None, extension=None) -> TopicResult:
+                      model_path: str | Path | None = None, extension=None,
+                      stop: frozenset[str] | None = None) -> TopicResult:
     """In process, what :func:`build_topics_partitioned` does on the workers: ``result``,
     fitted on the rows at the sorted positions ``sample`` of ``df`` (embedded as
     ``matrix``), with every other row assigned to its nearest topic centroid and words,
@@ -165,13 +166,14 @@ def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
     ``extension(vocabulary, stop, compute)``: what does not depend on the clustering —
     every row's :func:`term_counts` and the other rows' nearest sample rows
     (:func:`assign.nearest_placed`) — kept from before (``topics.products``), else
-    ``compute()``'s (``{"counts", "near", "weights"}``)."""
+    ``compute()``'s (``{"counts", "near", "weights"}``). ``stop``: the sample's stop words,
+    as the fit read them (None: found again)."""
     settings = resolve(settings)
     cfg = thaw(settings["topics"])
     df = df.reset_index(drop=True)
     docs = documents(df.iloc[sample])
     vocabulary = _vocabulary(model_path, docs, cfg)
-    stop = corpus_stop_words(df.iloc[sample], docs)
+    stop = corpus_stop_words(df.iloc[sample], docs) if stop is None else stop
     rest = np.setdiff1d(np.arange(len(df)), sample)
     k = int(cfg["doc_map"]["n_neighbors"])
 
