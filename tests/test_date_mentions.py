@@ -100,6 +100,25 @@ def test_french_spanish_italian(text, expected):
     assert parse_date_mentions(text, AR_PUB) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("El Consejo se reunió el 3/3/2011 en Nueva York.", [D(2011, 3, 3)]),
+        ("Le cessez-le-feu du 14.03.2011.", [D(2011, 3, 14)]),
+        ("il decreto del 18-02-2011", [D(2011, 2, 18)]),
+        ("قرر في جلسته المنعقدة بتاريخ 14/5/2015 بتفويض", [D(2015, 5, 14)]),  # ant-multisource
+        ("بتاريخ ٢٠١١/٣/٥ صادرة", [D(2011, 3, 5)]),  # year first, Arabic-Indic digits
+        ("filed on 3/17/2011", [D(2011, 3, 17)]),  # only month-first is a date
+        ("signed 3/4/2011", [D(2011, 4, 3)]),  # ambiguous: day-first
+        ("Actualizado 22/03/2011 14:25", []),  # a time stamp, not an event
+        ("Updated 2011-03-22 09:14", []),
+        ("firmware v1.2.2011b and 1.2.3.2011", []),  # not dates
+    ],
+)
+def test_numeric_dates(text, expected):
+    assert parse_date_mentions(text, PUB) == expected
+
+
 def test_mentions_carry_kind_language_and_span():
     text = "Rebels said on Monday ; وقال أمس"
     found = find_date_mentions(text, PUB)

@@ -5,7 +5,9 @@ Three kinds of expression are read:
 
 - ``explicit``: a day and a month, with or without a year ("14 May 2018", "May 14",
   "le 14 mai", "14 de mayo de 2018", "il 14 maggio", "في 14 مايو", "الـ14 من أيار/مايو",
-  "2018-05-14"); without a year, the year that puts the day nearest the publication date;
+  "2018-05-14", "14/05/2018", "14.5.2018"); without a year, the year that puts the day
+  nearest the publication date; a numeric day and month day-first, month-first only
+  where that alone is a date;
 - ``weekday``: a weekday name, optionally "last"/"next" ("on Monday", "lundi dernier",
   "el próximo martes", "venerdì scorso", "يوم الاثنين", "الخميس الماضي"): the most recent
   such day up to the publication date; "next" moves it forward, "last" to the one before;
@@ -18,10 +20,11 @@ count as digits. Ambiguous words are read only where they cannot be something el
 Arabic "اليوم" (today; also "nowadays") only next to a weekday or a time of day, "غدا"
 (tomorrow; also the verb "became") only with tanween or before a weekday, Spanish "mañana"
 (tomorrow; also "morning") not after "la/esta/por la". A day and month followed by a clock
-time ("March 21, 2011 at 9:14 am") is a time stamp (a comment, an update line), not an
-event, and is skipped. A weekday just before a day and month ("el sábado 7 de octubre",
-"mardi 17 octobre") is part of that date. Arabic days are also read as ordinal words
-("السابع من أكتوبر", "الحادي والعشرين من آب"), but not after "week", "half" and the like.
+time ("March 21, 2011 at 9:14 am", "03/03/2011 14:25") is a time stamp (a comment, an
+update line), not an event, and is skipped. A weekday just before a day and month ("el
+sábado 7 de octubre", "mardi 17 octobre") is part of that date. Arabic days are also read
+as ordinal words ("السابع من أكتوبر", "الحادي والعشرين من آب"), but not after "week",
+"half" and the like.
 """
 
 from __future__ import annotations
@@ -252,7 +255,28 @@ def _resolve(lang: _Language, kind: str, m: re.Match, pub: dt.date) -> dt.date |
 
 _JUST_SPACE = re.compile(r"[\s,،]*")
 _AR_ORDINAL_DAY = {_fold(w): d for w, d in _AR_ORDINALS.items()}
-_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+# numeric dates: year first ("2018-05-14", "2018/5/14"), or day and month first
+# ("14/05/2018", "14.5.2018", "05/14/2018"), the separators alike
+_YMD = re.compile(r"(?<!\w)(?<!\d[/.\-])((?:19|20)\d{2})([/.\-])(\d{1,2})\2(\d{1,2})"
+                  r"(?!\w|[/.\-]\d)")
+_DMY = re.compile(r"(?<!\w)(?<!\d[/.\-])(\d{1,2})([/.\-])(\d{1,2})\2((?:19|20)\d{2})"
+                  r"(?!\w|[/.\-]\d)")
+
+
+def _numeric(m: re.Match, year_first: bool) -> dt.date | None:
+    """The day of a numeric date: year, month, day; else day-first (as French, Spanish,
+    Italian and Arabic write it), month-first (American) only where day-first is no date."""
+    if year_first:
+        y, readings = int(m[1]), [(int(m[3]), int(m[4]))]
+    else:
+        y, a, b = int(m[4]), int(m[1]), int(m[3])
+        readings = [(b, a), (a, b)]  # (month, day)
+    for month, day in readings:
+        try:
+            return dt.date(y, month, day)
+        except ValueError:
+            continue
+    return None
 
 
 def find_date_mentions(
@@ -264,12 +288,10 @@ def find_date_mentions(
     time stamp and is dropped."""
     text = (text or "").translate(_DIGITS)  # one character for one: offsets stay valid
     found: list[tuple[int, int, str, str, dt.date | None]] = []
-    for m in _ISO.finditer(text):
-        try:
-            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            day = None
-        found.append((m.start(), m.end(), "explicit", "", day))
+    for rx in (_YMD, _DMY):
+        for m in rx.finditer(text):
+            day = None if _CLOCK.match(text, m.end()) else _numeric(m, rx is _YMD)
+            found.append((m.start(), m.end(), "explicit", "", day))
     for code in languages or LANGUAGES:
         lang = _language(code)
         for kind, rx in lang.patterns:
