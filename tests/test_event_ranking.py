@@ -191,7 +191,15 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
                          routine_share=0.5, routine_penalty=0.5, routine_intensity=3.0)
     assert ranked["duplicate"].tolist() == [False, True, False]
     assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
-    assert dup(ev.assign(doc_ids=[["1", "2", "3"], ["3", "5", "6"], ["7"]])) == [False] * 3
+    # one document in common is not enough (peaks three days apart: not the burst's story)
+    assert dup(ev.assign(doc_ids=[["1", "2", "3"], ["3", "5", "6"], ["7"]],
+                         date=[d[1], d[4], d[4]], end=[d[4]] * 3)) == [False] * 3
+    # with no document in common, the burst's story is the best-ranked story of its topic
+    # peaking within a day of it; a second story that day stays an event of its own
+    apart = ev.assign(doc_ids=[["1", "2"], ["5", "6"], ["7", "8"]])
+    assert dup(apart) == [False, True, False]
+    assert dup(apart.assign(date=[d[1], d[3], d[3]], end=[d[4]] * 3)) == [False] * 3
+    assert dup(apart.assign(topic=[0, 1, 2])) == [False] * 3
     assert dup(ev.assign(start=[day, d[4], d[4]], end=[d[2], d[5], d[5]])) == [False] * 3
     # a "day" event (drawn from every topic) and an event of another topic on the same
     # reports: one when their days are at most one apart, whatever their windows

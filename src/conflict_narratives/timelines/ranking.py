@@ -114,25 +114,49 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
 
 def duplicates(events: pd.DataFrame, order: np.ndarray) -> np.ndarray:
     """Per event, whether an event before it in ``order`` tells the same thing: at least
-    half the documents of the one with fewer in common, and windows that overlap or touch
-    (a topic burst and the story that makes it are one event to the reader), or, where one
-    is a ``"day"`` event (drawn from every topic), peak days at most a day apart (a day
-    that a story's week names again is an event of its own; two days that one report names
-    side by side are two). Duplicates go to the end of the ranking."""
+    half the documents of the one with fewer in common, and windows that overlap or touch,
+    or, where one is a ``"day"`` event (drawn from every topic), peak days at most a day
+    apart (a day that a story's week names again is an event of its own; two days that one
+    report names side by side are two); or a topic burst and one story of its topic peaking
+    at most a day apart in overlapping windows (the story that makes the burst: one event
+    to the reader, whichever headlines each drew; a burst stands for one story, so a second
+    story of that day stays an event). Duplicates go to the end of the ranking."""
     out = np.zeros(len(events), bool)
-    kept: list[tuple[bool, pd.Timestamp, pd.Timestamp, pd.Timestamp, set]] = []
-    one = pd.Timedelta(days=1)
+    kept: list[dict] = []
     for i in order:
         e = events.iloc[i]
-        docs, day = set(e["doc_ids"]), e["level"] == "day"
-        if any(2 * len(docs & d) >= min(len(docs), len(d)) > 0
-               and (abs(e["date"] - p) <= one if day or was_day
-                    else a - one <= e["end"] and e["start"] <= b + one)
-               for was_day, p, a, b, d in kept):
-            out[i] = True
-        else:
-            kept.append((day, e["date"], e["start"], e["end"], docs))
+        ev = {"level": e["level"], "topic": e["topic"], "date": e["date"], "start": e["start"],
+              "end": e["end"], "docs": set(e["doc_ids"]), "absorbed": False}
+        match = next((k for k in kept if _shares(ev, k) or _makes(ev, k)), None)
+        if match is None:
+            kept.append(ev)
+            continue
+        out[i] = True
+        match["absorbed"] |= _burst_and_story(ev, match)
     return out
+
+
+_ONE = pd.Timedelta(days=1)
+
+
+def _shares(a: dict, b: dict) -> bool:
+    """Half the documents of the one with fewer in common, in time (see :func:`duplicates`)."""
+    if not 2 * len(a["docs"] & b["docs"]) >= min(len(a["docs"]), len(b["docs"])) > 0:
+        return False
+    if "day" in (a["level"], b["level"]):
+        return abs(a["date"] - b["date"]) <= _ONE
+    return b["start"] - _ONE <= a["end"] and a["start"] <= b["end"] + _ONE
+
+
+def _burst_and_story(a: dict, b: dict) -> bool:
+    return a["topic"] == b["topic"] and {a["level"], b["level"]} == {"topic", "story"}
+
+
+def _makes(a: dict, b: dict) -> bool:
+    """A topic burst (that has no story yet) and a story of its topic peaking within a day,
+    windows overlapping."""
+    return _burst_and_story(a, b) and not b["absorbed"] and \
+        abs(a["date"] - b["date"]) <= _ONE and b["start"] <= a["end"] and a["start"] <= b["end"]
 
 
 def periods_table(events: pd.DataFrame, max_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
