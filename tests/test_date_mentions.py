@@ -119,6 +119,27 @@ def test_numeric_dates(text, expected):
     assert parse_date_mentions(text, PUB) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rebels seized the town two days ago .", [D(2011, 3, 21)]),
+        ("the strike , 3 days ago , killed 12", [D(2011, 3, 20)]),
+        ("Talks collapsed a week ago .", [D(2011, 3, 16)]),
+        ("Les combats ont repris il y a trois jours.", [D(2011, 3, 20)]),
+        ("El ataque ocurrió hace dos días en Misrata.", [D(2011, 3, 21)]),
+        ("hace una semana", [D(2011, 3, 16)]),
+        ("L'attacco è avvenuto due giorni fa.", [D(2011, 3, 21)]),
+        ("وكانت القوات قد دخلت المدينة قبل يومين", [D(2011, 3, 21)]),
+        ("قبل ثلاثة أيام", [D(2011, 3, 20)]),
+        ("قبل ثلاثة أيام من الانتخابات", []),  # before another day, not before publication
+        ("por la mañana", []),  # the morning, not tomorrow
+        ("years ago , weeks ago", []),
+    ],
+)
+def test_days_ago(text, expected):
+    assert parse_date_mentions(text, PUB) == expected
+
+
 def test_mentions_carry_kind_language_and_span():
     text = "Rebels said on Monday ; وقال أمس"
     found = find_date_mentions(text, PUB)

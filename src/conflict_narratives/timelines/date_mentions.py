@@ -12,7 +12,9 @@ Three kinds of expression are read:
   "el próximo martes", "venerdì scorso", "يوم الاثنين", "الخميس الماضي"): the most recent
   such day up to the publication date; "next" moves it forward, "last" to the one before;
 - ``relative``: "yesterday", "today", "tomorrow" and the day before yesterday/after tomorrow
-  ("hier", "avant-hier", "ayer", "anteayer", "ieri", "domani", "أمس", "أول أمس", "غداً").
+  ("hier", "avant-hier", "ayer", "anteayer", "ieri", "domani", "أمس", "أول أمس", "غداً");
+- ``ago``: a count of days, or a week, back ("three days ago", "a week ago", "il y a deux
+  jours", "hace 3 días", "due giorni fa", "قبل ثلاثة أيام", "قبل يومين").
 
 Arabic month names are read in both the Egyptian/Gulf ("مايو") and the Levantine/Iraqi
 ("أيار") series, as well as the Maghreb forms ("ماي", "جوان", "أوت"); Arabic-Indic digits
@@ -87,6 +89,25 @@ _RELATIVE: dict[str, dict[str, int]] = {
            "dopodomani": 2, "domani": 1},
     "ar": {"أول أمس": -2, "أمس الأول": -2, "أمس": -1, "الأمس": -1, "البارحة": -1,
            "غداً": 1, "غدًا": 1},
+}  # fmt: skip
+# "two days ago": (before the count, after the unit), the count's words, days and a week
+_AGO: dict[str, tuple[str, str, dict[str, int], str, str]] = {
+    "en": ("", r"\s+ago", {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                            "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10},
+           "days?", "week"),
+    "fr": (r"il\s+y\s+a\s+", "", {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4,
+                                   "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+                                   "dix": 10}, "jours?", "semaine"),
+    "es": (r"hace\s+", "", {"un": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
+                           "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10},
+           "días?", "semana"),
+    "it": ("", r"\s+fa", {"un": 1, "una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5,
+                          "sei": 6, "sette": 7, "otto": 8, "nove": 9, "dieci": 10},
+           "giorn[oi]", "settimana"),
+    # "قبل ثلاثة أيام" (not "قبل ثلاثة أيام من الانتخابات": before another day)
+    "ar": (r"قبل\s+", r"(?!\s+(?:من|على)\s)", {"ثلاثة": 3, "أربعة": 4, "خمسة": 5, "ستة": 6,
+                                              "سبعة": 7, "ثمانية": 8, "تسعة": 9,
+                                              "عشرة": 10}, "أيام", "أسبوع"),
 }  # fmt: skip
 # between the two days of "3 and 4 March" / "from 3 to 5 March"
 _AND_TO: dict[str, list[str]] = {
@@ -194,6 +215,15 @@ class _Language:
         if mod_after:
             weekday += rf"(?:\s+(?P<mod2>{mod_after}){_E})?"
         patterns.append(("weekday", weekday))
+        before_n, after_unit, numbers, days_word, week_word = _AGO[code]
+        self.numbers = {_fold(k): v for k, v in numbers.items()}
+        count = rf"(?P<n>\d{{1,2}}|{_alt(numbers)})"
+        unit = rf"(?:(?P<days>{days_word})|(?P<week>{week_word}))"
+        ago = rf"{_W}{before_n}{count}\s+{unit}{after_unit}{_E}"
+        if code == "ar":  # "قبل يومين" (two days, a dual), "قبل أسبوع" (a week)
+            ago = rf"{_W}{before_n}(?:{count}\s+{unit}|(?P<two>يومين)|(?P<week1>أسبوع)){_E}" \
+                  rf"{after_unit}"
+        patterns.append(("ago", ago))
         rel = dict(_RELATIVE[code])
         if code == "es":  # "la mañana" / "esta mañana" is the morning
             rel.pop("mañana")
@@ -250,6 +280,11 @@ def _resolve(lang: _Language, kind: str, m: re.Match, pub: dt.date) -> dt.date |
         mod = g.get("mod1") or g.get("mod2")
         return _weekday(lang.weekday[_fold(g["weekday"])], lang.modifier.get(_fold(mod))
                         if mod else None, pub)
+    if kind == "ago":
+        if g.get("two") or g.get("week1"):
+            return pub - dt.timedelta(days=2 if g.get("two") else 7)
+        n = int(g["n"]) if g["n"].isdigit() else lang.numbers[_fold(g["n"])]
+        return pub - dt.timedelta(days=n * (7 if g.get("week") else 1))
     return pub + dt.timedelta(days=lang.relative[_fold(g["rel"])])
 
 
