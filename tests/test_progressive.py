@@ -129,17 +129,20 @@ def test_a_first_view_on_part_of_the_sample_comes_first_and_changes_nothing(tmp_
     home = use_project(monkeypatch, tmp_path / "part")  # an empty embedding cache
     part = SAMPLED | {"report": {"first_view_docs": 40}}
     calls = _recording(monkeypatch, home, f"fa-kes-sample{N_DOCS}")
-    fits = []
-    fit = topics.build_topics
+    fits, provisional = [], []
+    fit, fit_only = topics.build_topics, topics.fit_topics
     monkeypatch.setattr(topics, "build_topics", lambda *a, **k: fits.append(1) or fit(*a, **k))
+    monkeypatch.setattr(topics, "fit_topics",
+                        lambda *a, **k: provisional.append(1) or fit_only(*a, **k))
     run = Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=part)
     view = progressive.view_positions(run)
     assert len(view) == 40 and np.isin(view, run.fit_positions).all()
     first = progressive.first_view(run, time.perf_counter())
-    assert first["fit_docs"] == 40 and first["provisional"] and len(fits) == 1
+    assert first["fit_docs"] == 40 and first["provisional"]
+    assert (len(provisional), len(fits)) == (1, 0)  # fitted, neither saved nor scored
     assert not (run.store.stage_dir(run.name, "topics", run.key("topics")) / "model").exists()
     result = run.topics()
-    assert len(fits) == 2  # the stage fits the whole sample itself
+    assert len(fits) == 1  # the stage fits the whole sample itself
     assert [(c["n_docs"], c["n_computed"], c["first_view"]) for c in calls] == [
         (40, 40, False), (100, 60, True), (N_DOCS, N_DOCS - 100, True)]
     other = use_project(monkeypatch, tmp_path / "plain")  # the vectors the first computed

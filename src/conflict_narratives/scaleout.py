@@ -168,8 +168,8 @@ class ScaleOut:
         alone (into ``path / "model"``). ``keep``: made before the rest of the corpus is
         embedded (the progressive first view, :mod:`progressive`), the fit is kept for
         :meth:`fit_topics` with the same arguments: the same fit either way. ``positions``:
-        a provisional fit on those corpus positions instead (nothing saved, kept or reused
-        from the store)."""
+        a provisional fit on those corpus positions instead (nothing saved, kept, scored or
+        reused from the store)."""
         from conflict_narratives import topics
 
         args = (str(path), stability, repr(seed_topic_list))
@@ -192,12 +192,14 @@ class ScaleOut:
                                       {"embeddings": {"pool_min_texts": least}}),
                                   cache_dir=self.store.embeddings_dir).matrix
             self._elsewhere += time.perf_counter() - t0
-        staged = {} if positions is not None else {  # the stage's: saved, inputs reused
-            "model_path": path / "model", "stability": stability,
-            **self.topic_inputs(docs, matrix, fit_sample=len(sample))}
+        if positions is not None:  # provisional: neither saved nor scored
+            return topics.fit_topics(docs, matrix, backend=self.backend, settings=self.settings,
+                                     name=self.name, seed_topic_list=seed_topic_list)[1]
         result = topics.build_topics(docs, matrix, backend=self.backend, settings=self.settings,
-                                     name=self.name, seed_topic_list=seed_topic_list, **staged)
-        if keep and staged:
+                                     name=self.name, seed_topic_list=seed_topic_list,
+                                     model_path=path / "model", stability=stability,
+                                     **self.topic_inputs(docs, matrix, fit_sample=len(sample)))
+        if keep:
             self.__dict__["_sample_fit"] = (args, result)
         return result
 
