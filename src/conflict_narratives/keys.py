@@ -85,14 +85,16 @@ class Keyed:
                             self.settings, self._documents_key() | fitted_on, self.store,
                             guided=bool(self.curation.seed_topic_list()))
 
-    def stop_words(self, docs=None, **fitted_on) -> frozenset[str]:
-        """The stop words of the corpus (or of ``docs``, a part of it named in
+    def stop_words(self, positions=None, **fitted_on) -> frozenset[str]:
+        """The stop words of the corpus (or of its rows at ``positions``, a part named in
         ``fitted_on``), kept while the documents are unchanged (the same as
-        :meth:`topic_inputs`' ``stop``)."""
+        :meth:`topic_inputs`' ``stop``); the rows are read only when they are not kept."""
         from conflict_narratives.topics.products import cached_stop_words
 
-        return cached_stop_words(lambda: self.corpus if docs is None else docs,
-                                 self._documents_key() | fitted_on, self.store)
+        return cached_stop_words(
+            lambda: self.corpus if positions is None else
+            self.corpus.iloc[positions].reset_index(drop=True),
+            self._documents_key() | fitted_on, self.store)
 
     def counts(self, kind: str):
         """Each document's words counted once and kept (``common.counts.cached_counts``):

@@ -20,6 +20,7 @@ from conflict_narratives.common.periods import (
     dense_span,
     period_range,
     period_start,
+    usable_dates,
 )
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,8 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
         "outlet": docs["source"].fillna("").astype(str) if "source" in docs else "",
         "lang": docs["lang"].fillna("").astype(str) if "lang" in docs else "",
         "hit": _hits(docs["doc_id"], hits, counts)})
-    usable = docs["date_status"].eq("ok") if "date_status" in docs else date.notna()
-    bins, frame["bin"] = _bins(date.where(usable.to_numpy(bool)),
-                               settings["timelines"]["edge_min_fraction"])
+    usable = _dates(usable_dates(docs)) if "date" in docs else date  # NaT: out of range
+    bins, frame["bin"] = _bins(usable, settings["timelines"]["edge_min_fraction"])
     counts["off_axis"] = int((date.notna() & (frame["bin"] < 0)).sum())
     return ExploreData(frame, texts, topics, _events(events, frame), bins, counts, query)
 
