@@ -1,7 +1,8 @@
 """Read a corpus file or folder into a raw table, accounting for every input row.
 
 Shapes: CSV/TSV (also ``.gz``), JSON Lines (also ``.gz``), a JSON array (or an object
-holding one), Parquet, Excel, and a folder of ``.txt`` files (one document each). Text
+holding one), Parquet, Excel, a folder of ``.txt`` files (one document each) and a Telegram
+Desktop export (``result.json``, or the HTML pages: :mod:`.telegram`). Text
 files are decoded as UTF-8 (BOM or not); failing that as Windows-1256 when the result is
 plausibly Arabic; failing that bytes that cannot be decoded are kept as surrogate escapes
 so the loader can reject exactly the rows that hold them (:func:`has_undecodable`).
@@ -20,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 import conflict_narratives.corpus.header_row as header_row
+import conflict_narratives.corpus.telegram as telegram
 from conflict_narratives.corpus.quotes import check_quotes
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -109,9 +111,11 @@ def _suffix(path: Path) -> str:
 
 
 def read_source(path: str | Path, encoding: str | None = None, header=None) -> RawTable:
-    """Read a file or a folder of ``.txt`` files into a :class:`RawTable` (``header``: see
-    :func:`read_delimited_text`)."""
+    """Read a file, a folder of ``.txt`` files or a Telegram HTML export into a
+    :class:`RawTable` (``header``: see :func:`read_delimited_text`)."""
     path = Path(path)
+    if telegram.is_html_export(path):
+        return RawTable(*telegram.read_html(path))
     if path.is_dir():
         return read_txt_folder(path, encoding)
     if not path.is_file():
@@ -126,7 +130,7 @@ def read_source(path: str | Path, encoding: str | None = None, header=None) -> R
     if kind not in TEXT_SUFFIXES:
         raise ValueError(
             f"unsupported file type {path.name!r}: use CSV/TSV, JSONL, JSON, Parquet, Excel "
-            "(.gz allowed for text formats) or a folder of .txt files"
+            "(.gz allowed for text formats), a folder of .txt files or a Telegram export"
         )
     data = _read_bytes(path)
     text, used = decode_bytes(data, encoding)
@@ -287,9 +291,11 @@ def read_jsonl_text(text: str) -> RawTable:
 
 
 def read_json_text(text: str) -> RawTable:
-    """A JSON array of objects, or an object whose records sit under a key such as
-    ``data``/``articles``/``documents`` (or its only list value)."""
+    """A JSON array of objects, an object whose records sit under a key such as
+    ``data``/``articles``/``documents`` (or its only list value), or a Telegram export."""
     obj = json.loads(text)
+    if telegram.is_json_export(obj):
+        return RawTable(*telegram.from_json(obj))
     if isinstance(obj, dict):
         lists = {k: v for k, v in obj.items() if isinstance(v, list)}
         key = next((k for k in _RECORD_KEYS if k in lists), None)

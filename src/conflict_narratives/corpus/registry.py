@@ -233,12 +233,13 @@ def spec_for(name: str) -> CorpusSpec | None:
 
 # Suffixes a corpus file's name ends with (compression after format): taken off its name.
 FILE_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".json", ".jsonl", ".ndjson", ".parquet",
-                 ".pq", ".xlsx", ".xlsm", ".xls", ".gz", ".bz2", ".xz", ".zip", ".zst"}
+                 ".pq", ".xlsx", ".xlsm", ".xls", ".html", ".htm", ".gz", ".bz2", ".xz", ".zip",
+                 ".zst"}
 # Stems that say nothing about the corpus: its folder's name goes in front (ag_news-test).
 GENERIC_STEMS = {"test", "train", "dev", "valid", "validation", "val", "data", "dataset",
                  "tweets", "articles", "corpus", "docs", "documents", "posts", "news",
                  "messages", "export", "output", "sample", "all", "full", "raw", "records",
-                 "items", "texts", "text", "input", "file", "part-00000", "default"}
+                 "items", "texts", "text", "input", "file", "part-00000", "default", "result"}
 
 
 def default_name(source: str | Path) -> str:
