@@ -2,8 +2,9 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from conflict_narratives.timelines.terms import distinctive_terms, headline_terms
+from conflict_narratives.timelines.terms import distinctive_terms, headline, headline_terms
 
 
 def _topic(titles: list[str], texts: list[str] | None = None) -> pd.DataFrame:
@@ -48,3 +49,28 @@ def test_one_document_events_and_empty_headlines_give_what_they_can():
     assert distinctive_terms(X, terms, np.zeros(len(docs), bool)) == []
     X, terms = headline_terms(_topic(["", "the"], ["", ""]))
     assert X.shape == (2, 0) and distinctive_terms(X, terms, np.ones(2, bool)) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an abbreviation ends no sentence: not "By the CNN Wire Staff NEW: The U.N."
+    ("By the CNN Wire Staff NEW: The U.N. Security Council votes on a no-fly zone. More.",
+     "By the CNN Wire Staff NEW: The U.N. Security Council votes on a no-fly zone."),
+    ("Gen. Smith said the U.S. forces will leave. Then more.",
+     "Gen. Smith said the U.S. forces will leave."),
+    # a post's first line is its headline; a one-word line is joined to the next
+    ("Sirens in Sderot\nResidents were told to stay near shelters.", "Sirens in Sderot"),
+    ("🔴 BREAKING\n\nSirens sounded in Sderot. Residents were told to stay near shelters.",
+     "🔴 BREAKING Sirens sounded in Sderot."),
+    ("أعلنت الأمم المتحدة أن آلاف المدنيين نزحوا من الحديدة. وقالت المنظمة إن",
+     "أعلنت الأمم المتحدة أن آلاف المدنيين نزحوا من الحديدة."),
+    ("", ""),
+])
+def test_a_headline_from_a_text_without_title(text, expected):
+    assert headline(pd.Series({"title": None, "text": text})) == expected
+
+
+def test_a_long_lead_is_cut_at_a_word():
+    text = "word " * 100
+    made = headline(pd.Series({"text": text}))
+    assert 100 < len(made) <= 200 and made.endswith("word")
+    assert headline(pd.Series({"title": " Title ", "text": text})) == "Title"

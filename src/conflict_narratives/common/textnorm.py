@@ -19,6 +19,26 @@ from pyarabic import araby
 
 from conflict_narratives.common import markup
 
+# -- sentences ------------------------------------------------------------------------------
+
+SENTENCE_STOP = re.compile(r"[.!?؟…]+[\"'”»)\]]*\s+")
+# a stop after these is not a sentence end: short capitalised abbreviations (Mr., Gen.,
+# Corp.), dotted ones (U.S., a.m.) and single letters
+_ABBREV = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,3}|\w|(?:\w\.)+\w)\.$")
+
+
+def sentences(line: str) -> list[str]:
+    """``line`` split into sentences (conservatively: a missed split only costs recall)."""
+    out, start = [], 0
+    for m in SENTENCE_STOP.finditer(line):
+        if _ABBREV.search(line[max(start, m.start() - 12):m.start() + 1]):
+            continue
+        out.append(line[start:m.end()].strip())
+        start = m.end()
+    out.append(line[start:].strip())
+    return [p for p in out if p]
+
+
 # -- display cleaning ---------------------------------------------------------------------
 
 # Invisible characters that only disturb display and matching. ZWNJ (U+200C) is kept: it is

@@ -17,28 +17,14 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-_STOP = re.compile(r"[.!?؟…]+[\"'”»)\]]*\s+")
-# a stop after these is not a sentence end: short capitalised abbreviations (Mr., Gen.,
-# Corp.), dotted ones (U.S., a.m.) and single letters
-_ABBREV = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,3}|\w|(?:\w\.)+\w)\.$")
+from conflict_narratives.common.textnorm import SENTENCE_STOP, sentences
+
 _DIGITS = re.compile(r"\d+")
 _EDGE = " .,;:!?؟…*-–—_=~|/\\\"'«»“”‘’()[]{}<>#"
 MAX_SEGMENT_CHARS = 1000  # longer repeated text is a copied article, not boilerplate
 _NONE = "\0none"  # the group of documents without a source
 ALL = "\0all"  # the whole corpus, as one group
 SAMPLE_DOCS = 3000  # documents per source counted (evenly spread): a 5% footer shows in them
-
-
-def sentences(line: str) -> list[str]:
-    """``line`` split into sentences (conservatively: a missed split only costs recall)."""
-    out, start = [], 0
-    for m in _STOP.finditer(line):
-        if _ABBREV.search(line[max(start, m.start() - 12):m.start() + 1]):
-            continue
-        out.append(line[start:m.end()].strip())
-        start = m.end()
-    out.append(line[start:].strip())
-    return [p for p in out if p]
 
 
 def segments(text: str) -> list[str]:
@@ -48,7 +34,7 @@ def segments(text: str) -> list[str]:
     for line in text.split("\n"):
         if not line:
             continue
-        parts = sentences(line) if _STOP.search(line) else [line]
+        parts = sentences(line) if SENTENCE_STOP.search(line) else [line]
         out += [line] if len(parts) == 1 else [line, *parts]
     return out
 
@@ -175,7 +161,7 @@ def _strip(text: str, table: dict[str, int]) -> tuple[str, set[str]]:
         if len(line) <= MAX_SEGMENT_CHARS and (key := _key(line)) in table:
             removed.add(key)
             continue
-        parts = sentences(line) if _STOP.search(line) else [line]
+        parts = sentences(line) if SENTENCE_STOP.search(line) else [line]
         if len(parts) > 1:
             keys = [_key(p) if len(p) <= MAX_SEGMENT_CHARS else "" for p in parts]
             hit = {k for k in keys if k in table}

@@ -6,7 +6,7 @@ A term scores its share of the event's headlines times its rarity in the topic
 (``log((n + 1) / (df + 1))`` over the topic's ``n`` headlines), must appear in two of the
 event's headlines (one when the event has one) and in a larger share of them than of the
 topic's (a word every headline of the topic says is not the event's), and a term whose
-words a better one already holds is skipped. Headlines are titles, else the text's first sentence
+words a better one already holds is skipped. Headlines are titles, else the text's lead
 (:func:`headline`): what both the in-process and the partitioned timelines hold.
 The words are the topics stage's normalised, Arabic-aware terms (1–2-grams, stop words out).
 """
@@ -17,7 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from conflict_narratives.common.textnorm import sentences
 from conflict_narratives.common.vectorize import make_vectorizer
+
+MIN_HEADLINE_WORDS, MAX_HEADLINE = 3, 200  # a headline made from a text: words, characters
 
 
 def _str(value: object) -> str:
@@ -25,15 +28,27 @@ def _str(value: object) -> str:
 
 
 def headline(row: pd.Series) -> str:
-    """A document's title, else the first sentence of its text (at most 200 characters)."""
+    """A document's title, else its text's lead: its first line (a post's headline line),
+    a line of fewer than :data:`MIN_HEADLINE_WORDS` words joined to the next ("🔴
+    BREAKING"), cut after the first sentence that brings it to that many words (an
+    abbreviation, "U.S.", "Gen.", ends none), at most :data:`MAX_HEADLINE` characters."""
     title = _str(row.get("title")).strip()
     if title:
         return title
-    text = " ".join(_str(row.get("text")).split())
-    for stop in (". ", "。", "؟ ", "! "):
-        if stop in text[:300]:
-            return text[: text.index(stop) + 1]
-    return text[:200]
+    lead = ""
+    for line in _str(row.get("text")).splitlines():
+        lead = f"{lead} {' '.join(line.split())}".strip()
+        if len(lead.split()) >= MIN_HEADLINE_WORDS:
+            break
+    first = ""
+    for sentence in sentences(lead[:3 * MAX_HEADLINE]):
+        first = f"{first} {sentence}".strip()
+        if len(first.split()) >= MIN_HEADLINE_WORDS:
+            break
+    if len(first) <= MAX_HEADLINE:
+        return first
+    cut = first[:MAX_HEADLINE].rfind(" ")
+    return first[:cut if cut > MAX_HEADLINE // 2 else MAX_HEADLINE]
 
 
 def headline_texts(docs: pd.DataFrame) -> list[str]:
