@@ -17,7 +17,6 @@ it as such. The HTML export's day separators are page furniture, not messages: n
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
@@ -105,66 +104,80 @@ def read_html(path: Path) -> tuple[pd.DataFrame, list[dict], dict]:
     pages = html_pages(path)
     for page in pages:
         soup = BeautifulSoup(page.read_text(encoding="utf-8", errors="replace"), "html.parser")
-        header = soup.select_one("div.page_header div.text")
-        chat = chat or (header.get_text(" ", strip=True) if header else None)
-        for message in soup.select("div.history > div.message"):
+        header = soup.find("div", class_="page_header")
+        title = header.find("div", class_="text") if header else None
+        chat = chat or (" ".join(_text(title).split()) or None)
+        history = soup.find("div", class_="history")
+        for message in history.find_all("div", class_="message", recursive=False) \
+                if history else []:
             classes = message.get("class", [])
             msg_id = str(message.get("id", "")).removeprefix("message")
             if "service" in classes:
                 if not msg_id.startswith("-"):  # a day separator has a negative id
                     rejects.append({"row": len(records) + len(rejects), "reason": SERVICE,
-                                    "detail": _text(message.select_one("div.body"))})
+                                    "detail": " ".join(_text(message).split())})
                 continue
-            sender = _own(message, "div.from_name") or (sender if "joined" in classes
-                                                         else None)
-            date = _own(message, "div.date")
-            forwarded = message.select_one("div.forwarded div.from_name")
-            reply = message.select_one("div.reply_to a[href]")
+            row = _message(message)
+            # a joined post (the same sender as the one above) names no sender of its own
+            sender = row.pop("sender") or (sender if "joined" in classes else None)
             index.append(len(records) + len(rejects))
-            records.append({
-                "id": int(msg_id) if msg_id.isdigit() else msg_id,
-                "date": date.get("title") if date is not None else None, "source": chat,
-                "author": _text(_own(message, "div.signature")) or _text(sender),
-                "forwarded_from": _text(forwarded, drop="span.date") or None,
-                "reply_to": _reply_id(reply), "media": _media(message),
-                "text": "\n".join(t for t in (_text(x) for x in message.select("div.text"))
-                                  if t)})
+            records.append({"id": int(msg_id) if msg_id.isdigit() else msg_id,
+                            "date": row.pop("date"), "source": chat,
+                            "author": row.pop("signature") or sender, **row})
     info = {"format": "telegram-html", "pages": len(pages), "chats": [chat]}
     return _frame(records, index), rejects, info
 
 
-def _own(message, selector: str):
-    """The first ``selector`` of the message itself, not of a post it forwards or replies to."""
-    return next((e for e in message.select(selector)
-                 if e.find_parent("div", class_="forwarded") is None), None)
+def _message(message) -> dict:
+    """A message's parts, read from its body's own blocks (a forwarded post's sender and
+    text from its block; the forwarded post's date and userpic left out)."""
+    row = {"date": None, "sender": None, "signature": None, "forwarded_from": None,
+           "reply_to": None, "media": None}
+    texts = []
+    body = message.find("div", class_="body", recursive=False)
+    for part in body.find_all("div", recursive=False) if body else []:
+        kind = part.get("class", [])
+        if "date" in kind:
+            row["date"] = part.get("title")
+        elif "from_name" in kind:
+            row["sender"] = " ".join(_text(part).split()) or None
+        elif "signature" in kind:
+            row["signature"] = " ".join(_text(part).split()) or None
+        elif "forwarded" in kind:
+            name = part.find("div", class_="from_name", recursive=False)
+            own = name.find_all(string=True, recursive=False) if name else []
+            row["forwarded_from"] = " ".join("".join(own).split()) or None
+            texts += [_text(t) for t in part.find_all("div", class_="text", recursive=False)]
+        elif "reply_to" in kind:
+            link = part.find("a", href=True)
+            match = re.search(r"message(\d+)$", link["href"]) if link else None
+            row["reply_to"] = int(match.group(1)) if match else None
+        elif "media_wrap" in kind:
+            row["media"] = _media(part)
+        elif "text" in kind:
+            texts.append(_text(part))
+    return row | {"text": "\n".join(t for t in texts if t)}
 
 
-def _text(element, drop: str | None = None) -> str:
-    """An element's text with line breaks kept (``drop``: parts left out, e.g. a date)."""
+def _text(element) -> str:
+    """An element's text with its line breaks (``<br>``) kept, each line stripped."""
+    from bs4 import Tag
+
     if element is None:
         return ""
-    element = copy.copy(element)  # a deep copy: the page is left as it is
-    for part in element.select(drop) if drop else []:
-        part.decompose()
-    for br in element.find_all("br"):
-        br.replace_with("\n")
-    return "\n".join(line.strip() for line in element.get_text().strip().splitlines())
+    raw = "".join("\n" if isinstance(n, Tag) else str(n) for n in element.descendants
+                  if not isinstance(n, Tag) or n.name == "br")
+    return "\n".join(line.strip() for line in raw.strip().splitlines())
 
 
-def _reply_id(link) -> int | None:
-    match = re.search(r"message(\d+)$", link.get("href", "")) if link is not None else None
-    return int(match.group(1)) if match else None
-
-
-def _media(message) -> str | None:
-    """The kind of media a message carries (photo, video, file...), from its markup."""
-    wrap = message.select_one("div.media_wrap [class]")
-    if wrap is None:
-        return None
-    kinds = [c.removeprefix("media_") for c in wrap.get("class", []) if c.startswith("media_")]
-    named = re.match(r"(\w+?)_wrap$", next((c for c in wrap.get("class", [])
-                                            if c.endswith("_wrap")), ""))
-    return (kinds[0] if kinds else named.group(1) if named else "media")
+def _media(wrap) -> str | None:
+    """The kind of media a message carries (photo, video_file, poll...), from its markup:
+    a ``media_<kind>`` class, else an ``<kind>_wrap`` link."""
+    inner = wrap.find(class_=True)
+    classes = inner.get("class", []) if inner is not None else []
+    kinds = [c.removeprefix("media_") for c in classes if c.startswith("media_")]
+    named = [c.removesuffix("_wrap") for c in classes if c.endswith("_wrap")]
+    return (kinds or named or ["media"])[0] if inner is not None else None
 
 
 def _frame(records: list[dict], index: list[int]) -> pd.DataFrame:
