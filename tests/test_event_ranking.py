@@ -185,10 +185,11 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
     def dup(events):
         return rank_events(events, n_outlets=1, named=None, weights={"window_docs": 1.0},
                            routine_share=0.5, routine_penalty=0.5,
-                           routine_intensity=3.0)["duplicate"].tolist()
+                           routine_intensity=3.0, retold_words=4)["duplicate"].tolist()
 
     ranked = rank_events(ev, n_outlets=1, named=None, weights={"window_docs": 1.0},
-                         routine_share=0.5, routine_penalty=0.5, routine_intensity=3.0)
+                         routine_share=0.5, routine_penalty=0.5, routine_intensity=3.0,
+                         retold_words=4)
     assert ranked["duplicate"].tolist() == [False, True, False]
     assert ranked["rank"].tolist() == [1, 3, 2]  # the story sharing the burst's documents last
     # one document in common is not enough (peaks three days apart: not the burst's story)
@@ -210,4 +211,34 @@ def test_a_burst_and_the_story_inside_it_are_one_event_in_the_ranking():
     assert dup(days.assign(date=[d[1], d[3], d[4]])) == [False, False, True]
     with pytest.raises(ValueError, match="unknown ranking features"):
         rank_events(ev, n_outlets=1, named=None, weights={"size": 1.0}, routine_share=0.5,
-                    routine_penalty=0.5, routine_intensity=3.0)
+                    routine_penalty=0.5, routine_intensity=3.0, retold_words=4)
+
+
+def test_one_event_told_by_two_topics_is_listed_once():
+    from conflict_narratives.timelines.ranking import duplicates
+
+    day = pd.Timestamp("2018-05-06")
+    election = ["انتخابات", "الانتخابات", "انتخابات لبنان", "حزب", "البرلمان"]
+    # filler events: "killed", "strike", "syria", "monitor" are the corpus's common words
+    common = ["killed strike", "syria", "monitor"]
+    rows = [(0, day, election),
+            (1, day + pd.Timedelta(days=1),
+             ["لبنان", "انتخابات", "الانتخابات البلديه", "البرلمان", "الاقتراع"]),
+            (2, day, common + ["kobani"]), (3, day, common + ["idlib"]),
+            (4, day + pd.Timedelta(days=3), election)]
+    rows += [(5 + k, day + pd.Timedelta(days=10 + k), common + [f"place{k}"])
+             for k in range(150)]
+    ev = pd.DataFrame({"topic": [r[0] for r in rows], "level": "topic",
+                       "date": [r[1] for r in rows], "start": [r[1] for r in rows],
+                       "end": [r[1] for r in rows], "words": [r[2] for r in rows],
+                       "doc_ids": [[str(k)] for k in range(len(rows))]})
+    dup = duplicates(ev, np.arange(len(ev)), retold_words=4)
+    # the Lebanese election as two topics' events a day apart: 4 shared words, rare ones
+    assert dup[1]
+    # four shared words, none rare (each in most of the corpus's events): two events
+    assert not dup[3]
+    # the same words two days after the last: another event
+    assert not dup[4]
+    assert not duplicates(ev, np.arange(len(ev)), retold_words=5)[1]
+    # two days (day events) are two events, whatever their words
+    assert not duplicates(ev.assign(level="day"), np.arange(len(ev)), retold_words=4)[1]

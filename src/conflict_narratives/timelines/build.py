@@ -331,7 +331,8 @@ def assemble(prev: pd.DataFrame, by_source: pd.DataFrame, words: pd.DataFrame,
     events = rank_events(events, n_outlets=stats.get("n_outlets", 1), named=named,
                          routine_share=rank_cfg.pop("routine_share"),
                          routine_penalty=rank_cfg.pop("routine_penalty"),
-                         routine_intensity=rank_cfg.pop("routine_intensity"), weights=rank_cfg,
+                         routine_intensity=rank_cfg.pop("routine_intensity"),
+                         retold_words=rank_cfg.pop("retold_words"), weights=rank_cfg,
                          dates=dates)
     periods, events = periods_table(events, cfg["event_max_days"])
     summary = {

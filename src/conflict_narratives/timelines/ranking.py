@@ -31,6 +31,7 @@ days run past ``timelines.event_max_days`` is a *period* of heightened coverage
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
@@ -86,11 +87,12 @@ def day_scores(events: pd.DataFrame, named: pd.DataFrame | None,
 
 def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | None,
                 weights: Mapping[str, float], routine_share: float,
-                routine_penalty: float, routine_intensity: float,
+                routine_penalty: float, routine_intensity: float, retold_words: int,
                 dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """``events`` with ``spread``, ``mentions``, ``day``, ``routine``, ``score`` and
     ``rank`` (see the module): weights of :data:`RANK_FEATURES`; ``spread`` weighs nothing
-    with one outlet; ``dates``: the ranked days (:func:`day_scores`)."""
+    with one outlet; ``dates``: the ranked days (:func:`day_scores`); ``retold_words``: see
+    :func:`duplicates`."""
     unknown = set(weights) - set(RANK_FEATURES)
     if unknown:
         raise ValueError(f"unknown ranking features {sorted(unknown)}; known: {RANK_FEATURES}")
@@ -105,14 +107,14 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
     score = sum(w * out[f].astype(float).rank(pct=True) for f, w in weights.items())
     score = score / sum(weights.values()) * np.where(out["routine"], 1 - routine_penalty, 1)
     order = np.lexsort((-out["window_docs"].to_numpy(), -score.to_numpy()))
-    duplicate = duplicates(out, order)
+    duplicate = duplicates(out, order, retold_words)
     order = np.concatenate([order[~duplicate[order]], order[duplicate[order]]])
     rank = np.empty(len(out), np.int64)
     rank[order] = np.arange(1, len(out) + 1)
     return out.assign(score=score.astype(float), rank=rank, duplicate=duplicate)
 
 
-def duplicates(events: pd.DataFrame, order: np.ndarray) -> np.ndarray:
+def duplicates(events: pd.DataFrame, order: np.ndarray, retold_words: int = 4) -> np.ndarray:
     """Per event, whether an event before it in ``order`` tells the same thing: at least
     half the documents of the one with fewer in common, and windows that overlap or touch,
     or, where one is a ``"day"`` event (drawn from every topic), peak days at most a day
@@ -120,14 +122,25 @@ def duplicates(events: pd.DataFrame, order: np.ndarray) -> np.ndarray:
     report names side by side are two); or a topic burst and one story of its topic peaking
     at most a day apart in overlapping windows (the story that makes the burst: one event
     to the reader, whichever headlines each drew; a burst stands for one story, so a second
-    story of that day stays an event). Duplicates go to the end of the ranking."""
+    story of that day stays an event); or bursts or stories of two topics peaking at most a
+    day apart that share ``retold_words`` of their words (``words``, bigrams as their two
+    words), one of them rare among the corpus's events (in at most 2 % of them, at least
+    2): one event told by two topics (an election as politics and as the country's news;
+    not two days, whose words are the news of adjacent days). Duplicates go to the end of
+    the ranking."""
+    words = [{p for w in ws for p in str(w).split()} for ws in events["words"]] \
+        if "words" in events else [set()] * len(events)
+    known = Counter(w for ws in words for w in ws)
+    rare = {w for w, n in known.items() if n <= max(2, 0.02 * len(events))}
     out = np.zeros(len(events), bool)
     kept: list[dict] = []
     for i in order:
         e = events.iloc[i]
         ev = {"level": e["level"], "topic": e["topic"], "date": e["date"], "start": e["start"],
-              "end": e["end"], "docs": set(e["doc_ids"]), "absorbed": False}
-        match = next((k for k in kept if _shares(ev, k) or _makes(ev, k)), None)
+              "end": e["end"], "docs": set(e["doc_ids"]), "absorbed": False,
+              "words": words[i]}
+        match = next((k for k in kept if _shares(ev, k) or _makes(ev, k)
+                      or _retells(ev, k, retold_words, rare)), None)
         if match is None:
             kept.append(ev)
             continue
@@ -157,6 +170,15 @@ def _makes(a: dict, b: dict) -> bool:
     windows overlapping."""
     return _burst_and_story(a, b) and not b["absorbed"] and \
         abs(a["date"] - b["date"]) <= _ONE and b["start"] <= a["end"] and a["start"] <= b["end"]
+
+
+def _retells(a: dict, b: dict, n_words: int, rare: set[str]) -> bool:
+    """Two topics' bursts or stories a day apart at most, sharing ``n_words`` words, one
+    ``rare``."""
+    shared = a["words"] & b["words"]
+    return a["topic"] != b["topic"] and "day" not in (a["level"], b["level"]) \
+        and abs(a["date"] - b["date"]) <= _ONE and len(shared) >= n_words \
+        and bool(shared & rare)
 
 
 def periods_table(events: pd.DataFrame, max_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
