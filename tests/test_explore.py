@@ -15,6 +15,7 @@ import pytest
 
 import explore_case as case
 from conflict_narratives import explore
+from conflict_narratives.common.textnorm import lead
 from conflict_narratives.report.build import KERNEL, write_index
 
 
@@ -90,7 +91,11 @@ def test_an_undated_corpus_without_headlines_still_has_a_page():
     result = case.topic_result(docs)
     view = explore.explore(docs, result, None, settings=case.settings(), title="undated")
     assert view.data.bins.empty and (view.data.docs["bin"] == -1).all()
-    assert view.data.texts[0][0] == "" and "Bokeh" in view.html
+    assert "Bokeh" in view.html
+    # no title: the hover and the reader show the text's lead, its first sentence
+    text = docs.set_index("doc_id")["text"]
+    for doc_id, (title, _) in zip(view.data.docs["doc_id"], view.data.texts, strict=True):
+        assert title == lead(text[doc_id]) and title and text[doc_id].startswith(title)
 
 
 def test_hits_need_ids_and_scores():

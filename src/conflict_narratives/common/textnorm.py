@@ -39,6 +39,30 @@ def sentences(line: str) -> list[str]:
     return [p for p in out if p]
 
 
+MIN_LEAD_WORDS, MAX_LEAD = 3, 200  # a headline made from a text: words, characters
+
+
+def lead(text: str) -> str:
+    """A text's headline when it has no title: its first line (a post's headline line), a
+    line of fewer than :data:`MIN_LEAD_WORDS` words joined to the next ("🔴 BREAKING"), cut
+    after the first sentence that brings it to that many words (an abbreviation, "U.S.",
+    "Gen.", ends none), at most :data:`MAX_LEAD` characters, at a word."""
+    head = ""
+    for line in (text or "").splitlines():
+        head = f"{head} {' '.join(line.split())}".strip()
+        if len(head.split()) >= MIN_LEAD_WORDS:
+            break
+    first = ""
+    for sentence in sentences(head[:3 * MAX_LEAD]):
+        first = f"{first} {sentence}".strip()
+        if len(first.split()) >= MIN_LEAD_WORDS:
+            break
+    if len(first) <= MAX_LEAD:
+        return first
+    cut = first[:MAX_LEAD].rfind(" ")
+    return first[:cut if cut > MAX_LEAD // 2 else MAX_LEAD]
+
+
 # -- display cleaning ---------------------------------------------------------------------
 
 # Invisible characters that only disturb display and matching. ZWNJ (U+200C) is kept: it is

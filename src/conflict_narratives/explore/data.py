@@ -22,6 +22,7 @@ from conflict_narratives.common.periods import (
     period_start,
     usable_dates,
 )
+from conflict_narratives.common.textnorm import lead
 
 log = logging.getLogger(__name__)
 RTL = ("ar", "fa", "ur", "he", "ps", "ku", "yi")
@@ -32,7 +33,8 @@ GREY = "#D9D9D9"
 @dataclass
 class ExploreData:
     """What the page shows: ``docs`` (x, y, topic, colour, date in ms, outlet, lang, bin,
-    hit), ``texts`` (title and excerpt per document, in ``docs`` order),
+    hit), ``texts`` (title, else the text's lead, and excerpt per document, in ``docs``
+    order),
     ``topics``, ``events`` (with ``members``: positions in ``docs``), time ``bins`` and
     ``counts`` (documents in the corpus, on the map, sampled, text length kept)."""
 
@@ -118,6 +120,7 @@ def explore_data(corpus: pd.DataFrame, doc_topics: pd.DataFrame, topic_info: pd.
     counts |= {"text_chars": chars, "n_labels": int(cfg["n_labels"])}
     titles = docs["title"].fillna("").astype(str) if "title" in docs else pd.Series("", docs.index)
     bodies = docs["text"].fillna("").astype(str) if "text" in docs else pd.Series("", docs.index)
+    titles = [t.strip() or lead(b) for t, b in zip(titles, bodies, strict=True)]  # posts: lead
     excerpts = [b if len(b) <= chars else b[:chars].rsplit(" ", 1)[0] + " …" for b in bodies]
     texts = [[t, e] for t, e in zip(titles, excerpts, strict=True)]
     frame = pd.DataFrame({

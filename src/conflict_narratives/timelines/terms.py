@@ -17,10 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from conflict_narratives.common.textnorm import sentences
+from conflict_narratives.common.textnorm import lead
 from conflict_narratives.common.vectorize import make_vectorizer
-
-MIN_HEADLINE_WORDS, MAX_HEADLINE = 3, 200  # a headline made from a text: words, characters
 
 
 def _str(value: object) -> str:
@@ -28,38 +26,18 @@ def _str(value: object) -> str:
 
 
 def headline(row: pd.Series) -> str:
-    """A document's title, else its text's lead: its first line (a post's headline line),
-    a line of fewer than :data:`MIN_HEADLINE_WORDS` words joined to the next ("🔴
-    BREAKING"), cut after the first sentence that brings it to that many words (an
-    abbreviation, "U.S.", "Gen.", ends none), at most :data:`MAX_HEADLINE` characters."""
+    """A document's title, else its text's lead (:func:`textnorm.lead`)."""
     title = _str(row.get("title")).strip()
-    if title:
-        return title
-    lead = ""
-    for line in _str(row.get("text")).splitlines():
-        lead = f"{lead} {' '.join(line.split())}".strip()
-        if len(lead.split()) >= MIN_HEADLINE_WORDS:
-            break
-    first = ""
-    for sentence in sentences(lead[:3 * MAX_HEADLINE]):
-        first = f"{first} {sentence}".strip()
-        if len(first.split()) >= MIN_HEADLINE_WORDS:
-            break
-    if len(first) <= MAX_HEADLINE:
-        return first
-    cut = first[:MAX_HEADLINE].rfind(" ")
-    return first[:cut if cut > MAX_HEADLINE // 2 else MAX_HEADLINE]
+    return title or lead(_str(row.get("text")))
 
 
 def headline_texts(docs: pd.DataFrame) -> list[str]:
-    """Each document's headline: its title, else its text's first sentence."""
+    """Each document's headline: its title, else its text's lead."""
     titles = docs["title"].fillna("").astype(str).str.strip() if "title" in docs \
         else pd.Series("", index=docs.index)
-    missing = (titles == "").to_numpy()
-    if missing.any():
-        titles = titles.copy()
-        titles[missing] = [headline(row) for _, row in docs[missing].iterrows()]
-    return titles.tolist()
+    texts = docs["text"].fillna("").astype(str) if "text" in docs \
+        else pd.Series("", index=docs.index)
+    return [t or lead(x) for t, x in zip(titles, texts, strict=True)]
 
 
 def headline_terms(docs: pd.DataFrame) -> tuple[sparse.csr_matrix, np.ndarray]:
