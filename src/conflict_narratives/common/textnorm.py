@@ -6,6 +6,8 @@ invisible control characters, Penn-Treebank tokenisation artefacts, a seed-style
 and trailing "read also" blocks — but never changes spelling. :func:`normalize_for_analysis`
 folds spelling variants (alef forms, alef maqsura, ta marbuta, diacritics, Latin case) for
 vocabularies and duplicate detection; it is never applied to display text.
+:func:`sentences` splits a line where an abbreviation does not hold the full stop, and
+:func:`lead` makes a headline of an untitled text (a post's first line or sentence).
 """
 
 from __future__ import annotations

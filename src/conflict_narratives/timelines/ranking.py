@@ -114,7 +114,7 @@ def rank_events(events: pd.DataFrame, *, n_outlets: int, named: pd.DataFrame | N
     return out.assign(score=score.astype(float), rank=rank, duplicate=duplicate)
 
 
-def duplicates(events: pd.DataFrame, order: np.ndarray, retold_words: int = 4) -> np.ndarray:
+def duplicates(events: pd.DataFrame, order: np.ndarray, retold_words: int) -> np.ndarray:
     """Per event, whether an event before it in ``order`` tells the same thing: at least
     half the documents of the one with fewer in common, and windows that overlap or touch,
     or, where one is a ``"day"`` event (drawn from every topic), peak days at most a day
