@@ -43,6 +43,15 @@ def test_html_and_json_exports_of_one_channel_agree():
     assert row.loc["6", "author"] == "Front Line Updates"  # a joined post on the next page
 
 
+def test_an_export_folder_is_read_as_its_export(tmp_path):
+    folder = tmp_path / "ChatExport_2024-04-10"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "result.json").write_bytes(JSON.read_bytes())
+    raw = read_source(folder)
+    assert raw.info["format"] == "telegram-json" and raw.rows_in == 7
+    assert read_source(HTML).info["format"] == "telegram-html"
+
+
 def test_html_pages_in_their_order(tmp_path):
     for n in ("", "2", "10", "3"):
         (tmp_path / f"messages{n}.html").write_text("")

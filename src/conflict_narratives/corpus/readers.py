@@ -111,11 +111,13 @@ def _suffix(path: Path) -> str:
 
 
 def read_source(path: str | Path, encoding: str | None = None, header=None) -> RawTable:
-    """Read a file, a folder of ``.txt`` files or a Telegram HTML export into a
-    :class:`RawTable` (``header``: see :func:`read_delimited_text`)."""
+    """Read a file, a folder of ``.txt`` files or a Telegram export (its folder, or the
+    file) into a :class:`RawTable` (``header``: see :func:`read_delimited_text`)."""
     path = Path(path)
     if telegram.is_html_export(path):
         return RawTable(*telegram.read_html(path))
+    if path.is_dir() and (path / telegram.JSON_EXPORT).is_file():  # an export's folder
+        path = path / telegram.JSON_EXPORT
     if path.is_dir():
         return read_txt_folder(path, encoding)
     if not path.is_file():

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 SERVICE = "telegram_service"
+JSON_EXPORT = "result.json"  # what Telegram Desktop names a JSON export, in its folder
 _PAGE = re.compile(r"^messages(\d*)\.html?$", re.I)
 
 
