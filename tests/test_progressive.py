@@ -190,25 +190,28 @@ def test_the_assigned_documents_follow_their_nearest_centroid_and_sit_on_the_map
 
 
 def test_a_topic_change_reuses_what_extends_the_sample_fit(tmp_path, monkeypatch):
-    """Every document's counts of the sample's vocabulary and its nearest sample documents do
-    not depend on the clustering: a ``min_cluster_size`` change reads them back, and its
-    result is the one computed without them."""
-    from conflict_narratives.topics import scale
+    """Every document's counts of the sample's vocabulary, its nearest sample documents and
+    the sample's spellings do not depend on the clustering: a ``min_cluster_size`` change
+    reads them back, and its result is the one computed without them."""
+    from conflict_narratives.common import vectorize
+    from conflict_narratives.topics import model, scale
 
     home = share_embedding_cache(use_project(monkeypatch, tmp_path / "a"))
     Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=SAMPLED).topics()
     assert len(list((home / "data" / "interim" / "extension").glob("*.npz"))) == 1
     calls = []
-    for name in ("term_counts", "nearest_placed"):
-        real = getattr(scale, name)
-        monkeypatch.setattr(scale, name, lambda *a, _r=real, _n=name, **k:
+    for module, name in ((scale, "term_counts"), (scale, "nearest_placed"),
+                         (scale, "spellings"), (model, "spellings"), (vectorize, "spellings")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _r=real, _n=name, **k:
                             calls.append(_n) or _r(*a, **k))
     changed = SAMPLED | {"topics": SAMPLED["topics"] | {"min_cluster_size": 7}}
     kept = Pipeline("fa-kes", sample=N_DOCS, store=Store(home), overrides=changed).topics()
     assert calls == []  # read back, not computed
     fresh = share_embedding_cache(use_project(monkeypatch, tmp_path / "b"))
     computed = Pipeline("fa-kes", sample=N_DOCS, store=Store(fresh), overrides=changed).topics()
-    assert sorted(calls) == ["nearest_placed", "term_counts"]
+    # the sample's spellings found once, for the fit and its extension alike
+    assert sorted(calls) == ["nearest_placed", "spellings", "term_counts"]
     pd.testing.assert_frame_equal(kept.doc_topics, computed.doc_topics)
     pd.testing.assert_frame_equal(kept.topic_info, computed.topic_info)
 

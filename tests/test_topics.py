@@ -190,10 +190,13 @@ def test_fit_rejects_misaligned_input(ant):
 
 def test_display_forms_restore_the_common_spelling():
     texts = ["زار وفد السعودية الموصل", "السعودية والعراق", "قالت السعوديه", "الأمم المتحدة"]
-    forms = tt.display_forms(texts, {"السعوديه", "الموصل", "الامم المتحده", "غائب"})
+    spelled = tt.spellings(texts)
+    forms = tt.display_forms({"السعوديه", "الموصل", "الامم المتحده", "غائب"}, spelled)
     assert forms["السعوديه"] == "السعودية"  # the majority spelling, not the analysis form
     assert forms["الامم المتحده"] == "الأمم المتحدة"  # bigram parts mapped one by one
     assert forms["غائب"] == "غائب"  # never seen: kept as is
+    assert "الموصل" not in spelled  # spelled as its analysis form: nothing kept
+    assert tt.spellings(["Syria and syria", "SYRIA Syria"]) == {"syria": "Syria"}  # most frequent
 
 
 def test_labels_use_display_spellings(fitted):

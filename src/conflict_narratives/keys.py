@@ -85,16 +85,20 @@ class Keyed:
                             self.settings, self._documents_key() | fitted_on, self.store,
                             guided=bool(self.curation.seed_topic_list()))
 
-    def stop_words(self, positions=None, **fitted_on) -> frozenset[str]:
-        """The stop words of the corpus (or of its rows at ``positions``, a part named in
-        ``fitted_on``), kept while the documents are unchanged (the same as
-        :meth:`topic_inputs`' ``stop``); the rows are read only when they are not kept."""
-        from conflict_narratives.topics.products import cached_stop_words
+    def sample_words(self, positions=None, **fitted_on) -> dict:
+        """``stop`` and ``spelled``: the stop words and spellings of the corpus (or of its rows
+        at ``positions``, a part named in ``fitted_on``), kept while the documents are
+        unchanged (the same as :meth:`topic_inputs`'); the rows are read only when they
+        are not kept."""
+        from conflict_narratives.topics.products import cached_spellings, cached_stop_words
 
-        return cached_stop_words(
-            lambda: self.corpus if positions is None else
-            self.corpus.iloc[positions].reset_index(drop=True),
-            self._documents_key() | fitted_on, self.store)
+        def rows():
+            return self.corpus if positions is None else \
+                self.corpus.iloc[positions].reset_index(drop=True)
+
+        upstream = self._documents_key() | fitted_on
+        return {"stop": cached_stop_words(rows, upstream, self.store),
+                "spelled": cached_spellings(rows, upstream, self.store)}
 
     def counts(self, kind: str):
         """Each document's words counted once and kept (``common.counts.cached_counts``):

@@ -149,7 +149,7 @@ class ScaleOut:
             return extend_sample_fit(
                 fitted, self.corpus, self.embeddings.matrix, sample,
                 settings=self.settings, model_path=path / "model",
-                stop=self.stop_words(sample, fit_sample=len(sample)),
+                **self.sample_words(sample, fit_sample=len(sample)),
                 extension=lambda vocabulary, stop, compute: cached_extension(
                     vocabulary, stop, compute, n_docs=len(self.corpus), settings=self.settings,
                     upstream=self._documents_key(), store=self.store))

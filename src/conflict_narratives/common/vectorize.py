@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Mapping
 
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
@@ -24,7 +25,7 @@ from conflict_narratives.common.stopwords import (
 )
 from conflict_narratives.common.textnorm import normalize_for_analysis
 
-__all__ = ["analysis_tokens", "corpus_stop_words", "display_forms", "documents",
+__all__ = ["analysis_tokens", "corpus_stop_words", "display_forms", "documents", "spellings",
            "fit_vocabulary", "make_label", "make_vectorizer", "news_stop_words", "prepare",
            "scaled_min_df", "stop_words", "tokenize"]
 
@@ -143,23 +144,26 @@ def documents(df: pd.DataFrame) -> list[str]:
     return body.tolist()
 
 
-def display_forms(texts: list[str], words: set[str], max_docs: int = 5000
-                  ) -> dict[str, str]:
-    """For each normalised ``word`` (or bigram part), its most frequent spelling in
-    ``texts`` (the first ``max_docs``), so labels read "السعودية", not the analysis form
-    "السعوديه". Words never seen keep their normalised form."""
-    wanted = {part for w in words for part in w.split()}
-    seen: dict[str, Counter] = defaultdict(Counter)
-    keys: dict[str, str] = {}  # each spelling normalised once (news repeats its words)
+def spellings(texts: list[str], max_docs: int = 5000) -> dict[str, str]:
+    """Each normalised word of ``texts`` (the first ``max_docs``) with its most frequent
+    spelling, where that differs from it (the first seen on a tie): "السعوديه" →
+    "السعودية", "syria" → "Syria"."""
+    counts: Counter = Counter()
     for text in texts[:max_docs]:
-        for token in _WORD.findall(text):
-            key = keys.get(token)
-            if key is None:
-                key = keys[token] = normalize_for_analysis(token)
-            if key in wanted:
-                seen[key][token] += 1
-    return {w: " ".join(seen[p].most_common(1)[0][0] if seen[p] else p for p in w.split())
-            for w in words}
+        counts.update(_WORD.findall(text))
+    best: dict[str, tuple[int, str]] = {}
+    for token, n in counts.items():  # each spelling normalised once
+        key = normalize_for_analysis(token)
+        if n > best.get(key, (0, ""))[0]:
+            best[key] = (n, token)
+    return {key: token for key, (_, token) in best.items() if key != token}
+
+
+def display_forms(words: set[str], spelled: Mapping[str, str]) -> dict[str, str]:
+    """For each normalised ``word`` (each part of a bigram), its spelling in ``spelled``
+    (:func:`spellings`), so labels read "السعودية", not the analysis form "السعوديه"; a
+    word not there keeps its normalised form."""
+    return {w: " ".join(spelled.get(p, p) for p in w.split()) for w in words}
 
 
 def make_label(words: list[str], n: int = 3) -> str:

@@ -31,6 +31,7 @@ from conflict_narratives.common.vectorize import (
     documents,
     make_label,
     make_vectorizer,
+    spellings,
 )
 
 POOL_COLUMNS = ["doc_id", "date", "date_status", "source", "title", "text", "update", "seen"]
@@ -87,6 +88,7 @@ def _words(docs: pd.DataFrame, classes: np.ndarray, n_words: int
     onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))))
     ctfidf = sparse.csr_matrix(ClassTfidfTransformer().fit_transform(onehot @ x))
     vocab = counts.get_feature_names_out()
+    spelled = spellings(texts)
     out = {}
     for i, cls in enumerate(index):
         if cls < 0:
@@ -94,7 +96,7 @@ def _words(docs: pd.DataFrame, classes: np.ndarray, n_words: int
         row = ctfidf[i].toarray().ravel()
         order = [j for j in np.argsort(-row)[:n_words] if row[j] > 0]
         words = [str(vocab[j]) for j in order]
-        shown = display_forms(texts, set(words))
+        shown = display_forms(set(words), spelled)
         out[int(cls)] = (words, [shown[w] for w in words])
     return out
 

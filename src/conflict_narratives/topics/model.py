@@ -50,6 +50,7 @@ from conflict_narratives.common.vectorize import (
     make_label,
     make_vectorizer,
     prepare,
+    spellings,
     tokenize,
 )
 from conflict_narratives.corpus.columns import LABEL_NAMES, find_label_column
@@ -161,7 +162,7 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                settings: dict | None = None, name: str = "corpus",
                seed_topic_list: list[list[str]] | None = None,
                reductions: Reductions | None = None, counts: DocTermCounts | None = None,
-               stop: frozenset[str] | None = None):
+               stop: frozenset[str] | None = None, spelled: dict[str, str] | None = None):
     """Fit topics on ``df`` (rows aligned with ``embeddings``); returns ``(model, result)``.
 
     ``backend`` (default: the ``embeddings.backend`` setting) is kept as the model's
@@ -169,8 +170,9 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
     guides the fit (BERTopic moves the seeded documents' embeddings: a copy is handed to
     it, the centroids stay in the embeddings' own space). ``reductions`` and the documents'
     term ``counts`` (:mod:`topics.products`) are used instead of computing them: same
-    result. Each document is counted once (:class:`PrecountedVectorizer`). ``stop``: the
-    corpus's stop words when already known (default: :func:`corpus_stop_words`)."""
+    result. Each document is counted once (:class:`PrecountedVectorizer`). ``stop`` and
+    ``spelled``: the corpus's stop words and spellings when already known (default:
+    :func:`corpus_stop_words`, :func:`spellings`)."""
     import time
 
     t0 = time.perf_counter()
@@ -214,7 +216,8 @@ def fit_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                                 ctfidf_model=model.ctfidf_model,
                                 representation_model=model.representation_model)
         _set_topic_centroids(model, np.asarray(topics), embeddings)
-    result = _result(model, df, docs, embeddings, xy, cfg, name)
+    spelled = spelled if spelled is not None else spellings(docs)
+    result = _result(model, df, docs, embeddings, xy, cfg, name, spelled)
     result.meta.update(n_outliers_before_reduction=n_outliers_before,
                        largest_topic_share_before_reduction=largest_before,
                        largest_topic_share=_largest_share(result.doc_topics["topic"]),
@@ -249,7 +252,7 @@ def _set_topic_centroids(model, topics: np.ndarray, embeddings: np.ndarray) -> N
         [embeddings[topics == t].mean(axis=0) for t in sorted(set(topics.tolist()))])
 
 
-def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
+def _result(model, df, docs, embeddings, xy, cfg, name, spelled) -> TopicResult:
     ids = df["doc_id"].astype(str).to_numpy() if "doc_id" in df.columns else \
         np.array([str(i) for i in range(len(df))])
     topics = np.asarray(model.topics_)
@@ -263,7 +266,7 @@ def _result(model, df, docs, embeddings, xy, cfg, name) -> TopicResult:
     n_words = int(cfg["top_n_words"])
     top = {t: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w][:n_words]
            for t, _ in freq}
-    shown = display_forms(docs, {w for pairs in top.values() for w, _ in pairs})
+    shown = display_forms({w for pairs in top.values() for w, _ in pairs}, spelled)
     counted = model.vectorizer_model  # each document's counts, kept or counted again
     matrix = counted.counts_.matrix if hasattr(counted, "counts_") else counted.transform(docs)
     doc_freq = topic_doc_freq(matrix, counted.vocabulary_, topics,
@@ -355,11 +358,11 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
                  model_path: str | Path | None = None, stability: bool = False,
                  seed_topic_list: list[list[str]] | None = None,
                  reductions: Reductions | None = None, counts: DocTermCounts | None = None,
-                 tokens: TokenStream | None = None, stop: frozenset[str] | None = None
-                 ) -> TopicResult:
+                 tokens: TokenStream | None = None, stop: frozenset[str] | None = None,
+                 spelled: dict[str, str] | None = None) -> TopicResult:
     """The topics stage: fit (with ``reductions``, ``counts`` and the corpus's ``stop`` words
-    if given), save the model to ``model_path`` (if given) and drop it, then score
-    (``result.meta["metrics"]``).
+    and ``spelled`` words if given), save the model to ``model_path`` (if given) and drop
+    it, then score (``result.meta["metrics"]``).
     ``stability`` refits with seed + 1 and adds the ARI between the two fits."""
     import time
 
@@ -367,11 +370,13 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
 
     t0 = time.perf_counter()
     settings = resolve(settings)
-    if stop is None:  # for the fit and its scores alike
-        stop = corpus_stop_words(df, documents(df))
+    if stop is None or spelled is None:  # for the fit, its refit and its scores alike
+        docs = documents(df)
+        stop = corpus_stop_words(df, docs) if stop is None else stop
+        spelled = spellings(docs) if spelled is None else spelled
     model, result = fit_topics(df, embeddings, backend=backend, settings=settings, name=name,
                                seed_topic_list=seed_topic_list, reductions=reductions,
-                               counts=counts, stop=stop)
+                               counts=counts, stop=stop, spelled=spelled)
     if model_path is not None:
         save_model(model, model_path)
     del model  # scoring holds the corpus's word streams: not both at once
@@ -381,7 +386,8 @@ def build_topics(df: pd.DataFrame, embeddings: np.ndarray, *, backend=None,
         other = settings.replace({"seed": int(settings["seed"]) + 1,
                                   "topics": {"doc_map": {"enabled": False}}})
         _, result_b = fit_topics(df, embeddings, backend=backend, settings=other, name=name,
-                                 seed_topic_list=seed_topic_list, stop=stop)
+                                 seed_topic_list=seed_topic_list, stop=stop,
+                                 spelled=spelled)
         metrics["stability_ari"] = round(evaluation.stability(
             result.doc_topics["topic"], result_b.doc_topics["topic"]), 4)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)

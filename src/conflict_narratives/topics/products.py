@@ -276,10 +276,29 @@ def cached_stop_words(corpus: Callable[[], pd.DataFrame], upstream: Mapping, sto
     return frozenset(store.cached_arrays("stop", key, compute)["words"].tolist())
 
 
+def cached_spellings(corpus: Callable[[], pd.DataFrame], upstream: Mapping, store
+                     ) -> dict[str, str]:
+    """The documents' spellings of their normalised words (:func:`vectorize.spellings`: the
+    topic labels' display forms), from ``store`` (kind ``spell``) while the documents and
+    the analysis code are unchanged: a change of a topic setting only looks words up."""
+    from conflict_narratives.common.vectorize import documents, spellings
+    from conflict_narratives.store import code_fingerprint, make_key
+
+    def compute() -> dict:
+        spelled = spellings(documents(corpus()))
+        return {"words": np.array(list(spelled), dtype=str),
+                "spelled": np.array(list(spelled.values()), dtype=str)}
+
+    key = make_key(kind="spell", documents=thaw(upstream), code=code_fingerprint("common"))
+    kept = store.cached_arrays("spell", key, compute)
+    return dict(zip(kept["words"].tolist(), kept["spelled"].tolist(), strict=True))
+
+
 def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np.ndarray],
                  settings: Mapping, upstream: Mapping, store, *, guided: bool = False
                  ) -> dict[str, Any]:
-    """``reductions``, ``counts``, ``tokens`` and ``stop`` for :func:`model.build_topics`, from
+    """``reductions``, ``counts``, ``tokens``, ``stop`` and ``spelled`` for
+    :func:`model.build_topics`, from
     ``store`` or computed (``corpus()`` and ``embeddings()`` are called only then);
     ``upstream`` identifies the documents (corpus key, sample, seed). A ``guided`` fit
     (seed words) reduces the embeddings BERTopic moved: only the 2-D map is reused."""
@@ -293,7 +312,8 @@ def topic_inputs(corpus: Callable[[], pd.DataFrame], embeddings: Callable[[], np
             "counts": cached_counts(corpus, settings, n, upstream, store),
             "tokens": cached_tokens(lambda: documents(corpus()), n, upstream, store,
                                     settings=settings),
-            "stop": cached_stop_words(corpus, upstream, store)}
+            "stop": cached_stop_words(corpus, upstream, store),
+            "spelled": cached_spellings(corpus, upstream, store)}
 
 
 def cached_extension(vocabulary: list[str], stop: frozenset[str], compute: Callable[[], dict],

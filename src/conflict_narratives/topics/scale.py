@@ -30,6 +30,7 @@ from conflict_narratives.common.vectorize import (
     fit_vocabulary,
     make_label,
     make_vectorizer,
+    spellings,
 )
 from conflict_narratives.compute import run_tasks
 from conflict_narratives.corpus.parts import Parts
@@ -149,13 +150,15 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
                      vocabulary=vocabulary, topic_ids=topic_ids,
                      ngram_range=tuple(cfg["ngram_range"]),
                      stop=corpus_stop_words(fitted_docs, docs))
-    return _extend(result, done, vocabulary, topic_ids, docs, cfg, len(sample))
+    return _extend(result, done, vocabulary, topic_ids, docs, cfg, len(sample),
+                   spellings(docs))
 
 
 def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
                       sample: np.ndarray, *, settings=None,
                       model_path: str | Path | None = None, extension=None,
-                      stop: frozenset[str] | None = None) -> TopicResult:
+                      stop: frozenset[str] | None = None,
+                      spelled: dict[str, str] | None = None) -> TopicResult:
     """In process, what :func:`build_topics_partitioned` does on the workers: ``result``,
     fitted on the rows at the sorted positions ``sample`` of ``df`` (embedded as
     ``matrix``), with every other row assigned to its nearest topic centroid and words,
@@ -167,7 +170,7 @@ def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
     every row's :func:`term_counts` and the other rows' nearest sample rows
     (:func:`assign.nearest_placed`) — kept from before (``topics.products``), else
     ``compute()``'s (``{"counts", "near", "weights"}``). ``stop``: the sample's stop words,
-    as the fit read them (None: found again)."""
+    as the fit read them, and ``spelled``, its spellings (None: found again)."""
     settings = resolve(settings)
     cfg = thaw(settings["topics"])
     df = df.reset_index(drop=True)
@@ -195,11 +198,12 @@ def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
                         fitted.loc[placed, ["x", "y"]].to_numpy(float), k,
                         neighbours=(kept["near"], kept["weights"]) if kept_near else None)
         done["doc_topics"].loc[rest, ["x", "y"]] = xy
-    return _extend(result, [done], vocabulary, topic_ids, docs, cfg, len(sample))
+    return _extend(result, [done], vocabulary, topic_ids, docs, cfg, len(sample),
+                   spellings(docs) if spelled is None else spelled)
 
 
 def _extend(result: TopicResult, done: list[dict], vocabulary, topic_ids, docs, cfg,
-            n_sample: int) -> TopicResult:
+            n_sample: int, spelled: dict[str, str]) -> TopicResult:
     """The sample's result with every document's topic, and words, sizes and topics per
     outlet recounted over all documents (``done``: :func:`_assign` of each partition)."""
     doc_topics = pd.concat([d["doc_topics"] for d in done], ignore_index=True)
@@ -208,7 +212,7 @@ def _extend(result: TopicResult, done: list[dict], vocabulary, topic_ids, docs, 
         ["topic", "source"], as_index=False)["count"].sum()
     words = _ctfidf_words(counts, vocabulary, topic_ids, int(cfg["top_n_words"]))
     recount = cfg["representation"] == "c-tf-idf"  # MMR / KeyBERT words stay the sample's
-    shown = display_forms(docs, {w for pairs in words.values() for w, _ in pairs})
+    shown = display_forms({w for pairs in words.values() for w, _ in pairs}, spelled)
     sizes = doc_topics["topic"].value_counts()
     info = result.topic_info.copy()
     info["size"] = info["topic"].map(sizes).fillna(0).astype(int)
