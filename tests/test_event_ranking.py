@@ -240,5 +240,13 @@ def test_one_event_told_by_two_topics_is_listed_once():
     # the same words two days after the last: another event
     assert not dup[4]
     assert not duplicates(ev, np.arange(len(ev)), retold_words=5)[1]
+    # the story that makes a burst told by another topic goes with it
+    aoun = pd.DataFrame([{"topic": 1, "level": "story", "date": day + pd.Timedelta(days=1),
+                          "start": day + pd.Timedelta(days=1),
+                          "end": day + pd.Timedelta(days=1), "words": ["عون", "يدلي"],
+                          "doc_ids": ["aoun"]}])
+    with_story = pd.concat([ev, aoun], ignore_index=True)
+    dup = duplicates(with_story, np.arange(len(with_story)), retold_words=4)
+    assert dup[1] and dup[-1] and not dup[0]
     # two days (day events) are two events, whatever their words
     assert not duplicates(ev.assign(level="day"), np.arange(len(ev)), retold_words=4)[1]

@@ -126,25 +126,28 @@ def duplicates(events: pd.DataFrame, order: np.ndarray, retold_words: int) -> np
     day apart that share ``retold_words`` of their words (``words``, bigrams as their two
     words), one of them rare among the corpus's events (in at most 2 % of them, at least
     2): one event told by two topics (an election as politics and as the country's news;
-    not two days, whose words are the news of adjacent days). Duplicates go to the end of
-    the ranking."""
+    not two days, whose words are the news of adjacent days); a story that makes a burst
+    which is itself a duplicate is one too. Duplicates go to the end of the ranking."""
     words = [{p for w in ws for p in str(w).split()} for ws in events["words"]] \
         if "words" in events else [set()] * len(events)
     known = Counter(w for ws in words for w in ws)
     rare = {w for w, n in known.items() if n <= max(2, 0.02 * len(events))}
     out = np.zeros(len(events), bool)
     kept: list[dict] = []
+    dropped: list[dict] = []  # duplicates: their story, when they are a burst, goes too
     for i in order:
         e = events.iloc[i]
         ev = {"level": e["level"], "topic": e["topic"], "date": e["date"], "start": e["start"],
               "end": e["end"], "docs": set(e["doc_ids"]), "absorbed": False,
               "words": words[i]}
         match = next((k for k in kept if _shares(ev, k) or _makes(ev, k)
-                      or _retells(ev, k, retold_words, rare)), None)
+                      or _retells(ev, k, retold_words, rare)), None) \
+            or next((d for d in dropped if _makes(ev, d)), None)
         if match is None:
             kept.append(ev)
             continue
         out[i] = True
+        dropped.append(ev)
         match["absorbed"] |= _burst_and_story(ev, match)
     return out
 
