@@ -134,11 +134,13 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
                             settings=settings, name=name, model_path=model_path,
                             stability=stability, seed_topic_list=seed_topic_list)
     fitted_docs = parts.take(sample)
+    docs = documents(fitted_docs)
+    # the sample's stop words and spellings, found once for the fit and its extension
+    stop, spelled = corpus_stop_words(fitted_docs, docs), spellings(docs)
     result = build_topics(fitted_docs, np.asarray(matrix[sample]), backend=backend,
                           settings=settings,
                           name=name, model_path=model_path, stability=stability,
-                          seed_topic_list=seed_topic_list)
-    docs = documents(fitted_docs)
+                          seed_topic_list=seed_topic_list, stop=stop, spelled=spelled)
     vocabulary = _vocabulary(model_path, docs, cfg)
     fitted = result.doc_topics.assign(position=sample)
     topic_ids = sorted(set(result.topic_info["topic"]) | set(result.centroids["topic"]))
@@ -148,10 +150,8 @@ def build_topics_partitioned(parts: Parts, matrix_path: str | Path, *, backend=N
     done = run_tasks(client, _assign_task, items, desc="assign topics", progress=progress,
                      parts=parts, matrix=matrix_path, centroids=result.centroids.copy(),
                      vocabulary=vocabulary, topic_ids=topic_ids,
-                     ngram_range=tuple(cfg["ngram_range"]),
-                     stop=corpus_stop_words(fitted_docs, docs))
-    return _extend(result, done, vocabulary, topic_ids, docs, cfg, len(sample),
-                   spellings(docs))
+                     ngram_range=tuple(cfg["ngram_range"]), stop=stop)
+    return _extend(result, done, vocabulary, topic_ids, docs, cfg, len(sample), spelled)
 
 
 def extend_sample_fit(result: TopicResult, df: pd.DataFrame, matrix: np.ndarray,
